@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv and install
+# everything on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint wheelhouse bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[build,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/cleftedge demo --out demo-out
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check cleftedge tests benchmarks
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check cleftedge tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+# Wheels for an offline cart install (OpenVINO carts): pip install --no-index --find-links wheelhouse 'cleftedge[openvino]'
+wheelhouse: $(STAMP)
+	rm -rf wheelhouse
+	$(PY) -m pip wheel --quiet --wheel-dir wheelhouse '.[openvino,onnxruntime]'
+
+clean:
+	rm -rf $(VENV) demo-out wheelhouse build *.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from cleftedge.cli import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""Thin front end: one module per command group in cleftedge/commands/, each with
+`register(subparsers)`. A new command is one new file there."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from cleftedge import __version__
+from cleftedge.errors import CleftEdgeError
+
+EPILOG = """examples:
+  cleftedge simulate frames --out data/qa --count 2000 --seed 7
+  cleftedge export --reference --out model.onnx
+  cleftedge inspect model.onnx
+  cleftedge <command> --help     (every command has a worked example)
+"""
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cleftedge",
+        description="Edge deployment of a fetal orofacial-cleft classifier: export, calibrate, "
+        "build, bundle, verify and run on ultrasound carts.",
+        epilog=EPILOG,
+        formatter_class=Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cleftedge {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import cleftedge.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"cleftedge.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def add_command(sub, name: str, help: str, example: str, func) -> argparse.ArgumentParser:
+    """Add a subcommand whose --help ends with a worked example."""
+    p = sub.add_parser(name, help=help, description=help, epilog="example:\n  " + example.strip(),
+                       formatter_class=Formatter)
+    p.set_defaults(func=func, _parser=p)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        target = getattr(args, "_parser", parser)
+        target.print_help()
+        return 0 if args.command is None else 2
+    try:
+        rc = args.func(args)
+        return int(rc or 0)
+    except CleftEdgeError as exc:
+        if args.debug:
+            raise
+        print(f"cleftedge: error: {exc.line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cleftedge: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user error: still one line unless --debug
+        if args.debug:
+            raise
+        print(f"cleftedge: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+              "traceback and report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
