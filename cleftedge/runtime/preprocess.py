@@ -1,0 +1,116 @@
+"""Apply a ModelSpec's input section to a frame: the one implementation that calibration, QA,
+training and the runtime all use, so that every stage sees exactly the same tensor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.sector import SectorDetector, find_sector, sector_mask
+from cleftedge.spec import InputSpec
+
+__all__ = ["Geometry", "Preprocessor", "sector_mask", "find_sector", "check_frame"]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the input tensor came from: the crop in frame pixels, then scale and padding."""
+
+    roi: tuple[int, int, int, int]  # x0, y0, x1, y1 in the frame
+    scale_x: float  # input pixels per frame pixel
+    scale_y: float
+    pad_x: int  # input pixels of padding on the left / top (letterbox)
+    pad_y: int
+
+    def frame_to_input(self, x: float, y: float) -> tuple[float, float]:
+        return ((x - self.roi[0]) * self.scale_x + self.pad_x, (y - self.roi[1]) * self.scale_y + self.pad_y)
+
+    def input_to_frame(self, x: float, y: float) -> tuple[float, float]:
+        return ((x - self.pad_x) / self.scale_x + self.roi[0], (y - self.pad_y) / self.scale_y + self.roi[1])
+
+
+def check_frame(frame: object) -> np.ndarray:
+    """A frame must be uint8 grey (H, W) or BGR (H, W, 3); (H, W, 1) is taken as grey."""
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
+        found = getattr(frame, "dtype", type(frame).__name__)
+        raise CleftEdgeError(f"frame of type {found}", "a uint8 image (grey or BGR)",
+                             "convert the frame to 8 bits (sources do this for video and DICOM)")
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[:, :, 0]
+    if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] == 3):
+        if min(frame.shape[:2]) < 8:
+            raise CleftEdgeError(f"frame of size {frame.shape[1]}x{frame.shape[0]}", "at least 8x8 pixels",
+                                 "check the frame source")
+        return frame
+    raise CleftEdgeError(f"frame of shape {frame.shape}", "grey (H, W) or BGR (H, W, 3)",
+                         "convert BGRA or other layouts to BGR first")
+
+
+class Preprocessor:
+    """Frame -> float32 (C, H, W) tensor as the spec says. Keeps the sector crop steady over time,
+    so use one Preprocessor per stream."""
+
+    def __init__(self, spec: InputSpec):
+        self.spec = spec
+        self.detector = SectorDetector() if spec.crop_sector else None
+        c = spec.channels
+        mean = np.broadcast_to(np.asarray(spec.mean, np.float32), (c,))
+        std = np.broadcast_to(np.asarray(spec.std, np.float32), (c,))
+        self._gain = (np.float32(spec.scale) / std).reshape(1, 1, c)
+        self._bias = (-mean / std).reshape(1, 1, c)
+        self.last_geometry: Geometry | None = None
+
+    @property
+    def last_roi(self) -> tuple[int, int, int, int] | None:
+        return self.last_geometry.roi if self.last_geometry else None
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        frame = check_frame(frame)
+        h, w = frame.shape[:2]
+        roi = self.detector.box(frame) if self.detector else (0, 0, w, h)
+        x0, y0, x1, y1 = roi
+        img = self._colour(frame[y0:y1, x0:x1])
+        img, geometry = self._resize(img, roi)
+        self.last_geometry = geometry
+        x = img.astype(np.float32)
+        if x.ndim == 2:
+            x = x[:, :, None]
+        x = x * self._gain + self._bias
+        return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+    def batch(self, frames) -> np.ndarray:
+        return np.stack([self(f) for f in frames]) if len(frames) else np.zeros((0, *self.spec.shape), np.float32)
+
+    def _colour(self, img: np.ndarray) -> np.ndarray:
+        color = self.spec.color
+        if color == "GRAY":
+            return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        if img.ndim == 2:
+            return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)  # same for RGB: all channels equal
+        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if color == "RGB" else img
+
+    def _resize(self, img: np.ndarray, roi) -> tuple[np.ndarray, Geometry]:
+        s = self.spec
+        h, w = img.shape[:2]
+        if s.resize == "stretch":
+            sx, sy = s.width / w, s.height / h
+            out = cv2.resize(img, (s.width, s.height), interpolation=_interp(sx * sy))
+            return out, Geometry(roi, sx, sy, 0, 0)
+        f = min(s.width / w, s.height / h)
+        nw, nh = max(1, round(w * f)), max(1, round(h * f))
+        small = cv2.resize(img, (nw, nh), interpolation=_interp(f * f))
+        if s.resize == "letterbox":
+            px, py = (s.width - nw) // 2, (s.height - nh) // 2
+        else:  # letterbox_topleft
+            px, py = 0, 0
+        shape = (s.height, s.width) + small.shape[2:]
+        out = np.full(shape, s.pad_value, dtype=np.float32)
+        out[py:py + nh, px:px + nw] = small
+        return out, Geometry(roi, nw / w, nh / h, px, py)
+
+
+def _interp(area_ratio: float) -> int:
+    return cv2.INTER_AREA if area_ratio < 1.0 else cv2.INTER_LINEAR

@@ -1,0 +1,107 @@
+"""Find the ultrasound sector (the fan) in a frame and keep its crop steady over time.
+
+Vendor overlays (text, rulers, icons, patient names) sit outside the fan, separated from it by
+black. The fan is the largest bright connected region of a downscaled, thresholded frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WORK_WIDTH = 160  # detection runs on a small copy: cheap, and blind to speckle
+
+
+@dataclass(frozen=True)
+class Sector:
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels (x1, y1 exclusive)
+    hull: np.ndarray  # convex hull of the fan, int32 (K, 1, 2) in frame pixels
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    if frame.ndim == 3:
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    return frame
+
+
+def find_sector(frame: np.ndarray, threshold: int = 4, min_fraction: float = 0.08) -> Sector | None:
+    """Return the fan's box and hull, or None for a blank or black frame."""
+    grey = _grey(frame)
+    h, w = grey.shape
+    f = WORK_WIDTH / w if w > WORK_WIDTH else 1.0
+    small = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    mask = (small > threshold).astype(np.uint8)
+    # Close small dark holes (anechoic fluid, dropouts) so the fan stays one region.
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if stats[best, cv2.CC_STAT_AREA] < min_fraction * mask.size:
+        return None
+    x, y, bw, bh = (int(v) for v in stats[best, :4])
+    inv = 1.0 / f
+    box = (
+        max(0, int(np.floor(x * inv))),
+        max(0, int(np.floor(y * inv))),
+        min(w, int(np.ceil((x + bw) * inv))),
+        min(h, int(np.ceil((y + bh) * inv))),
+    )
+    pts = cv2.findNonZero((labels == best).astype(np.uint8))
+    hull = np.round(cv2.convexHull(pts).astype(np.float32) * inv).astype(np.int32)
+    return Sector(box=box, hull=hull)
+
+
+class SectorDetector:
+    """Keeps the crop steady: a new box replaces the current one only when it differs by more than
+    `tolerance` (fraction of the frame size) on `patience` frames in a row. Blank frames keep the
+    last box; before any fan was seen the whole frame is used."""
+
+    def __init__(self, tolerance: float = 0.03, patience: int = 5, threshold: int = 4):
+        self.tolerance = tolerance
+        self.patience = patience
+        self.threshold = threshold
+        self.current: Sector | None = None
+        self._pending = 0
+        self._shape: tuple[int, int] | None = None
+
+    def update(self, frame: np.ndarray) -> Sector | None:
+        shape = frame.shape[:2]
+        if shape != self._shape:  # a new video mode: forget the old geometry
+            self._shape, self.current, self._pending = shape, None, 0
+        found = find_sector(frame, self.threshold)
+        if found is None:
+            return self.current
+        if self.current is None:
+            self.current = found
+            return found
+        h, w = shape
+        limit = self.tolerance * max(h, w)
+        moved = max(abs(a - b) for a, b in zip(found.box, self.current.box, strict=True)) > limit
+        if not moved:
+            self._pending = 0
+            return self.current
+        self._pending += 1
+        if self._pending >= self.patience:
+            self.current, self._pending = found, 0
+        return self.current
+
+    def box(self, frame: np.ndarray) -> tuple[int, int, int, int]:
+        sector = self.update(frame)
+        if sector is None:
+            h, w = frame.shape[:2]
+            return (0, 0, w, h)
+        return sector.box
+
+
+def sector_mask(frame: np.ndarray, sector: Sector | None = None) -> np.ndarray:
+    """uint8 mask, 255 inside the fan and 0 outside (all 255 when no fan is found)."""
+    h, w = frame.shape[:2]
+    sector = sector if sector is not None else find_sector(frame)
+    if sector is None:
+        return np.full((h, w), 255, np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(mask, sector.hull, 255)
+    return mask

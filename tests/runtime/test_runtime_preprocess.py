@@ -1,0 +1,116 @@
+import cv2
+import numpy as np
+import pytest
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.preprocess import Preprocessor, check_frame, sector_mask
+from cleftedge.spec import InputSpec
+
+
+def fan_frame(seed=0, shift=(0, 0), h=480, w=640):
+    """A fan of speckle on black, with overlay text and a ruler outside it."""
+    rng = np.random.default_rng(seed)
+    img = np.zeros((h, w, 3), np.uint8)
+    fan = np.zeros((h, w), np.uint8)
+    cx, cy = w // 2 + shift[0], 40 + shift[1]
+    cv2.ellipse(fan, (cx, cy), (400, 400), 0, 55, 125, 255, -1)
+    speckle = rng.rayleigh(40, (h, w)).clip(10, 255).astype(np.uint8)
+    img[fan > 0] = speckle[fan > 0, None]
+    cv2.putText(img, "PATIENT NAME 2026-11-26", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1)
+    for y in range(80, 440, 40):
+        cv2.line(img, (w - 20, y), (w - 8, y), (0, 255, 255), 2)
+    return img, fan
+
+
+def spec(**kw):
+    base = dict(name="x", height=64, width=64, channels=1, color="GRAY", crop_sector=True)
+    base.update(kw)
+    return InputSpec(**base)
+
+
+def test_sector_crop_excludes_overlays():
+    img, fan = fan_frame()
+    pre = Preprocessor(spec())
+    pre(img)
+    x0, y0, x1, y1 = pre.last_roi
+    ys, xs = np.nonzero(fan)
+    assert x0 <= xs.min() + 6 and x1 >= xs.max() - 6
+    assert y0 <= ys.min() + 6 and y1 >= ys.max() - 6
+    assert y0 > 24 or x0 > 300  # the text line at the top left is outside
+    assert x1 < 620  # the ruler at the right edge is outside
+
+
+def test_crop_is_stable_over_speckle_and_survives_blank_frames():
+    pre = Preprocessor(spec())
+    boxes = set()
+    for seed in range(10):
+        pre(fan_frame(seed)[0])
+        boxes.add(pre.last_roi)
+    assert len(boxes) == 1
+    roi = pre.last_roi
+    out = pre(np.zeros((480, 640), np.uint8))
+    assert np.isfinite(out).all() and pre.last_roi == roi
+
+
+def test_blank_frame_before_any_fan_uses_whole_frame():
+    pre = Preprocessor(spec())
+    out = pre(np.zeros((480, 640, 3), np.uint8))
+    assert out.shape == (1, 64, 64) and pre.last_roi == (0, 0, 640, 480)
+
+
+def test_crop_follows_a_real_move_after_patience():
+    pre = Preprocessor(spec())
+    for seed in range(3):
+        pre(fan_frame(seed)[0])
+    first = pre.last_roi
+    pre(fan_frame(5, shift=(60, 0))[0])
+    assert pre.last_roi == first  # one odd frame does not move the crop
+    for seed in range(6):
+        pre(fan_frame(seed, shift=(60, 0))[0])
+    assert pre.last_roi[0] > first[0] + 40
+
+
+def test_normalisation_and_colour_orders():
+    frame = np.zeros((20, 30, 3), np.uint8)
+    frame[:, :, 0] = 10  # blue
+    frame[:, :, 2] = 200  # red
+    s = InputSpec(name="x", height=10, width=10, channels=3, color="RGB", mean=(0.5, 0.5, 0.5),
+                  std=(0.25, 0.25, 0.25))
+    out = Preprocessor(s)(frame)
+    assert out.shape == (3, 10, 10) and out.dtype == np.float32
+    assert out[0, 0, 0] == pytest.approx((200 / 255 - 0.5) / 0.25, rel=1e-5)  # R first
+    assert out[2, 0, 0] == pytest.approx((10 / 255 - 0.5) / 0.25, rel=1e-5)
+    bgr = Preprocessor(InputSpec(name="x", height=10, width=10, channels=3, color="BGR"))(frame)
+    assert bgr[0, 0, 0] == pytest.approx(10 / 255, rel=1e-5)
+    grey = Preprocessor(InputSpec(name="x", height=10, width=10))(frame[:, :, 0])
+    assert grey.shape == (1, 10, 10)
+
+
+def test_letterbox_geometry_maps_points_both_ways():
+    s = InputSpec(name="x", height=64, width=64, resize="letterbox", pad_value=0.0)
+    pre = Preprocessor(s)
+    out = pre(np.full((100, 200), 255, np.uint8))
+    g = pre.last_geometry
+    assert g.pad_y == 16 and g.pad_x == 0
+    assert out[0, 0, 0] == 0.0 and out[0, 32, 32] == pytest.approx(1.0)
+    x, y = g.frame_to_input(100, 50)
+    assert (x, y) == pytest.approx((32, 32))
+    assert g.input_to_frame(x, y) == pytest.approx((100, 50))
+    top = Preprocessor(InputSpec(name="x", height=64, width=64, resize="letterbox_topleft"))
+    top(np.full((100, 200), 255, np.uint8))
+    assert top.last_geometry.pad_y == 0
+
+
+def test_sector_mask_blacks_out_overlays():
+    img, fan = fan_frame()
+    mask = sector_mask(img)
+    assert mask[24, 20] == 0 and mask[200, 630] == 0
+    inside = fan > 0
+    assert (mask[inside] == 255).mean() > 0.97
+
+
+@pytest.mark.parametrize("bad", [np.zeros((10, 10), np.float32), np.zeros((10, 10, 4), np.uint8),
+                                 np.zeros((4, 4), np.uint8), "frame"])
+def test_bad_frames_are_user_errors(bad):
+    with pytest.raises(CleftEdgeError):
+        check_frame(bad)
