@@ -33,14 +33,16 @@ class _Hub:
         self._subscribers: list[queue.Queue] = []
         self.latest_jpeg: bytes | None = None
         self.last_state: dict | None = None
+        self.active_alert: dict | None = None  # replayed so a page opened mid-alert shows it
         self.closed = threading.Event()
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue(SUBSCRIBER_QUEUE)
         with self._lock:
             self._subscribers.append(q)
-            if self.last_state is not None:
-                q.put_nowait(self.last_state)
+            for event in (self.last_state, self.active_alert):
+                if event is not None:
+                    q.put_nowait(event)
         return q
 
     def unsubscribe(self, q: queue.Queue) -> None:
@@ -49,8 +51,14 @@ class _Hub:
                 self._subscribers.remove(q)
 
     def publish(self, event: dict) -> None:
-        if event.get("type") == "state":
+        kind = event.get("type")
+        if kind == "state":
             self.last_state = event
+        elif kind == "alert_raised":
+            self.active_alert = event
+        elif kind == "alert_cleared" and self.active_alert and \
+                self.active_alert.get("alert_id") == event.get("alert_id"):
+            self.active_alert = None
         with self._lock:
             subscribers = list(self._subscribers)
         for q in subscribers:
