@@ -70,9 +70,12 @@ class Preprocessor:
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         frame = check_frame(frame)
         h, w = frame.shape[:2]
-        roi = self.detector.box(frame) if self.detector else (0, 0, w, h)
+        roi, mask = self.detector.crop(frame) if self.detector else ((0, 0, w, h), None)
         x0, y0, x1, y1 = roi
-        img = self._colour(frame[y0:y1, x0:x1])
+        img = frame[y0:y1, x0:x1]
+        if mask is not None:
+            img = cv2.bitwise_and(img, img, mask=mask)
+        img = self._colour(img)
         img, geometry = self._resize(img, roi)
         self.last_geometry = geometry
         x = img.astype(np.float32)

@@ -33,8 +33,10 @@ def find_sector(frame: np.ndarray, threshold: int = 4, min_fraction: float = 0.0
     f = WORK_WIDTH / w if w > WORK_WIDTH else 1.0
     small = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
     mask = (small > threshold).astype(np.uint8)
-    # Close small dark holes (anechoic fluid, dropouts) so the fan stays one region.
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    # Opening removes thin overlay strokes (text, ruler ticks) so they cannot join the fan;
+    # closing then fills small dark holes (anechoic fluid, dropouts) so the fan stays one region.
+    kernel = np.ones((3, 3), np.uint8)
+    mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return None
@@ -66,6 +68,8 @@ class SectorDetector:
         self.current: Sector | None = None
         self._pending = 0
         self._shape: tuple[int, int] | None = None
+        self._mask: np.ndarray | None = None
+        self._mask_for: Sector | None = None
 
     def update(self, frame: np.ndarray) -> Sector | None:
         shape = frame.shape[:2]
@@ -88,12 +92,19 @@ class SectorDetector:
             self.current, self._pending = found, 0
         return self.current
 
-    def box(self, frame: np.ndarray) -> tuple[int, int, int, int]:
+    def crop(self, frame: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray | None]:
+        """The steady crop box and, inside it, the fan mask (None when no fan was found yet).
+        The box of a fan still holds its corners, where overlays sit: the mask blanks them."""
         sector = self.update(frame)
         if sector is None:
             h, w = frame.shape[:2]
-            return (0, 0, w, h)
-        return sector.box
+            return (0, 0, w, h), None
+        if self._mask_for is not sector:
+            x0, y0, x1, y1 = sector.box
+            mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            cv2.fillConvexPoly(mask, sector.hull - np.array([x0, y0], np.int32), 255)
+            self._mask, self._mask_for = mask, sector
+        return sector.box, self._mask
 
 
 def sector_mask(frame: np.ndarray, sector: Sector | None = None) -> np.ndarray:

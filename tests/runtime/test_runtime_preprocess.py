@@ -114,3 +114,16 @@ def test_sector_mask_blacks_out_overlays():
 def test_bad_frames_are_user_errors(bad):
     with pytest.raises(CleftEdgeError):
         check_frame(bad)
+
+
+def test_overlays_in_the_corners_of_the_crop_are_blanked():
+    img, fan = fan_frame()
+    img[90:100, 120:200] = 255  # a label inside the fan's box but outside the fan
+    s = spec(height=480, width=640, resize="stretch", scale=1.0)
+    pre = Preprocessor(s)
+    out = pre(img)
+    x0, y0, _, _ = pre.last_roi
+    g = pre.last_geometry
+    ix, iy = g.frame_to_input(160, 95)
+    assert fan[95, 160] == 0
+    assert out[0, int(iy), int(ix)] == 0.0
