@@ -1,0 +1,114 @@
+"""Simulated data sets: cases (fetuses) with several frames each, in memory or written to disk.
+
+On disk: one folder per label with PNGs, manifest.csv (path relative to the folder) and
+labels.json (the label map). Case ids carry the seed, so sets made with different seeds never
+share a case.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from cleftedge.atomic import atomic_dir
+from cleftedge.errors import CleftEdgeError
+from cleftedge.progress import Progress
+from cleftedge.simulator import scene
+from cleftedge.simulator.labels import LABELS, label_map
+from cleftedge.simulator.overlays import SITES, STYLES
+from cleftedge.simulator.render import OFF_PLANE_KINDS, Pose, SimFrame, render_frame
+
+# Share of cases per kind; off-plane frames come from every kind of case.
+CASE_MIX = {"normal": 0.5, "unilateral_left": 0.17, "unilateral_right": 0.17, "bilateral": 0.16}
+_CLEFT = {"normal": "none", "unilateral_left": "left", "unilateral_right": "right", "bilateral": "both"}
+MANIFEST_COLUMNS = ("path", "label", "case_id", "site", "severity", "lip_x0", "lip_y0", "lip_x1", "lip_y1")
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    label: str  # the case's in-plane label
+    site: str
+    anatomy: scene.Anatomy
+
+
+def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] = SITES) -> Case:
+    label = str(rng.choice(list(CASE_MIX), p=list(CASE_MIX.values())))
+    severity = float(rng.uniform(0.1, 1.0)) if label != "normal" else 0.0
+    return Case(case_id, label, str(rng.choice(sites)), scene.Anatomy.sample(rng, _CLEFT[label], severity))
+
+
+def case_frame(case: Case, rng: np.random.Generator, off_plane: bool) -> SimFrame:
+    pose = Pose.sample(rng, STYLES[case.site].gain_habit)
+    if off_plane:
+        kind = str(rng.choice(OFF_PLANE_KINDS))
+        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, case.site, off_plane_kind=kind)
+    # the cleft's visible width varies a little from frame to frame (plane, pressure)
+    anatomy = case.anatomy
+    if anatomy.severity > 0:
+        anatomy = replace(anatomy, severity=float(np.clip(anatomy.severity * rng.uniform(0.85, 1.1), 0.05, 1.0)))
+    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, case.site)
+
+
+def generate(count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8), off_plane_fraction: float = 0.15,
+             sites: tuple[str, ...] = SITES) -> Iterator[tuple[SimFrame, str, str]]:
+    """Yield (frame, case_id, site) until `count` frames, deterministically by seed."""
+    rng = np.random.default_rng(seed)
+    made, n_case = 0, 0
+    while made < count:
+        case = sample_case(rng, f"s{seed}-c{n_case:05d}", sites)
+        n_case += 1
+        for _ in range(int(rng.integers(frames_per_case[0], frames_per_case[1] + 1))):
+            if made >= count:
+                return
+            yield case_frame(case, rng, bool(rng.random() < off_plane_fraction)), case.case_id, case.site
+            made += 1
+
+
+def _check_args(count: int, frames_per_case: tuple[int, int], off_plane_fraction: float) -> None:
+    if count < 1:
+        raise CleftEdgeError(f"--count {count}", "a positive number of frames", "e.g. --count 2000")
+    lo, hi = frames_per_case
+    if not 1 <= lo <= hi:
+        raise CleftEdgeError(f"frames per case {lo}..{hi}", "1 <= min <= max", "e.g. --frames-per-case 4 8")
+    if not 0.0 <= off_plane_fraction < 1.0:
+        raise CleftEdgeError(f"--off-plane-fraction {off_plane_fraction}", "a fraction from 0 to below 1",
+                             "e.g. --off-plane-fraction 0.15")
+
+
+def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8),
+                 off_plane_fraction: float = 0.15, sites: tuple[str, ...] = SITES,
+                 progress: bool | None = None) -> Path:
+    """Write a data set atomically; return the manifest's path."""
+    _check_args(count, frames_per_case, off_plane_fraction)
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise CleftEdgeError(f"output folder {out} exists and is not empty", "a new or empty folder",
+                             "choose another --out or remove the folder")
+    with atomic_dir(out, replace=True) as tmp:
+        for label in LABELS:
+            (tmp / label).mkdir()
+        rows = []
+        with Progress(count, "simulate frames", progress) as bar:
+            for i, (frame, case_id, site) in enumerate(generate(count, seed, frames_per_case, off_plane_fraction,
+                                                                 sites)):
+                rel = f"{frame.label}/{i:06d}.png"
+                cv2.imwrite(str(tmp / rel), frame.image)
+                box = frame.lip_box or ("", "", "", "")
+                rows.append((rel, frame.label, case_id, site, f"{frame.severity:.4f}", *box))
+                bar.update()
+        with open(tmp / "manifest.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(MANIFEST_COLUMNS)
+            w.writerows(rows)
+        meta = {**label_map(), "generator": {"command": "cleftedge simulate frames", "seed": seed, "count": count,
+                                             "frames_per_case": list(frames_per_case),
+                                             "off_plane_fraction": off_plane_fraction}}
+        (tmp / "labels.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return out / "manifest.csv"

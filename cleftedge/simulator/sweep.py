@@ -1,0 +1,154 @@
+"""Probe sweeps through the fetal face: a 30 fps sequence with per-frame ground truth.
+
+The probe plane moves on a script of passes: off-plane (orbits above the lip or chin below it),
+sliding into the nose-lip plane, holding there with small hand tremor, leaving again. Pose drifts
+smoothly, speckle decorrelates gradually; the cleft is "in view" only while the lip is in plane.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.progress import Progress
+from cleftedge.simulator import beam, scene
+from cleftedge.simulator.labels import CLEFT_KINDS
+from cleftedge.simulator.render import CANVAS_H, CANVAS_W, Pose, bmode, compose, echogenicity
+
+IN_PLANE_Z = 0.45  # |plane offset| below which the upper lip is in view
+_FACE_FADE = (0.4, 0.6)  # the lip fades out between these offsets
+
+
+@dataclass
+class SweepFrame:
+    index: int
+    image: np.ndarray  # uint8 BGR (480, 640, 3)
+    in_plane: bool
+    cleft: bool  # a cleft is in view in this frame
+    severity: float
+
+
+def plane_script(n_frames: int, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """Plane offset per frame: passes of approach, hold, leave, off-plane."""
+    z = np.empty(n_frames, np.float32)
+    i, current = 0, float(rng.choice([-1.0, 1.0]))
+    hold_off = int(rng.uniform(0.5, 1.5) * fps)
+    z[:hold_off] = current
+    i = hold_off
+    while i < n_frames:
+        target = float(rng.uniform(-0.15, 0.15))
+        for start, end, seconds in ((current, target, rng.uniform(0.6, 1.2)), (None, None, rng.uniform(2.0, 5.0)),
+                                    (target, float(rng.choice([-1.0, 1.0])), rng.uniform(0.6, 1.2)),
+                                    (None, None, rng.uniform(0.5, 2.0))):
+            n = max(1, int(seconds * fps))
+            if start is None:  # hold: hand tremor around the last value
+                base = z[i - 1] if i > 0 else current
+                seg = base + np.cumsum(rng.normal(0, 0.006, n)).astype(np.float32)
+                seg = np.clip(seg, base - 0.12, base + 0.12)
+            else:
+                t = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n))
+                seg = start + (end - start) * t
+                current = end
+            take = min(n, n_frames - i)
+            z[i:i + take] = seg[:take]
+            i += take
+            if i >= n_frames:
+                break
+    return z
+
+
+class _Drift:
+    """Smooth Ornstein-Uhlenbeck drift of one pose value around its start."""
+
+    def __init__(self, rng, start, spread, rate=0.04):
+        self.rng, self.start, self.value, self.spread, self.rate = rng, start, start, spread, rate
+
+    def step(self) -> float:
+        self.value += self.rate * (self.start - self.value) + self.spread * self.rate * 3 * self.rng.normal()
+        return self.value
+
+
+def iter_sweep(seconds: float, cleft: str, seed: int, fps: float = 30.0,
+               severity: float | None = None) -> Iterator[SweepFrame]:
+    if cleft not in CLEFT_KINDS:
+        raise CleftEdgeError(f"--cleft {cleft}", "one of " + ", ".join(CLEFT_KINDS), "e.g. --cleft unilateral")
+    if seconds <= 0:
+        raise CleftEdgeError(f"--seconds {seconds}", "a positive duration", "e.g. --seconds 20")
+    rng = np.random.default_rng(seed)
+    side = {"none": "none", "bilateral": "both"}.get(cleft) or str(rng.choice(["left", "right"]))
+    sev = 0.0 if cleft == "none" else float(severity if severity is not None else rng.uniform(0.3, 1.0))
+    anatomy = scene.Anatomy.sample(rng, side, sev)
+    site = str(rng.choice(["site-A", "site-B", "site-C", "site-D"]))
+    pose0 = Pose.sample(rng)
+    texture = scene.tissue_texture(rng, CANVAS_H, CANVAS_W)
+    shadow = beam.shadows(rng, int(rng.integers(0, 3)))
+    n = int(round(seconds * fps))
+    z = plane_script(n, fps, rng)
+    drift = [_Drift(rng, pose0.place.cx, 8.0), _Drift(rng, pose0.place.cy, 6.0),
+             _Drift(rng, pose0.place.scale, 2.0), _Drift(rng, pose0.place.angle, 0.05)]
+    noise = beam.complex_noise(rng)
+    overlay_seed = int(rng.integers(1 << 31))  # the cart's overlay text stays the same all sweep
+    for i in range(n):
+        cx, cy, scale, angle = (d.step() for d in drift)
+        pose = replace(pose0, place=scene.Placement(cx, cy, scale, angle))
+        rho = 0.92 if abs(z[i] - z[i - 1 if i else 0]) < 0.01 else 0.75  # moving probes decorrelate speckle
+        noise = rho * noise + np.sqrt(1 - rho * rho) * beam.complex_noise(rng)
+        image, in_plane = _render(anatomy, pose, float(z[i]), rng, texture, shadow, noise, site, overlay_seed)
+        yield SweepFrame(i, image, in_plane, in_plane and cleft != "none", sev if in_plane else 0.0)
+
+
+def _render(anatomy, pose, z, rng, texture, shadow, noise, site, overlay_seed):
+    lo, hi = _FACE_FADE
+    w = float(np.clip((hi - abs(z)) / (hi - lo), 0.0, 1.0))
+    echo = None
+    if w > 0:
+        echo = echogenicity("normal" if anatomy.cleft == "none" else "bilateral", anatomy, pose, rng,
+                            lip_visibility=w, texture=texture)
+    if w < 1:
+        off = echogenicity("off_plane", anatomy, pose, rng, "orbits" if z < 0 else "chin", texture=texture)
+        echo = off if echo is None else w * echo + (1 - w) * off
+    grey, inside = bmode(echo, pose, rng, noise=noise, shadow=shadow)
+    return compose(grey, inside, site, pose, np.random.default_rng(overlay_seed)), abs(z) < IN_PLANE_Z
+
+
+def write_sweep(out: str | Path, seconds: float, cleft: str, seed: int, fps: float = 30.0,
+                severity: float | None = None, progress: bool | None = None) -> tuple[Path, Path]:
+    """Write the video and `<stem>.labels.csv` beside it, atomically. Returns both paths."""
+    out = Path(out)
+    if out.suffix.lower() not in (".mp4", ".avi"):
+        raise CleftEdgeError(f"--out {out}", "a .mp4 (or .avi) file name", "e.g. --out sweep.mp4")
+    labels = out.with_name(out.stem + ".labels.csv")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".sweep.", dir=out.parent))
+    try:
+        video = tmp / out.name
+        fourcc = cv2.VideoWriter_fourcc(*("mp4v" if out.suffix.lower() == ".mp4" else "MJPG"))
+        writer = cv2.VideoWriter(str(video), fourcc, fps, (640, 480))
+        if not writer.isOpened():
+            raise CleftEdgeError(f"OpenCV cannot write {out.suffix} video here", "an OpenCV build with mp4v",
+                                 "use --out sweep.avi")
+        rows = []
+        with Progress(int(round(seconds * fps)), "simulate sweep", progress) as bar:
+            for f in iter_sweep(seconds, cleft, seed, fps, severity):
+                writer.write(f.image)
+                rows.append((f.index, int(f.in_plane), int(f.cleft)))
+                bar.update()
+        writer.release()
+        with open(tmp / labels.name, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(("frame", "in_plane", "cleft"))
+            w.writerows(rows)
+        os.replace(tmp / labels.name, labels)
+        os.replace(video, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out, labels
