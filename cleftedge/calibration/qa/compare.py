@@ -1,0 +1,142 @@
+"""Where reference and candidate part ways: decision flips, score differences, and the paired
+figures per site, per data-set label (with severity bands) and per case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cleftedge.calibration.qa.paired import PairedFigures, decide, paired_figures
+from cleftedge.calibration.qa.policy import Policy
+
+# Severity bands of the data-set convention (cleftedge.simulator.labels: subtle below 0.35).
+SEVERITY_BANDS = (("subtle", 0.0, 0.35), ("moderate", 0.35, 0.7), ("obvious", 0.7, 1.0 + 1e-9))
+
+
+@dataclass
+class ScoredSet:
+    """Everything QA keeps per frame (no images): small enough for any data-set size."""
+    keys: list[str]
+    labels: list[str]
+    positive: np.ndarray  # bool
+    case_ids: list  # str or None per frame
+    sites: list  # str or None per frame
+    severity: np.ndarray  # float, NaN when unknown
+    ref: np.ndarray  # reference scores
+    cand: np.ndarray  # candidate scores
+
+    @property
+    def has_cases(self) -> bool:
+        return any(c not in (None, "") for c in self.case_ids)
+
+    @property
+    def has_sites(self) -> bool:
+        return any(s not in (None, "") for s in self.sites)
+
+    def case_list(self) -> list | None:
+        return self.case_ids if self.has_cases else None
+
+    def subset(self, mask: np.ndarray) -> ScoredSet:
+        idx = np.flatnonzero(mask)
+        return ScoredSet([self.keys[i] for i in idx], [self.labels[i] for i in idx], self.positive[idx],
+                         [self.case_ids[i] for i in idx], [self.sites[i] for i in idx], self.severity[idx],
+                         self.ref[idx], self.cand[idx])
+
+
+def figures(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy, with_auc: bool = True) -> PairedFigures:
+    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.case_list(),
+                          policy.resamples, policy.seed, policy.confidence, with_auc)
+
+
+def flips(data: ScoredSet, ref_t: float, cand_t: float) -> list[dict]:
+    """Frames whose decision differs, largest score change first."""
+    rf, cf = decide(data.ref, ref_t), decide(data.cand, cand_t)
+    idx = np.flatnonzero(rf != cf)
+    idx = idx[np.argsort(-np.abs(data.cand[idx] - data.ref[idx]), kind="stable")]
+    return [{"key": data.keys[i], "label": data.labels[i], "positive": bool(data.positive[i]),
+             "case_id": data.case_ids[i], "site": data.sites[i],
+             "reference_score": float(data.ref[i]), "candidate_score": float(data.cand[i]),
+             "change": "candidate misses" if rf[i] else "candidate adds"} for i in idx]
+
+
+def score_differences(ref: np.ndarray, cand: np.ndarray) -> dict:
+    d = np.asarray(cand, np.float64) - np.asarray(ref, np.float64)
+    if d.size == 0:
+        return {"mean": None, "mean_abs": None, "p99_abs": None, "max_abs": None}
+    a = np.abs(d)
+    return {"mean": float(d.mean()), "mean_abs": float(a.mean()), "p99_abs": float(np.percentile(a, 99)),
+            "max_abs": float(a.max())}
+
+
+def flip_summary(data: ScoredSet, ref_t: float, cand_t: float) -> dict:
+    rf, cf = decide(data.ref, ref_t), decide(data.cand, cand_t)
+    n = int(rf.size)
+    count = int(np.sum(rf != cf))
+    return {"count": count, "rate": count / n if n else None, "candidate_misses": int(np.sum(rf & ~cf)),
+            "candidate_adds": int(np.sum(~rf & cf))}
+
+
+def label_groups(data: ScoredSet) -> dict[str, np.ndarray]:
+    """One group per label, 'unilateral' (left and right together) and severity bands of clefts."""
+    labels = np.asarray(data.labels, dtype=object)
+    groups: dict[str, np.ndarray] = {}
+    for name in sorted(set(data.labels)):
+        groups[name] = labels == name
+    uni = np.array([str(x).startswith("unilateral") for x in labels], dtype=bool)
+    if uni.any() and len({x for x in data.labels if str(x).startswith("unilateral")}) > 1:
+        groups["unilateral"] = uni
+    sev = data.severity
+    for band, lo, hi in SEVERITY_BANDS:
+        mask = data.positive & (sev > 0) & (sev >= lo) & (sev < hi)
+        if mask.any():
+            groups[f"severity {band} [{lo:g}, {min(hi, 1.0):g}{']' if hi > 1 else ')'}"] = mask
+    return groups
+
+
+def site_groups(data: ScoredSet) -> dict[str, np.ndarray]:
+    if not data.has_sites:
+        return {}
+    sites = np.asarray([s if s not in (None, "") else "(no site)" for s in data.sites], dtype=object)
+    return {str(s): sites == s for s in sorted(set(sites.tolist()))}
+
+
+def group_table(data: ScoredSet, groups: dict[str, np.ndarray], ref_t: float, cand_t: float,
+                policy: Policy) -> list[dict]:
+    rows = []
+    for name, mask in groups.items():
+        part = data.subset(mask)
+        fig = figures(part, ref_t, cand_t, policy)
+        rows.append({"group": name, **fig.to_dict(), "flips": flip_summary(part, ref_t, cand_t),
+                     "score_difference": score_differences(part.ref, part.cand)})
+    return rows
+
+
+def case_level(data: ScoredSet) -> ScoredSet | None:
+    """One row per case: positive when any frame is, scored by its highest frame score, so that a
+    case is flagged exactly when any of its frames is."""
+    if not data.has_cases:
+        return None
+    codes: dict = {}
+    for c in data.case_ids:
+        codes.setdefault(c, len(codes))
+    idx = np.array([codes[c] for c in data.case_ids])
+    k = len(codes)
+    pos = np.zeros(k, bool)
+    np.logical_or.at(pos, idx, data.positive)
+    ref = np.full(k, -np.inf)
+    cand = np.full(k, -np.inf)
+    np.maximum.at(ref, idx, data.ref)
+    np.maximum.at(cand, idx, data.cand)
+    names = [str(c) for c in codes]
+    labels = ["cleft case" if p else "no-cleft case" for p in pos]
+    return ScoredSet(names, labels, pos, [None] * k, [None] * k, np.full(k, np.nan), ref, cand)
+
+
+def case_summary(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy) -> dict | None:
+    cases = case_level(data)
+    if cases is None:
+        return None
+    fig = figures(cases, ref_t, cand_t, policy)
+    return {**fig.to_dict(), "flips": flip_summary(cases, ref_t, cand_t),
+            "flipped_cases": flips(cases, ref_t, cand_t)}
