@@ -139,4 +139,5 @@ def case_summary(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy) -
         return None
     fig = figures(cases, ref_t, cand_t, policy)
     return {**fig.to_dict(), "flips": flip_summary(cases, ref_t, cand_t),
+            "score_difference": score_differences(cases.ref, cases.cand),
             "flipped_cases": flips(cases, ref_t, cand_t)}

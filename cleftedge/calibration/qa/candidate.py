@@ -1,0 +1,106 @@
+"""Which backend the candidate is meant for, which one runs it here, and what it is (its hash).
+
+The candidate runs on its own backend: an OpenVINO IR on OpenVINO; an ONNX file on onnxruntime,
+except a TensorRT recipe's QDQ ONNX, which is meant for TensorRT: where TensorRT cannot be imported,
+onnxruntime runs it as a PROXY and the verdict says so. A bundle names its backend in its
+manifest; Model.open loads it (and verifies it) as the runtime would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.hashing import sha256_file
+
+TARGETS = ("tensorrt", "openvino", "onnxruntime")
+
+
+@dataclass(frozen=True)
+class CandidatePlan:
+    intended: str  # the backend the candidate was made for
+    run: str | None  # the backend that runs it here (None: let Model.open read the bundle)
+    proxy: bool
+    why: str
+
+
+def model_identity(path: str | Path) -> str:
+    """SHA-256 of a model file; of the .xml and its .bin for an IR; of the manifest for a bundle."""
+    p = Path(path)
+    if p.is_dir():
+        manifest = p / "manifest.json"
+        if manifest.is_file():
+            return sha256_file(manifest)
+        h = hashlib.sha256()
+        for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            h.update(f.relative_to(p).as_posix().encode() + b"\0" + sha256_file(f).encode())
+        return h.hexdigest()
+    if p.suffix.lower() == ".xml" and p.with_suffix(".bin").is_file():
+        return hashlib.sha256((sha256_file(p) + sha256_file(p.with_suffix(".bin"))).encode()).hexdigest()
+    return sha256_file(p)
+
+
+def onnx_recipe_target(path: Path) -> str | None:
+    """The calibration recipe's target recorded in an ONNX file's metadata (None when none is)."""
+    from cleftedge.runtime.model_spec import read_onnx_metadata  # no onnx package needed (carts)
+
+    for key, value in read_onnx_metadata(path).items():
+        if not key.startswith("cleftedge.") or key == "cleftedge.spec":
+            continue
+        try:
+            record = json.loads(value)
+        except json.JSONDecodeError:
+            continue
+        target = record.get("target") if isinstance(record, dict) else None
+        if target in TARGETS:
+            return target
+    return None
+
+
+def _available(backend: str) -> bool:
+    module = {"tensorrt": "tensorrt", "openvino": "openvino", "onnxruntime": "onnxruntime"}[backend]
+    return importlib.util.find_spec(module) is not None
+
+
+def bundle_backend(path: Path) -> str | None:
+    manifest = path / "manifest.json" if path.is_dir() else None
+    if manifest is None or not manifest.is_file():
+        return None
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # Model.open verifies the bundle and says what is wrong with it
+    backend = doc.get("backend") if isinstance(doc, dict) else None
+    return backend if isinstance(backend, str) else None
+
+
+def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
+    p = Path(path)
+    if not p.exists():
+        raise CleftEdgeError(f"candidate {p} does not exist", "an ONNX file, an OpenVINO .xml or a bundle",
+                             "check --candidate")
+    if backend:
+        return CandidatePlan(backend, backend, False, "--backend")
+    if p.is_dir() or p.name.endswith(".tar.gz"):
+        intended = bundle_backend(p) or "bundle"
+        return CandidatePlan(intended, None, False, "the bundle's manifest")
+    suffix = p.suffix.lower()
+    if suffix == ".xml":
+        return CandidatePlan("openvino", "openvino", False, "an OpenVINO IR")
+    if suffix == ".onnx":
+        target = onnx_recipe_target(p)
+        if target == "tensorrt":
+            if _available("tensorrt"):
+                return CandidatePlan("tensorrt", "tensorrt", False, "a TensorRT recipe's QDQ ONNX")
+            return CandidatePlan("tensorrt", "onnxruntime", True,
+                                 "a TensorRT recipe's QDQ ONNX; TensorRT is not installed here")
+        if target == "openvino":
+            return CandidatePlan("openvino", "openvino", False, "an OpenVINO recipe's ONNX")
+        return CandidatePlan("onnxruntime", "onnxruntime", False, "an ONNX model")
+    raise CleftEdgeError(f"candidate {p} has an unknown kind ('{p.suffix}')",
+                         "an .onnx file, an OpenVINO .xml, a bundle folder or .tar.gz",
+                         "pass the model the bundle was built from, or the bundle, or use --backend")

@@ -1,0 +1,190 @@
+"""report.html: one self-contained page for people (no external loads; images as data URIs,
+charts as inline SVG). Sections carry stable ids: verdict, figures, roc, scatter, flips, sites,
+labels, cases, alerts, retune, provenance."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+import numpy as np
+
+from cleftedge.atomic import write_text
+from cleftedge.calibration.qa import charts
+from cleftedge.calibration.qa.report_json import verdict_line
+
+STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1d232a}
+h1{font-size:22px}h2{font-size:17px;margin-top:30px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:13px}td,th{padding:3px 9px;border-bottom:1px solid #eee;text-align:right}
+td:first-child,th:first-child{text-align:left}.pass{background:#e3f4e6;border-left:6px solid #2e8b47}
+.fail{background:#fbe6e3;border-left:6px solid #c0392b}#verdict{padding:10px 16px;border-radius:4px}
+.proxy{font-weight:bold;color:#8a4b00}.thumbs{display:flex;flex-wrap:wrap;gap:10px}
+.thumbs figure{margin:0;width:200px;font-size:12px}.thumbs img{width:200px;border-radius:4px}
+.muted{color:#6b7580;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:20px}"""
+
+
+def _pct(e: dict | None, ci: bool = True) -> str:
+    if not e or e.get("value") is None:
+        return "&ndash;"
+    text = f"{e['value'] * 100:.1f}"
+    if ci and e.get("ci_low") is not None:
+        text += f' <span class="muted">[{e["ci_low"] * 100:.1f}, {e["ci_high"] * 100:.1f}]</span>'
+    return text
+
+
+def _num(e: dict | None) -> str:
+    if not e or e.get("value") is None:
+        return "&ndash;"
+    text = f"{e['value']:.4f}"
+    if e.get("ci_low") is not None:
+        text += f' <span class="muted">[{e["ci_low"]:.4f}, {e["ci_high"]:.4f}]</span>'
+    return text
+
+
+def _verdict(report: dict) -> str:
+    v = report["verdict"]
+    cls = "pass" if v["passed"] else "fail"
+    proxy = ""
+    if report["candidate"].get("proxy"):
+        proxy = (f'<p class="proxy" id="proxy">PROXY: the candidate is meant for '
+                 f'{escape(report["candidate"]["intended_backend"])}, which cannot run here; it ran on '
+                 f'{escape(str(report["candidate"]["backend"].get("backend")))}. This is not the engine that '
+                 f'ships.</p>')
+    items = "".join(f'<li>{"ok" if c["passed"] else "<b>FAILED</b>"}: {escape(c["line"])}</li>'
+                    for c in v["criteria"])
+    return (f'<section id="verdict" class="{cls}"><h2>Verdict: {"PASS" if v["passed"] else "FAIL"}</h2>'
+            f'<p>{escape(verdict_line(report))}</p>{proxy}<ul>{items}</ul></section>')
+
+
+def _figures(report: dict) -> str:
+    f = report["figures"]
+    rows = []
+    for k in ("sensitivity", "specificity", "ppv", "npv"):
+        rows.append(f"<tr><td>{k} %</td><td>{_pct(f['reference'].get(k))}</td><td>{_pct(f['candidate'].get(k))}"
+                    f"</td><td>{_pct(f['difference'].get(k))}</td></tr>")
+    rows.append(f"<tr><td>AUC</td><td>{_num(f['reference'].get('auc'))}</td><td>{_num(f['candidate'].get('auc'))}"
+                f"</td><td>{_num(f['difference'].get('auc'))}</td></tr>")
+    rows.append(f"<tr><td>decision agreement %</td><td></td><td>{_pct(f.get('agreement'))}</td><td></td></tr>")
+    sd = report["score_difference"]
+    sd_text = ", ".join(f"{k} {v:.4g}" for k, v in sd.items() if v is not None)
+    clustered = (f"clustered by case ({f['clusters']} cases)" if f["clustered"] else "frame-level (no case ids)")
+    return (f'<section id="figures"><h2>Figures at the operating threshold</h2><table><tr><th>figure</th>'
+            f'<th>reference FP32</th><th>candidate</th><th>difference (cand &minus; ref)</th></tr>{"".join(rows)}'
+            f'</table><p class="muted">{f["frames"]} frames, {f["positives"]} with a cleft. 95 % intervals: '
+            f'{report["policy"]["resamples"]} bootstrap resamples, {clustered}, seed {report["policy"]["seed"]}. '
+            f'Score difference (candidate &minus; reference): {escape(sd_text)}.</p></section>')
+
+
+def _group_table(section_id: str, title: str, rows: list[dict], empty: str) -> str:
+    if not rows:
+        return f'<section id="{section_id}"><h2>{title}</h2><p class="muted">{empty}</p></section>'
+    head = ("<tr><th>group</th><th>frames</th><th>clefts</th><th>sens ref</th><th>sens cand</th>"
+            "<th>&Delta; sens</th><th>spec ref</th><th>spec cand</th><th>&Delta; spec</th><th>flips</th>"
+            "<th>max |&Delta; score|</th></tr>")
+    body = []
+    for r in rows:
+        ref, cand, diff = r["reference"], r["candidate"], r["difference"]
+        mx = r["score_difference"].get("max_abs")
+        body.append(f"<tr><td>{escape(str(r['group']))}</td><td>{r['frames']}</td><td>{r['positives']}</td>"
+                    f"<td>{_pct(ref.get('sensitivity'), False)}</td><td>{_pct(cand.get('sensitivity'), False)}</td>"
+                    f"<td>{_pct(diff.get('sensitivity'))}</td><td>{_pct(ref.get('specificity'), False)}</td>"
+                    f"<td>{_pct(cand.get('specificity'), False)}</td><td>{_pct(diff.get('specificity'))}</td>"
+                    f"<td>{r['flips']['count']}</td><td>{'&ndash;' if mx is None else f'{mx:.4f}'}</td></tr>")
+    return f'<section id="{section_id}"><h2>{title}</h2><table>{head}{"".join(body)}</table></section>'
+
+
+def _flips(report: dict, thumbs: dict[str, bytes]) -> str:
+    fl = report["flips"]
+    frames = fl["frames"]
+    figs = []
+    for f in frames:
+        jpeg = thumbs.get(f["key"])
+        if jpeg is None:
+            continue
+        uri = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+        figs.append(f'<figure><img src="{uri}" alt="{escape(f["key"])}"><figcaption>{escape(f["key"])}<br>'
+                    f'{escape(f["label"])}, {escape(f["change"])}<br>ref {f["reference_score"]:.3f} &rarr; cand '
+                    f'{f["candidate_score"]:.3f}</figcaption></figure>')
+    rows = "".join(f"<tr><td>{escape(f['key'])}</td><td>{escape(str(f['label']))}</td>"
+                   f"<td>{escape(str(f['case_id'] or ''))}</td><td>{escape(str(f['site'] or ''))}</td>"
+                   f"<td>{f['reference_score']:.4f}</td><td>{f['candidate_score']:.4f}</td>"
+                   f"<td>{escape(f['change'])}</td></tr>" for f in frames)
+    table = (f"<table><tr><th>frame</th><th>label</th><th>case</th><th>site</th><th>reference</th>"
+             f"<th>candidate</th><th>change</th></tr>{rows}</table>") if frames else ""
+    return (f'<section id="flips"><h2>Decision flips: {fl["count"]} ({(fl["rate"] or 0) * 100:.2f} %)</h2>'
+            f'<p>{fl["candidate_misses"]} frames the candidate misses, {fl["candidate_adds"]} it adds.</p>'
+            f'<div class="thumbs">{"".join(figs)}</div>{table}</section>')
+
+
+def _cases(report: dict) -> str:
+    c = report.get("cases")
+    if not c:
+        return '<section id="cases"><h2>Per case</h2><p class="muted">The data set has no case ids.</p></section>'
+    flipped = ", ".join(escape(x["key"]) for x in c["flipped_cases"][:50]) or "none"
+    row = {"group": "cases (flagged when any frame is)", **c}
+    return _group_table("cases", "Per case", [row], "") .replace(
+        "</section>", f"<p>Cases whose decision flips: {flipped}</p></section>")
+
+
+def _alerts(report: dict) -> str:
+    a = report.get("alerts")
+    if not a:
+        return '<section id="alerts"><h2>Alert parity</h2><p class="muted">Not run (no --sweeps).</p></section>'
+    rows = "".join(f"<tr><td>{escape(s['sweep'])}</td><td>{s['reference_alerts']}</td><td>{s['candidate_alerts']}"
+                   f"</td><td>{s['missed']}</td><td>{s['added']}</td><td>{_ms(s.get('time_to_alert_diff_s'))}</td>"
+                   f"</tr>" for s in a["sweeps"])
+    return (f'<section id="alerts"><h2>Alert parity on {len(a["sweeps"])} sweeps</h2><table><tr><th>sweep</th>'
+            f'<th>ref alerts</th><th>cand alerts</th><th>missed</th><th>added</th><th>&Delta; time to alert (s)</th>'
+            f'</tr>{rows}</table><p>{a["missed"]} missed, {a["added"]} added in all.</p></section>')
+
+
+def _ms(v) -> str:
+    return "&ndash;" if v is None else f"{v:+.3f}"
+
+
+def _retune(report: dict) -> str:
+    r = report.get("retuned_threshold")
+    if not r:
+        return ('<section id="retune"><h2>Threshold re-tuning</h2><p class="muted">Not run '
+                '(--retune-threshold with --val-data).</p></section>')
+    v = r.get("verdict", {})
+    return (f'<section id="retune"><h2>Threshold re-tuning</h2><p>On the validation set, threshold '
+            f'<b>{r["threshold"]:.6g}</b> (was {r["reference_threshold"]:g}) restores the reference sensitivity '
+            f'{_pct({"value": r["target_sensitivity"]}, False)} %. On the QA set at that threshold: '
+            f'<b>{"PASS" if v.get("passed") else "FAIL"}</b>; sensitivity difference '
+            f'{_pct(r["qa_figures"]["difference"].get("sensitivity"))}, specificity difference '
+            f'{_pct(r["qa_figures"]["difference"].get("specificity"))}. Patch: '
+            f'{escape(r.get("spec_patch", ""))}</p></section>')
+
+
+def _provenance(report: dict) -> str:
+    items = []
+    for part in ("reference", "candidate", "data"):
+        for k, v in report[part].items():
+            items.append(f"<tr><td>{part}.{escape(k)}</td><td style='text-align:left'>{escape(str(v))}</td></tr>")
+    return f'<section id="provenance"><h2>What ran</h2><table>{"".join(items)}</table></section>'
+
+
+def render_html(report: dict, ref: np.ndarray, cand: np.ndarray, flipped: np.ndarray,
+                thumbs: dict[str, bytes]) -> str:
+    f = report["figures"]
+    plots = report["plots"]
+    op = report["operating_points"]
+    roc = charts.roc(plots["roc_reference"], plots["roc_candidate"], op["reference"], op["candidate"],
+                     f["reference"].get("auc", {}).get("value"), f["candidate"].get("auc", {}).get("value"))
+    scatter = charts.scatter(ref, cand, flipped, report["reference"]["threshold"], report["candidate"]["threshold"])
+    body = [f"<h1>Parity QA: {escape(Path(str(report['candidate']['path'])).name)} vs FP32 reference</h1>",
+            _verdict(report), _figures(report),
+            f'<div class="charts"><section id="roc"><h2>ROC curves</h2>{roc}</section>'
+            f'<section id="scatter"><h2>Score scatter (FP32 vs candidate)</h2>{scatter}</section></div>',
+            _flips(report, thumbs),
+            _group_table("sites", "Per site", report["sites"], "The data set names no sites."),
+            _group_table("labels", "Per data-set label and severity band", report["labels"], "No labels."),
+            _cases(report), _alerts(report), _retune(report), _provenance(report)]
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>cleftedge QA report</title>'
+            f'<style>{STYLE}</style></head><body>{"".join(body)}</body></html>\n')
+
+
+def write_report_html(path, report: dict, ref, cand, flipped, thumbs: dict[str, bytes]) -> None:
+    write_text(path, render_html(report, ref, cand, flipped, thumbs))

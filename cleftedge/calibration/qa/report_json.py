@@ -1,0 +1,79 @@
+"""report.json (schema-versioned, for machines), the one-line verdict and the end-of-run summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cleftedge.atomic import write_text
+
+SCHEMA = 1
+KIND = "cleftedge.qa_report"
+
+
+def verdict_line(report: dict) -> str:
+    """One line: PASS or FAIL, the failing criterion, and PROXY when the candidate's real backend
+    did not run."""
+    v = report["verdict"]
+    cand = report["candidate"]
+    proxy = ""
+    if cand.get("proxy"):
+        proxy = (f" [PROXY: {cand['intended_backend']} could not run here; the candidate ran on "
+                 f"{cand['backend'].get('backend')} instead, not the {cand['intended_backend']} engine]")
+    if v["passed"]:
+        return f"QA PASS{proxy}: all {len(v['criteria'])} criteria met on {report['data']['frames']} frames"
+    failed = [c for c in v["criteria"] if not c["passed"]]
+    return f"QA FAIL{proxy}: " + "; ".join(c["line"] for c in failed)
+
+
+def write_report_json(path: str | Path, report: dict) -> None:
+    doc = {"kind": KIND, "schema": SCHEMA, **report}
+    doc["verdict"] = {**report["verdict"], "line": verdict_line(report)}
+    write_text(path, json.dumps(doc, indent=1, allow_nan=False, default=_plain) + "\n")
+
+
+def _plain(o):
+    if hasattr(o, "item"):  # numpy scalars
+        return o.item()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _pct(e: dict | None) -> str:
+    if not e or e.get("value") is None:
+        return "-"
+    lo, hi = e.get("ci_low"), e.get("ci_high")
+    ci = f" [{lo * 100:.1f}, {hi * 100:.1f}]" if lo is not None else ""
+    return f"{e['value'] * 100:.1f}{ci}"
+
+
+def _num(e: dict | None) -> str:
+    if not e or e.get("value") is None:
+        return "-"
+    lo, hi = e.get("ci_low"), e.get("ci_high")
+    ci = f" [{lo:.4f}, {hi:.4f}]" if lo is not None else ""
+    return f"{e['value']:.4f}{ci}"
+
+
+def summary_table(report: dict) -> str:
+    """A short fixed-width table for the terminal: each figure for both models and the difference."""
+    f = report["figures"]
+    rows = [("figure (95 % CI)", "reference FP32", "candidate", "difference")]
+    for k in ("sensitivity", "specificity", "ppv", "npv"):
+        rows.append((k + " %", _pct(f["reference"].get(k)), _pct(f["candidate"].get(k)),
+                     _pct(f["difference"].get(k))))
+    rows.append(("auc", _num(f["reference"].get("auc")), _num(f["candidate"].get("auc")),
+                 _num(f["difference"].get("auc"))))
+    fl = report["flips"]
+    rows.append(("agreement %", "", _pct(f.get("agreement")), ""))
+    rows.append(("decision flips", "", f"{fl['count']} ({(fl['rate'] or 0) * 100:.2f} %)", ""))
+    sd = report["score_difference"]
+    if sd.get("max_abs") is not None:
+        rows.append(("score diff |max| / p99", "", f"{sd['max_abs']:.4f} / {sd['p99_abs']:.4f}", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for c in report["verdict"]["criteria"]:
+        lines.append(("  ok    " if c["passed"] else "  FAIL  ") + c["line"])
+    return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""`cleftedge qa` from end to end: check the inputs, score the QA set with the FP32 reference (or
+load its bound scores) and the candidate on its own backend, judge, and write the reports."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cleftedge import __version__
+from cleftedge.atomic import atomic_dir
+from cleftedge.calibration.qa import refscores, retune
+from cleftedge.calibration.qa.assemble import figures_section, flipped_mask, judged_figures
+from cleftedge.calibration.qa.candidate import model_identity, plan_candidate
+from cleftedge.calibration.qa.policy import Policy, load_policy
+from cleftedge.calibration.qa.report_html import write_report_html
+from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
+from cleftedge.calibration.qa.scorer import score_stream
+from cleftedge.errors import CleftEdgeError
+from cleftedge.hashing import sha256_file
+
+
+@dataclass
+class QaRequest:
+    reference: Path
+    data: Path
+    candidate: Path | None = None
+    report: Path | None = None
+    policy: Path | None = None
+    save_reference_scores: Path | None = None
+    reference_scores: Path | None = None
+    expect_data_hash: str | None = None
+    sweeps: Path | None = None
+    val_data: Path | None = None
+    retune_threshold: bool = False
+    allow_overlap: bool = False
+    backend: str | None = None
+    device: str = "CPU"
+    spec: Path | None = None
+    progress: bool | None = None
+
+
+@dataclass
+class QaOutcome:
+    exit_code: int
+    line: str
+    report: dict | None = None
+
+
+def _bad_flags(what: str, fix: str) -> CleftEdgeError:
+    return CleftEdgeError(what, "a consistent set of qa options (see cleftedge qa --help)", fix)
+
+
+def check_request(req: QaRequest) -> None:
+    if req.reference_scores and req.save_reference_scores:
+        raise _bad_flags("--reference-scores and --save-reference-scores were both given", "give one of them")
+    if req.candidate is None and not req.save_reference_scores:
+        raise _bad_flags("no --candidate was given", "give --candidate, or --save-reference-scores FILE alone")
+    if req.candidate is not None and req.report is None:
+        raise _bad_flags("no --report folder was given", "add --report OUT/")
+    if req.retune_threshold and not req.val_data:
+        raise _bad_flags("--retune-threshold needs a validation set", "add --val-data DIR (never the QA set)")
+    if req.retune_threshold and req.reference_scores:
+        raise _bad_flags("--retune-threshold needs the reference model to score the validation set",
+                         "run it on the build host without --reference-scores")
+    if not Path(req.reference).is_file():
+        raise CleftEdgeError(f"reference model {req.reference} does not exist", "the FP32 ONNX model",
+                             "check --reference")
+
+
+def _open_dataset(path: Path, role: str):
+    from cleftedge.calibration.datasets import open_dataset
+
+    if not Path(path).exists():
+        raise CleftEdgeError(f"{role} {path} does not exist", "a data-set folder, manifest CSV or video",
+                             f"check the path given for the {role}")
+    return open_dataset(path)
+
+
+def _size(dataset) -> int | None:
+    try:
+        return len(dataset)
+    except TypeError:
+        return None
+
+
+def _check_leakage(qa_set, val_set, allow_overlap: bool) -> None:
+    if allow_overlap:
+        return
+    from cleftedge.calibration.datasets import check_leakage
+
+    check_leakage({"QA set (--data)": qa_set, "validation set (--val-data)": val_set})
+
+
+def _open_models(req: QaRequest, plan, need_reference: bool):
+    from cleftedge.runtime.model import Model
+
+    ref_model = Model.open(req.reference, backend="onnxruntime", device="CPU") if need_reference else None
+    cand_model = None
+    if req.candidate is not None:
+        cand_model = Model.open(req.candidate, backend=plan.run, device=req.device, spec=_spec(req.spec))
+    return ref_model, cand_model
+
+
+def _spec(path: Path | None):
+    if path is None:
+        return None
+    from cleftedge.spec import load_spec
+
+    return load_spec(path)
+
+
+def run_qa(req: QaRequest) -> QaOutcome:
+    check_request(req)
+    policy = load_policy(req.policy)
+    qa_set = _open_dataset(req.data, "QA set (--data)")
+    data_hash = qa_set.content_hash()
+    if req.expect_data_hash and data_hash != req.expect_data_hash.strip().lower():
+        raise CleftEdgeError(f"the QA set {req.data} has content hash {data_hash}",
+                             f"the locked hash {req.expect_data_hash}",
+                             "use the locked QA set; a changed set needs a new sign-off")
+    val_set = _open_dataset(req.val_data, "validation set (--val-data)") if req.val_data else None
+    if val_set is not None:
+        _check_leakage(qa_set, val_set, req.allow_overlap)
+    ref_sha = sha256_file(req.reference)
+    saved = refscores.load_reference_scores(req.reference_scores, ref_sha, data_hash) if req.reference_scores else None
+    plan = plan_candidate(req.candidate, req.backend) if req.candidate is not None else None
+    ref_model, cand_model = _open_models(req, plan, need_reference=saved is None)
+    ref_t = saved.threshold if saved else ref_model.spec.output.threshold
+    cand_t = cand_model.spec.output.threshold if cand_model else ref_t
+
+    start = time.monotonic()
+    collected, thumbs = score_stream(iter(qa_set), ref_model, cand_model, ref_t, cand_t, total=_size(qa_set),
+                                     progress=req.progress)
+    seconds = time.monotonic() - start
+    data = collected.scored_set()
+    if not data.keys:
+        raise CleftEdgeError(f"the QA set {req.data} has no frames", "labelled frames", "check --data")
+    if saved is not None:
+        data.ref = saved.lookup(data.keys, str(req.reference_scores))
+    ref_backend = saved.backend if saved else ref_model.backend.describe()
+    if req.save_reference_scores:
+        refscores.save_reference_scores(req.save_reference_scores, ref_sha, data_hash, data.keys, data.ref,
+                                        ref_t, ref_backend)
+        if cand_model is None:
+            return QaOutcome(0, f"saved {len(data.keys)} reference scores to {req.save_reference_scores} "
+                                f"(reference {ref_sha[:12]}, data set {data_hash[:12]})")
+
+    report = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cleftedge_version": __version__,
+        "policy": policy.to_dict(),
+        "reference": {"path": str(req.reference), "sha256": ref_sha, "threshold": ref_t, "backend": ref_backend,
+                      "scores_from": str(req.reference_scores) if saved else "the reference model, run here"},
+        "candidate": {"path": str(req.candidate), "sha256": model_identity(req.candidate), "threshold": cand_t,
+                      "backend": cand_model.backend.describe(), "intended_backend": plan.intended,
+                      "proxy": plan.proxy, "plan": plan.why, "device": req.device},
+        "data": {"path": str(req.data), "content_hash": data_hash, "frames": len(data.keys),
+                 "positives": int(data.positive.sum()), "cases": len({c for c in data.case_ids if c}),
+                 "sites": sorted({s for s in data.sites if s})},
+        **figures_section(data, ref_t, cand_t, policy),
+        "timing": {"seconds": round(seconds, 3), "frames_per_second": round(len(data.keys) / max(seconds, 1e-9), 1)},
+        "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t) if req.sweeps else None,
+        "retuned_threshold": None,
+    }
+    patch = None
+    if req.retune_threshold:
+        report["retuned_threshold"], patch = _retune(req, val_set, ref_model, cand_model, data, ref_t, policy)
+    with atomic_dir(req.report, replace=True) as out:
+        write_report_json(out / "report.json", report)
+        write_report_html(out / "report.html", report, data.ref, data.cand, flipped_mask(data, ref_t, cand_t),
+                          thumbs)
+        if patch is not None:
+            retune.write_spec_patch(out / retune.PATCH_NAME, patch, f"candidate {req.candidate}; "
+                                    f"validation set {req.val_data}")
+    return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
+
+
+def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) -> dict:
+    from cleftedge.calibration.qa.alert_parity import alert_parity
+
+    if ref_model is None:
+        raise CleftEdgeError("--sweeps needs the reference model to run", "no --reference-scores with --sweeps",
+                             "run alert parity on the build host")
+    return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress)
+
+
+def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
+            policy: Policy) -> tuple[dict, float]:
+    val, _ = score_stream(iter(val_set), ref_model, cand_model, ref_t, ref_t, total=_size(val_set),
+                          label="validation scoring", keep_thumbs=0, progress=req.progress)
+    v = val.scored_set()
+    found = retune.retune_threshold(v.positive, v.ref, v.cand, ref_t)
+    figures, verdict = judged_figures(qa_data, ref_t, found["threshold"], policy)
+    found.update(qa_figures=figures, verdict=verdict, spec_patch=retune.PATCH_NAME,
+                 validation_hash=val_set.content_hash())
+    return found, found["threshold"]
