@@ -10,9 +10,11 @@ optimise the whole graph first).
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from cleftedge.spec import METADATA_KEY, ModelSpec, load_spec
 IR_SPEC_PATH = ["cleftedge", "spec"]  # rt_info["cleftedge"]["spec"], a JSON string
 
 _MODEL_METADATA_FIELD = 14  # ModelProto.metadata_props (repeated StringStringEntryProto)
+_MODEL_GRAPH_FIELD, _GRAPH_NODE_FIELD, _NODE_OP_TYPE_FIELD = 7, 1, 4  # ModelProto.graph.node[].op_type
 
 
 # --- spec resolution ---------------------------------------------------------
@@ -85,18 +88,43 @@ def read_ir_spec_text(xml_path: str | os.PathLike) -> str | None:
 
 # --- ONNX metadata without onnx --------------------------------------------------
 
+@contextlib.contextmanager
+def _mapped(path: Path) -> Iterator[memoryview]:
+    """The file's bytes, memory-mapped (weights are skipped, never copied)."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                raise _bad_onnx(path, "the file is empty")
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm, memoryview(mm) as view:
+                yield view
+    except OSError as exc:
+        raise CleftEdgeError(f"cannot read {path} ({exc.strerror or exc})", "a readable ONNX file",
+                             "check the path") from None
+
+
 def read_onnx_metadata(path: str | os.PathLike) -> dict[str, str]:
     """ModelProto.metadata_props of an ONNX file as a dict (later keys win, as in onnx)."""
     p = Path(path)
-    try:
-        with open(p, "rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:
-                raise _bad_onnx(p, "the file is empty")
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm, memoryview(mm) as view:
-                return parse_model_metadata(view, p)
-    except OSError as exc:
-        raise CleftEdgeError(f"cannot read {p} ({exc.strerror or exc})", "a readable ONNX file",
-                             "check the path") from None
+    with _mapped(p) as view:
+        return parse_model_metadata(view, p)
+
+
+def read_onnx_op_types(path: str | os.PathLike) -> set[str]:
+    """The op types of the main graph's nodes (to tell a Q/DQ INT8 model from an FP32 one)."""
+    p = Path(path)
+    ops: set[str] = set()
+    with _mapped(p) as view:
+        try:
+            for field, wire, start, end in _fields(view, 0, len(view)):
+                if field != _MODEL_GRAPH_FIELD or wire != 2:
+                    continue
+                for nf, nw, ns, ne in _fields(view, start, end):
+                    if nf == _GRAPH_NODE_FIELD and nw == 2:
+                        ops.update(bytes(view[s:e]).decode("utf-8") for f2, w2, s, e in _fields(view, ns, ne)
+                                   if f2 == _NODE_OP_TYPE_FIELD and w2 == 2)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _bad_onnx(p, str(exc)) from None
+    return ops
 
 
 def parse_model_metadata(buf: memoryview | bytes, source: Path | str = "model") -> dict[str, str]:

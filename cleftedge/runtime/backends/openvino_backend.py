@@ -1,0 +1,169 @@
+"""OpenVINO on CPU, GPU, NPU or AUTO; reads ONNX or IR (.xml + .bin).
+
+Compiled with the LATENCY performance hint (one frame at a time, as a cart scans) and a model
+cache folder, so that a second start skips compilation. OpenVINO runs FP32 models in bf16 on
+CPUs that have it; `true_fp32=True` asks for f32 (the reference a parity check wants).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.lazy import require
+from cleftedge.runtime.backends.base import Backend, TensorInfo
+from cleftedge.runtime.model_spec import resolve_spec
+from cleftedge.spec import ModelSpec
+
+DEVICES = ("CPU", "GPU", "NPU", "AUTO", "HETERO", "MULTI")
+HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
+PRECISION_OPS = ("Convolution", "FullyConnected", "MatMul")  # whose runtimePrecision says how it runs
+
+
+def default_cache_dir() -> str:
+    root = os.environ.get("CLEFTEDGE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "cleftedge")
+    return os.path.join(root, "openvino")
+
+
+class OpenVINOBackend(Backend):
+    name = "openvino"
+    # true_fp32: f32 inference precision; cache_dir: compiled-model cache ("" turns it off);
+    # hint: performance hint; threads: CPU inference threads; batch: fix a dynamic batch size
+    # (NPU needs static shapes: it gets batch 1 unless told otherwise).
+    OPTIONS = {"true_fp32": bool, "cache_dir": (str, Path), "hint": str, "threads": int, "batch": int}
+
+    def _load_impl(self, spec: ModelSpec | str | os.PathLike | None) -> ModelSpec:
+        self._ov = ov = require("openvino", "openvino")
+        self._core = core = ov.Core()
+        self.device = _check_device(self.device, core.available_devices)
+        model_spec = resolve_spec(self.model_path, spec)
+        config = self._config()
+        batch = self.options.get("batch")
+        if batch is None and self.device.startswith("NPU"):
+            batch = 1
+        try:
+            if batch is None:
+                # From the path: with a cache folder, a second start loads the compiled blob directly.
+                self.compiled = core.compile_model(str(self.model_path), self.device, config)
+            else:
+                model = core.read_model(str(self.model_path))
+                _fix_batch(model, model_spec, int(batch))
+                self.compiled = core.compile_model(model, self.device, config)
+        except CleftEdgeError:
+            raise
+        except Exception as exc:  # OpenVINO raises RuntimeError with a long multi-line text
+            raise CleftEdgeError(f"OpenVINO cannot load {self.model_path.name} on {self.device} ({_first_line(exc)})",
+                                 "an ONNX file or an IR .xml with its .bin beside it",
+                                 "check the files, or re-export the model") from None
+        self.request = self.compiled.create_infer_request()
+        self._wanted = {model_spec.input.name, model_spec.output.name, model_spec.output.heatmap}
+        return model_spec
+
+    def _config(self) -> dict[Any, Any]:
+        hints = self._ov.properties.hint
+        props = self._ov.properties
+        hint = str(self.options.get("hint") or "LATENCY").upper()
+        if hint not in HINTS:
+            raise CleftEdgeError(f"hint '{hint}' for the openvino backend", "one of " + ", ".join(HINTS),
+                                 "use LATENCY for live scanning")
+        config: dict[Any, Any] = {hints.performance_mode: getattr(hints.PerformanceMode, hint)}
+        cache_dir = self.options.get("cache_dir")
+        cache_dir = default_cache_dir() if cache_dir is None else str(cache_dir)
+        if cache_dir:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            config[props.cache_dir] = cache_dir
+        if self.options.get("true_fp32"):
+            config[hints.inference_precision] = self._ov.Type.f32
+        threads = self.options.get("threads")
+        if threads is not None:
+            if threads < 1:
+                raise CleftEdgeError(f"threads={threads}", "1 or more", "pass a positive thread count")
+            config[props.inference_num_threads] = threads
+        self.cache_dir = cache_dir or None
+        return config
+
+    def _io_impl(self) -> tuple[list[TensorInfo], list[TensorInfo]]:
+        return ([self._info(p) for p in self.compiled.inputs], [self._info(p) for p in self.compiled.outputs])
+
+    def _info(self, port: Any) -> TensorInfo:
+        names = port.get_names()
+        chosen = [n for n in names if n in self._wanted]
+        name = chosen[0] if chosen else port.get_any_name()
+        shape = tuple(d.get_length() if d.is_static else None for d in port.get_partial_shape())
+        return TensorInfo(name, shape, _np_name(port.get_element_type()))
+
+    def _infer_impl(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        result = self.request.infer({0: batch}, share_inputs=True)
+        return {info.name: result[port] for info, port in zip(self.outputs, self.compiled.outputs, strict=True)}
+
+    def _describe_impl(self) -> dict[str, Any]:
+        ops = self.op_precisions()
+        main = next((ops[t] for t in PRECISION_OPS if t in ops), {})
+        precision = "+".join(p for p, _ in Counter(main).most_common()) or "unknown"
+        try:
+            value = self.compiled.get_property(self._ov.properties.hint.inference_precision)
+            inference_precision = value.get_type_name() if hasattr(value, "get_type_name") else str(value)
+        except Exception:  # not every device reports it
+            inference_precision = None
+        return {"precision": precision, "op_precisions": ops, "inference_precision": inference_precision,
+                "hint": str(self.options.get("hint") or "LATENCY").upper(), "cache_dir": self.cache_dir,
+                "true_fp32": bool(self.options.get("true_fp32")),
+                "versions": {"openvino": self._ov.get_version()}}
+
+    def op_precisions(self) -> dict[str, dict[str, int]]:
+        """layerType -> {runtimePrecision: count} for the compute ops of the compiled (runtime) model."""
+        try:
+            runtime = self.compiled.get_runtime_model()
+        except Exception:  # some plugins (NPU) expose no runtime model
+            return {}
+        found: dict[str, Counter] = {}
+        for op in runtime.get_ordered_ops():
+            info = op.get_rt_info()
+            kind = info["layerType"].astype(str) if "layerType" in info else ""
+            if kind in PRECISION_OPS and "runtimePrecision" in info:
+                found.setdefault(kind, Counter())[info["runtimePrecision"].astype(str)] += 1
+        return {k: dict(v) for k, v in found.items()}
+
+    def _close_impl(self) -> None:
+        self.request = None
+        self.compiled = None
+
+
+def _check_device(device: str, available: list[str]) -> str:
+    dev = device.strip().upper()
+    base = dev.split(":")[0].split(".")[0]
+    if base not in DEVICES:
+        raise CleftEdgeError(f"device '{device}' for the openvino backend", "one of " + ", ".join(DEVICES),
+                             "pass --device CPU, GPU, NPU or AUTO")
+    have = sorted({d.split(".")[0] for d in available})
+    if base in ("CPU", "GPU", "NPU") and base not in have:
+        raise CleftEdgeError(f"OpenVINO device {base} is not available here (available: {', '.join(have)})",
+                             f"a machine with an OpenVINO {base} device and its driver",
+                             "pass --device AUTO or one of the available devices")
+    return dev
+
+
+def _fix_batch(model: Any, spec: ModelSpec, batch: int) -> None:
+    if batch < 1:
+        raise CleftEdgeError(f"batch={batch}", "1 or more", "pass a positive batch size")
+    inputs = [p for p in model.inputs if spec.input.name in p.get_names()]
+    if inputs:  # a missing input is reported by check_io after compilation
+        c, h, w = spec.input.shape
+        model.reshape({inputs[0]: [batch, c, h, w]})
+
+
+def _np_name(element_type: Any) -> str:
+    try:
+        return np.dtype(element_type.to_dtype()).name
+    except Exception:  # a type numpy has no name for (bf16, u4, ...)
+        return element_type.get_type_name()
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[-1] if lines else type(exc).__name__)[:300]

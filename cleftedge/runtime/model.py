@@ -1,0 +1,140 @@
+"""A model ready to score frames: preprocessing + a backend + scoring, all as its spec says.
+
+    with Model.open("model.onnx") as model:
+        p = model.predict([frame])          # uint8 grey or BGR frames, any size
+        p.scores                            # (N,) cleft scores in [0, 1]
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.backends import Backend, open_backend
+from cleftedge.runtime.preprocess import Preprocessor
+from cleftedge.runtime.scoring import scores_from_output
+from cleftedge.spec import ModelSpec
+
+
+@dataclass
+class Prediction:
+    scores: np.ndarray  # (N,) float64 in [0, 1]
+    heatmaps: np.ndarray | None  # (N, h, w) float32, when the spec names a heat-map output
+    raw: dict[str, np.ndarray]  # every model output by name
+
+
+class Model:
+    def __init__(self, backend: Backend, manifest: Any = None):
+        self.backend = backend
+        self.spec: ModelSpec = backend.spec
+        self.preprocessor = Preprocessor(self.spec.input)
+        self.manifest = manifest  # the bundle manifest, when the model came from a bundle
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, backend: str | None = None, device: str = "CPU",
+             spec: ModelSpec | str | os.PathLike | None = None, **options: Any) -> Model:
+        """Open an ONNX file, an OpenVINO IR, a TensorRT plan (with `spec=`) or a bundle.
+
+        Bundle-only options: trust_store, allow_unsigned (passed to bundle.open_verified).
+        """
+        trust_store = options.pop("trust_store", None)
+        allow_unsigned = bool(options.pop("allow_unsigned", False))
+        opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned)
+        manifest = None
+        if opened is not None:
+            path, spec, manifest = opened
+            backend = backend or _manifest_backend(manifest)
+        return cls(open_backend(path, backend=backend, device=device, spec=spec, **options), manifest)
+
+    def predict(self, frames: Sequence[np.ndarray] | np.ndarray) -> Prediction:
+        """Score frames (uint8 grey (H, W) or BGR (H, W, 3)); one frame alone is taken too."""
+        if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
+            frames = [frames]
+        if len(frames) == 0:
+            raise CleftEdgeError("no frames to score", "one or more frames", "pass a list of frames")
+        return self.predict_tensors(self.preprocessor.batch(frames))
+
+    def predict_tensors(self, batch: np.ndarray) -> Prediction:
+        """Score an already-preprocessed float32 (N, C, H, W) batch."""
+        raw = self.backend.infer(batch)
+        out = self.spec.output
+        scores = scores_from_output(out, raw[out.name])
+        heatmaps = _heatmaps(raw[out.heatmap], out.positive_classes, len(out.class_names)) if out.heatmap else None
+        return Prediction(scores, heatmaps, raw)
+
+    def warmup(self, n: int = 5) -> None:
+        self.backend.warmup(n)
+
+    def describe(self) -> dict[str, Any]:
+        info = self.backend.describe()
+        info["spec"] = {"model_name": self.spec.model_name, "model_version": self.spec.model_version,
+                        "threshold": self.spec.output.threshold}
+        info["bundle"] = self.manifest is not None
+        return info
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _heatmaps(raw: np.ndarray, positive: tuple[int, ...], n_classes: int) -> np.ndarray:
+    """(N, h, w) from (N, h, w), (N, 1, h, w) or one map per class (N, classes, h, w)."""
+    x = np.asarray(raw, dtype=np.float32)
+    if x.ndim == 4 and x.shape[1] == 1:
+        return x[:, 0]
+    if x.ndim == 4 and x.shape[1] == n_classes:
+        return x[:, list(positive)].sum(axis=1)
+    if x.ndim == 3:
+        return x
+    raise CleftEdgeError(f"heat-map output of shape {x.shape}", f"(N, h, w), (N, 1, h, w) or (N, {n_classes}, h, w)",
+                         "fix output.heatmap in the spec or the model's heat-map output")
+
+
+# --- bundles (cleftedge/runtime/bundle, written separately) -----------------------------
+
+def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool) -> tuple[Path, ModelSpec, Any] | None:
+    """Verify a bundle and return (engine path, spec, manifest); None for a plain model file.
+
+    The bundle package is imported only here and only when it exists, so a plain model file
+    never needs it."""
+    bundle = _bundle_package()
+    if bundle is None:
+        if path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz")):
+            raise CleftEdgeError(f"{path.name} looks like a bundle", "a model file (ONNX, IR .xml or plan)",
+                                 "this cleftedge cannot open bundles yet: pass the engine file with --spec")
+        return None
+    if not bundle.is_bundle(path):
+        return None
+    if spec is not None:
+        raise CleftEdgeError(f"--spec given with the bundle {path.name}", "no --spec: a bundle carries its own spec",
+                             "drop --spec (the signed manifest's spec is the one that runs)")
+    engine_path, bundle_spec, manifest = bundle.open_verified(path, trust_store=trust_store,
+                                                              allow_unsigned=allow_unsigned)
+    return Path(engine_path), bundle_spec, manifest
+
+
+def _bundle_package() -> Any:
+    try:
+        return importlib.import_module("cleftedge.runtime.bundle")
+    except ModuleNotFoundError as exc:
+        if exc.name and "cleftedge.runtime.bundle".startswith(exc.name):
+            return None
+        raise
+
+
+def _manifest_backend(manifest: Any) -> str | None:
+    """The backend a bundle names (manifest "backend"); None lets the engine file's type decide."""
+    value = manifest.get("backend") if isinstance(manifest, Mapping) else getattr(manifest, "backend", None)
+    return value if isinstance(value, str) and value else None
