@@ -138,7 +138,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
         raise CleftEdgeError(f"the QA set {req.data} has no frames", "labelled frames", "check --data")
     if saved is not None:
         data.ref = saved.lookup(data.keys, str(req.reference_scores))
-    ref_backend = saved.backend if saved else ref_model.backend.describe()
+    ref_backend = saved.backend if saved else ref_model.describe()
     if req.save_reference_scores:
         refscores.save_reference_scores(req.save_reference_scores, ref_sha, data_hash, data.keys, data.ref,
                                         ref_t, ref_backend)
@@ -153,7 +153,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
         "reference": {"path": str(req.reference), "sha256": ref_sha, "threshold": ref_t, "backend": ref_backend,
                       "scores_from": str(req.reference_scores) if saved else "the reference model, run here"},
         "candidate": {"path": str(req.candidate), "sha256": model_identity(req.candidate), "threshold": cand_t,
-                      "backend": cand_model.backend.describe(), "intended_backend": plan.intended,
+                      "backend": cand_model.describe(), "intended_backend": plan.intended,
                       "proxy": plan.proxy, "plan": plan.why, "device": req.device},
         "data": {"path": str(req.data), "content_hash": data_hash, "frames": len(data.keys),
                  "positives": int(data.positive.sum()), "cases": len({c for c in data.case_ids if c}),

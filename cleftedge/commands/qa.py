@@ -1,0 +1,75 @@
+"""cleftedge qa: the accuracy-parity gate between the FP32 reference and a candidate engine."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from cleftedge.cli import add_command
+
+EXAMPLE = """cleftedge qa --reference model.onnx --candidate model.int8.xml --data data/qa --report qa-out/
+  (exit 0 on pass, 1 on fail; a policy file: --policy policy.toml; on a cart without onnxruntime:
+   build host: cleftedge qa --reference model.onnx --data data/qa --save-reference-scores ref-scores.json
+   cart:       cleftedge qa --reference model.onnx --reference-scores ref-scores.json \\
+                 --candidate bundle/ --data data/qa --expect-data-hash HASH --report qa-out/)"""
+
+
+def register(sub) -> None:
+    p = add_command(sub, "qa", "Judge a quantized candidate against the FP32 reference on a locked QA set "
+                    "(figures with 95 % CIs, flips, per-site/label/case tables, pass/fail gate, JSON+HTML report)",
+                    EXAMPLE, _run)
+    p.add_argument("--reference", required=True, type=Path, help="the FP32 ONNX model (runs on onnxruntime FP32)")
+    p.add_argument("--candidate", type=Path, help="the model or bundle to judge (.onnx, OpenVINO .xml, bundle)")
+    p.add_argument("--data", required=True, type=Path, help="the locked QA set (judges only, never tunes)")
+    p.add_argument("--policy", type=Path, help="policy TOML (default: -2.0 pp sens/spec bounds, AUC drop 0.01, "
+                   "agreement 98 %%; see docs/qa.md)")
+    p.add_argument("--report", type=Path, help="output folder for report.json and report.html")
+    p.add_argument("--save-reference-scores", type=Path, metavar="FILE",
+                   help="write the reference's scores, bound to the model's and data set's hashes")
+    p.add_argument("--reference-scores", type=Path, metavar="FILE",
+                   help="use saved reference scores instead of running the reference (hashes must match)")
+    p.add_argument("--expect-data-hash", metavar="H", help="refuse a QA set whose content hash is not H")
+    p.add_argument("--sweeps", type=Path, metavar="DIR",
+                   help="labelled sweeps (video + <stem>.labels.csv): compare alert timelines")
+    p.add_argument("--val-data", type=Path, metavar="DIR", help="validation set, for --retune-threshold")
+    p.add_argument("--retune-threshold", action="store_true",
+                   help="find on --val-data the candidate threshold restoring the reference sensitivity")
+    p.add_argument("--allow-overlap", action="store_true",
+                   help="do not refuse a validation set sharing files or cases with the QA set")
+    p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"),
+                   help="the candidate's backend (default: what the candidate was made for)")
+    p.add_argument("--device", default="CPU", help="the candidate's device (default CPU)")
+    p.add_argument("--spec", type=Path, help="spec TOML/JSON for a candidate that carries none (a bare plan)")
+    p.add_argument("--json", action="store_true", help="print the verdict and figures as JSON on stdout")
+
+
+def _run(args) -> int:
+    from cleftedge.calibration.qa.report_json import summary_table
+    from cleftedge.calibration.qa.run import QaRequest, run_qa
+
+    req = QaRequest(reference=args.reference, data=args.data, candidate=args.candidate, report=args.report,
+                    policy=args.policy, save_reference_scores=args.save_reference_scores,
+                    reference_scores=args.reference_scores, expect_data_hash=args.expect_data_hash,
+                    sweeps=args.sweeps, val_data=args.val_data, retune_threshold=args.retune_threshold,
+                    allow_overlap=args.allow_overlap, backend=args.backend, device=args.device, spec=args.spec,
+                    progress=False if args.json else None)
+    outcome = run_qa(req)
+    if args.json:
+        r = outcome.report or {}
+        doc = {"passed": outcome.exit_code == 0, "line": outcome.line, "report": str(args.report) if r else None}
+        for key in ("verdict", "figures", "flips", "score_difference", "retuned_threshold", "alerts"):
+            if key in r:
+                doc[key] = r[key]
+        if "flips" in doc:
+            doc["flips"] = {k: v for k, v in doc["flips"].items() if k != "frames"}
+        print(json.dumps(doc, indent=1))
+    else:
+        if outcome.report:
+            print(summary_table(outcome.report))
+            print(f"report: {args.report}/report.html, {args.report}/report.json")
+        if not outcome.exit_code:
+            print(outcome.line)
+    if outcome.exit_code:  # the failing criterion, in one line, where scripts and people look for errors
+        print(f"cleftedge: {outcome.line}", file=sys.stderr)
+    return outcome.exit_code
