@@ -1,0 +1,89 @@
+"""The few CUDA calls the TensorRT backend needs, behind one small interface, so that pycuda (what
+the users named) and cuda-python (what NVIDIA's own samples use since TensorRT 10.14) both serve.
+
+Not run on the development machines (no GPU): written to each library's documented API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+
+class DeviceBuffer:
+    """Device memory: `ptr` is the address TensorRT gets through set_tensor_address."""
+
+    def __init__(self, ptr: int, nbytes: int, owner: Any = None, free: Any = None):
+        self.ptr = int(ptr)
+        self.nbytes = nbytes
+        self._owner = owner  # keeps a library object (pycuda DeviceAllocation) alive
+        self._free = free
+
+    def free(self) -> None:
+        if self._free is not None:
+            self._free()
+            self._free = None
+        self._owner = None
+
+
+class CudaLayer:
+    """One device, its primary context, page-locked host memory, device memory, one kind of stream."""
+
+    name = "base"
+
+    def __init__(self, device: int = 0):
+        self.device = device
+
+    # --- context: push in the thread that runs inference, pop after ---------------
+    def push(self) -> None:
+        raise NotImplementedError
+
+    def pop(self) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        self.push()
+        try:
+            yield
+        finally:
+            self.pop()
+
+    # --- memory ------------------------------------------------------------------
+    def alloc_device(self, nbytes: int) -> DeviceBuffer:
+        raise NotImplementedError
+
+    def alloc_pinned(self, count: int, dtype: np.dtype) -> np.ndarray:
+        """A 1-D page-locked host array of `count` elements (needed for truly async copies)."""
+        raise NotImplementedError
+
+    def htod_async(self, dst: DeviceBuffer, src: np.ndarray, stream: Any) -> None:
+        raise NotImplementedError
+
+    def dtoh_async(self, dst: np.ndarray, src: DeviceBuffer, stream: Any) -> None:
+        raise NotImplementedError
+
+    # --- streams -----------------------------------------------------------------
+    def create_stream(self) -> Any:
+        raise NotImplementedError
+
+    def stream_handle(self, stream: Any) -> int:
+        """The cudaStream_t as an int, what execute_async_v3(stream_handle) takes."""
+        raise NotImplementedError
+
+    def synchronize(self, stream: Any) -> None:
+        raise NotImplementedError
+
+    # --- about -------------------------------------------------------------------
+    def device_info(self) -> dict[str, Any]:
+        """{"name": ..., "compute_capability": "8.7"}"""
+        raise NotImplementedError
+
+    def versions(self) -> dict[str, str]:
+        return {}
+
+    def close(self) -> None:
+        """Free what close() of the backend did not (pinned memory, the retained context)."""

@@ -1,0 +1,85 @@
+"""The CUDA interface on cuda-python's runtime bindings (`from cuda.bindings import runtime as
+cudart`; `from cuda import cudart` fails on 13.x). Every call returns (err, ...). The runtime API
+binds the device's primary context to a thread with cudaSetDevice, so that is the "push".
+
+Not run here (no GPU): written to cuda-python's API as NVIDIA's TensorRT samples (10.14+) use it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import numpy as np
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.lazy import require
+from cleftedge.runtime.cuda.base import CudaLayer, DeviceBuffer
+
+
+class CudaRuntimeLayer(CudaLayer):
+    name = "cuda-python"
+
+    def __init__(self, device: int = 0):
+        super().__init__(device)
+        self.cudart = require("cuda.bindings.runtime", "tensorrt", "cuda-python")
+        self._pinned: list[int] = []
+        self.push()
+
+    def _call(self, what: str, result: Any) -> Any:
+        err, rest = (result[0], result[1:]) if isinstance(result, tuple) else (result, ())
+        if err != self.cudart.cudaError_t.cudaSuccess:
+            name = self.cudart.cudaGetErrorName(err)[1]
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            raise CleftEdgeError(f"CUDA call {what} failed ({name})", "a working NVIDIA GPU and driver",
+                                 "check nvidia-smi / tegrastats and the CUDA installation")
+        return rest[0] if len(rest) == 1 else (rest or None)
+
+    def push(self) -> None:
+        self._call("cudaSetDevice", self.cudart.cudaSetDevice(self.device))
+
+    def pop(self) -> None:
+        pass  # the runtime API keeps the primary context current for this thread; nothing to undo
+
+    def alloc_device(self, nbytes: int) -> DeviceBuffer:
+        ptr = self._call("cudaMalloc", self.cudart.cudaMalloc(max(1, nbytes)))
+        return DeviceBuffer(int(ptr), nbytes, free=lambda: self._call("cudaFree", self.cudart.cudaFree(ptr)))
+
+    def alloc_pinned(self, count: int, dtype: np.dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        count = max(1, count)
+        ptr = self._call("cudaMallocHost", self.cudart.cudaMallocHost(count * dtype.itemsize))
+        self._pinned.append(int(ptr))
+        raw = (ctypes.c_byte * (count * dtype.itemsize)).from_address(int(ptr))
+        return np.frombuffer(raw, dtype=dtype, count=count)
+
+    def htod_async(self, dst: DeviceBuffer, src: np.ndarray, stream: Any) -> None:
+        kind = self.cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
+        self._call("cudaMemcpyAsync", self.cudart.cudaMemcpyAsync(dst.ptr, src.ctypes.data, src.nbytes, kind, stream))
+
+    def dtoh_async(self, dst: np.ndarray, src: DeviceBuffer, stream: Any) -> None:
+        kind = self.cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
+        self._call("cudaMemcpyAsync", self.cudart.cudaMemcpyAsync(dst.ctypes.data, src.ptr, dst.nbytes, kind, stream))
+
+    def create_stream(self) -> Any:
+        return self._call("cudaStreamCreate", self.cudart.cudaStreamCreate())
+
+    def stream_handle(self, stream: Any) -> int:
+        return int(stream)  # cuda-python handle types give their address through __int__
+
+    def synchronize(self, stream: Any) -> None:
+        self._call("cudaStreamSynchronize", self.cudart.cudaStreamSynchronize(stream))
+
+    def device_info(self) -> dict[str, Any]:
+        prop = self._call("cudaGetDeviceProperties", self.cudart.cudaGetDeviceProperties(self.device))
+        name = prop.name.decode(errors="replace").rstrip("\0") if isinstance(prop.name, bytes) else str(prop.name)
+        return {"name": name, "compute_capability": f"{prop.major}.{prop.minor}"}
+
+    def versions(self) -> dict[str, str]:
+        driver = self._call("cudaDriverGetVersion", self.cudart.cudaDriverGetVersion())
+        runtime = self._call("cudaRuntimeGetVersion", self.cudart.cudaRuntimeGetVersion())
+        return {"cuda_driver": str(driver), "cuda_runtime": str(runtime)}
+
+    def close(self) -> None:
+        while self._pinned:
+            self._call("cudaFreeHost", self.cudart.cudaFreeHost(self._pinned.pop()))

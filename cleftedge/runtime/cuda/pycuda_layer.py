@@ -1,0 +1,67 @@
+"""The CUDA interface on pycuda: the device's primary context (retain_primary_context), pushed in the
+thread that runs inference; pagelocked_empty, mem_alloc, Stream, memcpy_*_async.
+
+Not run here (no GPU, pycuda compiles against CUDA at install): written to pycuda's API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from cleftedge.lazy import require
+from cleftedge.runtime.cuda.base import CudaLayer, DeviceBuffer
+
+
+class PyCudaLayer(CudaLayer):
+    name = "pycuda"
+
+    def __init__(self, device: int = 0):
+        super().__init__(device)
+        self._pycuda = require("pycuda", "tensorrt")
+        self.cuda = cuda = require("pycuda.driver", "tensorrt", "pycuda")
+        cuda.init()  # no pycuda.autoinit: that would create a context of its own in the import thread
+        self._device = cuda.Device(device)
+        self._context = self._device.retain_primary_context()
+
+    def push(self) -> None:
+        self._context.push()
+
+    def pop(self) -> None:
+        self.cuda.Context.pop()
+
+    def alloc_device(self, nbytes: int) -> DeviceBuffer:
+        allocation = self.cuda.mem_alloc(max(1, nbytes))
+        return DeviceBuffer(int(allocation), nbytes, owner=allocation, free=allocation.free)
+
+    def alloc_pinned(self, count: int, dtype: np.dtype) -> np.ndarray:
+        return self.cuda.pagelocked_empty(max(1, count), np.dtype(dtype))
+
+    def htod_async(self, dst: DeviceBuffer, src: np.ndarray, stream: Any) -> None:
+        self.cuda.memcpy_htod_async(dst.ptr, src, stream)
+
+    def dtoh_async(self, dst: np.ndarray, src: DeviceBuffer, stream: Any) -> None:
+        self.cuda.memcpy_dtoh_async(dst, src.ptr, stream)
+
+    def create_stream(self) -> Any:
+        return self.cuda.Stream()
+
+    def stream_handle(self, stream: Any) -> int:
+        return int(stream.handle)
+
+    def synchronize(self, stream: Any) -> None:
+        stream.synchronize()
+
+    def device_info(self) -> dict[str, Any]:
+        major, minor = self._device.compute_capability()
+        return {"name": self._device.name(), "compute_capability": f"{major}.{minor}"}
+
+    def versions(self) -> dict[str, str]:
+        return {"pycuda": getattr(self._pycuda, "VERSION_TEXT", "unknown"),
+                "cuda_driver": str(self.cuda.get_driver_version())}
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.detach()  # releases our reference to the primary context
+            self._context = None
