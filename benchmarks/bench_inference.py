@@ -1,0 +1,126 @@
+"""The inference stage on OpenVINO CPU (LATENCY hint, batch 1) against OpenVINO's own benchmark_app
+on the same model, device and hint. Target: within 5 % of benchmark_app's median latency.
+
+    .venv/bin/python benchmarks/bench_inference.py model.onnx            # e.g. cleftedge export --reference
+    .venv/bin/python benchmarks/bench_inference.py --make-model /tmp/cnn.onnx   # a small CNN to try it on
+
+Runs alternate, A B A B ... (A: our backend's infer(), B: `benchmark_app -m MODEL -d CPU -hint latency
+-shape [1,C,H,W] -t SECONDS`), so that drift in machine load hits both alike; each pair gives a ratio
+ours/benchmark_app, and the verdict is on the median of those ratios. Ours is the wall time of
+Backend.infer() per call (input check, inference, outputs back as numpy), median over the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 0.05
+
+
+def ours(model: Path, seconds: float, device: str, cache: str, batch1: bool) -> float:
+    import numpy as np
+
+    from cleftedge.runtime.backends import open_backend
+
+    options = {"cache_dir": cache, "hint": "LATENCY", **({"batch": 1} if batch1 else {})}
+    with open_backend(model, "openvino", device=device, **options) as b:
+        x = np.random.default_rng(0).normal(0, 1, (1, *b.spec.input.shape)).astype(np.float32)
+        b.warmup(20)
+        times = []
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            b.infer(x)
+            times.append(b.last_ms)
+    return statistics.median(times)
+
+
+def benchmark_app(model: Path, seconds: float, device: str, shape: tuple[int, ...]) -> float:
+    exe = shutil.which("benchmark_app", path=str(Path(sys.executable).parent)) or shutil.which("benchmark_app")
+    if exe is None:
+        sys.exit("benchmark_app not found (it comes with the openvino package)")
+    cmd = [exe, "-m", str(model), "-d", device, "-hint", "latency", "-shape", "[" + ",".join(map(str, shape)) + "]",
+           "-t", str(int(seconds))]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    text = out.stdout + out.stderr
+    found = re.search(r"Latency:\s*(?:\n.*?)*?Median:\s*([\d.]+)\s*(ms|us)", text)
+    if out.returncode != 0 or not found:
+        sys.exit(f"benchmark_app failed ({out.returncode}):\n{text[-2000:]}")
+    return float(found.group(1)) / (1000.0 if found.group(2) == "us" else 1.0)
+
+
+def make_model(path: Path, size: int = 224) -> Path:
+    """A small CNN (5 stages of a strided and a plain 3x3 conv, each with ReLU; global pool; 2 logits),
+    dynamic batch, with a spec: a few ms on a CPU core, like the reference model."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from cleftedge.spec import METADATA_KEY, ModelSpec
+
+    rng = np.random.default_rng(0)
+    nodes, inits, prev, cin = [], [], "image", 1
+    for i, (cout, stride) in enumerate((c, s) for c in (24, 48, 96, 192, 384) for s in (2, 1)):
+        w = rng.normal(0, (2.0 / (9 * cin)) ** 0.5, (cout, cin, 3, 3)).astype(np.float32)
+        inits += [numpy_helper.from_array(w, f"w{i}"), numpy_helper.from_array(np.zeros(cout, np.float32), f"b{i}")]
+        nodes += [helper.make_node("Conv", [prev, f"w{i}", f"b{i}"], [f"c{i}"], pads=[1, 1, 1, 1],
+                                   strides=[stride, stride]),
+                  helper.make_node("Relu", [f"c{i}"], [f"r{i}"])]
+        prev, cin = f"r{i}", cout
+    inits.append(numpy_helper.from_array(rng.normal(0, 0.05, (2, cin)).astype(np.float32), "fc"))
+    nodes += [helper.make_node("GlobalAveragePool", [prev], ["pool"]), helper.make_node("Flatten", ["pool"], ["flat"]),
+              helper.make_node("Gemm", ["flat", "fc"], ["logits"], transB=1)]
+    graph = helper.make_graph(nodes, "small_cnn",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, size, size])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 2])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    spec = ModelSpec.from_dict({"model_name": "small_cnn", "input": {"name": "image", "height": size, "width": size},
+                                "output": {"name": "logits"}})
+    helper.set_model_props(model, {METADATA_KEY: spec.to_json()})
+    onnx.save(model, str(path))
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", nargs="?", type=Path, help="ONNX or IR .xml carrying a cleftedge spec")
+    ap.add_argument("--make-model", type=Path, help="write a small test CNN here and benchmark it")
+    ap.add_argument("--pairs", type=int, default=4, help="A B pairs (default 4)")
+    ap.add_argument("--seconds", type=float, default=10.0, help="seconds per run (benchmark_app -t; default 10)")
+    ap.add_argument("--device", default="CPU")
+    ap.add_argument("--fixed-batch", action="store_true",
+                    help="open with batch=1 (a static shape, as benchmark_app's -shape makes it); default: the model "
+                         "as the runtime opens it (a dynamic batch stays dynamic)")
+    args = ap.parse_args()
+    model = make_model(args.make_model) if args.make_model else args.model
+    if model is None:
+        ap.error("give a model path or --make-model PATH")
+
+    from cleftedge.runtime.model_spec import resolve_spec
+
+    spec = resolve_spec(model)
+    shape = (1, *spec.input.shape)
+    print(f"model {model} input {shape} device {args.device} hint LATENCY, {args.pairs} pairs of {args.seconds:g} s"
+          f" runs, ours with {'batch fixed to 1' if args.fixed_batch else 'the model as the runtime opens it'}")
+    ratios = []
+    with tempfile.TemporaryDirectory(prefix="cleftedge-ovcache-") as cache:
+        for i in range(args.pairs):
+            a = ours(model, args.seconds, args.device, cache, batch1=args.fixed_batch)
+            b = benchmark_app(model, args.seconds, args.device, shape)
+            ratios.append(a / b)
+            print(f"  pair {i + 1}: A ours {a:.3f} ms  B benchmark_app {b:.3f} ms  ratio {a / b:.3f}", flush=True)
+    med = statistics.median(ratios)
+    verdict = "within" if med <= 1 + TARGET else "NOT within"
+    print(f"median ratio ours/benchmark_app = {med:.3f} ({(med - 1) * 100:+.1f} %): {verdict} {TARGET:.0%}")
+
+
+if __name__ == "__main__":
+    main()
