@@ -91,6 +91,8 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
     suffix = p.suffix.lower()
     if suffix == ".xml":
         return CandidatePlan("openvino", "openvino", False, "an OpenVINO IR")
+    if suffix in (".plan", ".engine"):  # a bare TensorRT plan: runs only where TensorRT does, needs --spec
+        return CandidatePlan("tensorrt", "tensorrt", False, "a TensorRT plan")
     if suffix == ".onnx":
         target = onnx_recipe_target(p)
         if target == "tensorrt":
@@ -102,5 +104,5 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
             return CandidatePlan("openvino", "openvino", False, "an OpenVINO recipe's ONNX")
         return CandidatePlan("onnxruntime", "onnxruntime", False, "an ONNX model")
     raise CleftEdgeError(f"candidate {p} has an unknown kind ('{p.suffix}')",
-                         "an .onnx file, an OpenVINO .xml, a bundle folder or .tar.gz",
+                         "an .onnx file, an OpenVINO .xml, a TensorRT .plan, a bundle folder or .tar.gz",
                          "pass the model the bundle was built from, or the bundle, or use --backend")
