@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,10 +53,12 @@ class Model:
             backend = backend or _manifest_backend(manifest)
         return cls(open_backend(path, backend=backend, device=device, spec=spec, **options), manifest)
 
-    def predict(self, frames: Sequence[np.ndarray] | np.ndarray) -> Prediction:
+    def predict(self, frames: Iterable[np.ndarray] | np.ndarray) -> Prediction:
         """Score frames (uint8 grey (H, W) or BGR (H, W, 3)); one frame alone is taken too."""
         if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
             frames = [frames]
+        elif not isinstance(frames, Sequence):
+            frames = list(frames)
         if len(frames) == 0:
             raise CleftEdgeError("no frames to score", "one or more frames", "pass a list of frames")
         return self.predict_tensors(self.preprocessor.batch(frames))

@@ -38,6 +38,8 @@ def test_single_frame_tensors_and_heatmaps(tmp_path):
         assert one.scores.shape == (1,) and one.heatmaps.shape == (1, 16, 16) and one.heatmaps.dtype == np.float32
         tensors = m.predict_tensors(m.preprocessor.batch([frame, frame]))
         np.testing.assert_allclose(tensors.scores, [one.scores[0]] * 2, rtol=1e-6)
+        streamed = m.predict(f for f in (frame, frame, frame))  # any iterable of frames
+        np.testing.assert_allclose(streamed.scores, [one.scores[0]] * 3, rtol=1e-6)
         d = m.describe()
         assert d["backend"] == "onnxruntime" and d["spec"]["model_name"] == "tiny" and d["bundle"] is False
         with pytest.raises(CleftEdgeError, match="no frames"):
