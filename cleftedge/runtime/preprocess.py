@@ -50,12 +50,17 @@ def check_frame(frame: object) -> np.ndarray:
 
 
 class Preprocessor:
-    """Frame -> float32 (C, H, W) tensor as the spec says. Keeps the sector crop steady over time,
-    so use one Preprocessor per stream."""
+    """Frame -> float32 (C, H, W) tensor as the spec says.
 
-    def __init__(self, spec: InputSpec):
+    steady=False (data sets, stills): the sector is found in each frame on its own.
+    steady=True (a live stream): the crop is kept steady over time, so use one per stream.
+    """
+
+    def __init__(self, spec: InputSpec, steady: bool = False):
         self.spec = spec
-        self.detector = SectorDetector() if spec.crop_sector else None
+        self.steady = steady
+        self.detector = SectorDetector(patience=5 if steady else 1, tolerance=0.03 if steady else 0.0) \
+            if spec.crop_sector else None
         c = spec.channels
         mean = np.broadcast_to(np.asarray(spec.mean, np.float32), (c,))
         std = np.broadcast_to(np.asarray(spec.std, np.float32), (c,))

@@ -41,7 +41,7 @@ def test_sector_crop_excludes_overlays():
 
 
 def test_crop_is_stable_over_speckle_and_survives_blank_frames():
-    pre = Preprocessor(spec())
+    pre = Preprocessor(spec(), steady=True)
     boxes = set()
     for seed in range(10):
         pre(fan_frame(seed)[0])
@@ -58,8 +58,16 @@ def test_blank_frame_before_any_fan_uses_whole_frame():
     assert out.shape == (1, 64, 64) and pre.last_roi == (0, 0, 640, 480)
 
 
-def test_crop_follows_a_real_move_after_patience():
+def test_still_mode_crops_each_frame_on_its_own():
     pre = Preprocessor(spec())
+    pre(fan_frame(0)[0])
+    first = pre.last_roi
+    pre(fan_frame(1, shift=(60, 0))[0])
+    assert pre.last_roi[0] > first[0] + 40
+
+
+def test_crop_follows_a_real_move_after_patience():
+    pre = Preprocessor(spec(), steady=True)
     for seed in range(3):
         pre(fan_frame(seed)[0])
     first = pre.last_roi
