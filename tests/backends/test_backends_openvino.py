@@ -94,3 +94,25 @@ def test_heatmap_output_and_bad_devices(tmp_path):
             open_backend(path, "openvino", device="NPU", cache_dir="")
     with pytest.raises(CleftEdgeError, match="hint 'FAST'"):
         open_backend(path, "openvino", hint="fast", cache_dir="")
+
+
+def test_int8_model_reports_int8_precision(tmp_path, tiny_onnx):
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    path, spec = tiny_onnx
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter([{"image": random_batch(1, seed=i)} for i in range(8)])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    qdq = tmp_path / "tiny.int8.onnx"
+    quantize_static(str(path), str(qdq), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"])
+    with open_backend(qdq, "openvino", cache_dir="") as b, open_backend(qdq, "onnxruntime") as r:
+        assert b.spec == spec  # quantize_static keeps the metadata
+        assert b.describe()["precision"] in ("u8", "i8") and r.describe()["precision"] == "int8"
+        x = random_batch(2)
+        np.testing.assert_allclose(b.infer(x)["logits"], r.infer(x)["logits"], atol=0.1)

@@ -189,6 +189,8 @@ def _check_options(backend: str, allowed: dict[str, type | tuple], options: dict
             raise CleftEdgeError(f"unknown option '{key}' for the {backend} backend", f"one of: {known}",
                                  "see docs/backends.md")
         kinds = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+        if float in kinds:
+            kinds = (*kinds, int)  # 1 is as good a scale as 1.0
         if value is not None and not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = "/".join(k.__name__ for k in kinds)
             raise CleftEdgeError(f"option '{key}' of the {backend} backend is {value!r}", f"a {names}",

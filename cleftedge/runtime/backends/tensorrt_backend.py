@@ -88,7 +88,7 @@ class TensorRTBackend(Backend):
             # Buffers never move, so addresses are set once for every call.
             if not self.context.set_tensor_address(b.name, device.ptr):
                 raise CleftEdgeError(f"TensorRT refused the buffer for '{b.name}'", "a valid device address",
-                                     "report this with the plan and 'cleftedge version' output")
+                                     "rebuild the plan on this device")
 
     def _io_impl(self) -> tuple[list[TensorInfo], list[TensorInfo]]:
         return self._inputs, self._outputs
