@@ -51,7 +51,10 @@ class TensorRTBackend(Backend):
             with self.cuda.active():
                 self._load_engine(trt, model_spec)
         except BaseException:
-            self._release()  # a failed load leaves no GPU memory or context reference behind
+            try:
+                self._release()  # a failed load leaves no GPU memory or context reference behind
+            except Exception:  # keep the original error, which says what went wrong
+                pass
             raise
         return model_spec
 
@@ -146,6 +149,7 @@ class TensorRTBackend(Backend):
                 device.free()
             self._buffers.clear()
             self.context = self.engine = self.stream = None  # destroyed while the context is current
+            self._runtime = None
         self.cuda.close()
 
 
