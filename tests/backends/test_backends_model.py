@@ -1,5 +1,7 @@
 """Model: frames in, one cleft score per frame out (preprocessing + backend + scoring)."""
 
+import sys
+
 import numpy as np
 import pytest
 from conftest import make_onnx, make_spec
@@ -65,3 +67,35 @@ def test_bundle_like_path_without_the_bundle_package(tmp_path):
     folder.mkdir()
     with pytest.raises(CleftEdgeError, match="looks like a bundle"):
         Model.open(folder)
+
+
+def test_bundle_hook_follows_the_bundle_contract(tmp_path, monkeypatch):
+    """Model.open hands bundle paths to cleftedge.runtime.bundle (is_bundle, open_verified) as
+    docs/internals.md pins them; the package is another developer's, so a minimal stand-in that
+    keeps that contract is installed here."""
+    import types
+
+    spec = make_spec()
+    engine = make_onnx(tmp_path / "engine.onnx", None)  # the engine itself carries no spec: the manifest does
+    folder = tmp_path / "b.bundle"
+    folder.mkdir()
+    calls = []
+
+    def open_verified(path, trust_store=None, allow_unsigned=False):
+        calls.append((path, trust_store, allow_unsigned))
+        return engine, spec, {"backend": "onnxruntime", "name": "b"}
+
+    stand_in = types.ModuleType("cleftedge.runtime.bundle")
+    stand_in.is_bundle = lambda p: p == folder
+    stand_in.open_verified = open_verified
+    monkeypatch.setitem(sys.modules, "cleftedge.runtime.bundle", stand_in)
+
+    with Model.open(folder, trust_store="keys/", allow_unsigned=True) as m:
+        assert m.spec == spec and m.backend.name == "onnxruntime" and m.manifest["name"] == "b"
+        assert m.describe()["bundle"] is True and m.predict([np.zeros((32, 32), np.uint8)]).scores.shape == (1,)
+    assert calls == [(folder, "keys/", True)]
+    with pytest.raises(CleftEdgeError, match="--spec given with the bundle"):
+        Model.open(folder, spec=spec)
+    plain = make_onnx(tmp_path / "plain.onnx", spec)
+    with Model.open(plain) as m:  # not a bundle: opened as a model file
+        assert m.manifest is None and len(calls) == 1
