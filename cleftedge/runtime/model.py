@@ -31,10 +31,11 @@ class Prediction:
 
 
 class Model:
-    def __init__(self, backend: Backend, manifest: Any = None):
+    def __init__(self, backend: Backend, manifest: Any = None, steady: bool = False):
         self.backend = backend
         self.spec: ModelSpec = backend.spec
-        self.preprocessor = Preprocessor(self.spec.input)
+        # steady=True for a live stream (the sector crop is kept steady over frames); False for stills
+        self.preprocessor = Preprocessor(self.spec.input, steady=steady)
         self.manifest = manifest  # the bundle manifest, when the model came from a bundle
 
     @classmethod
@@ -42,8 +43,10 @@ class Model:
              spec: ModelSpec | str | os.PathLike | None = None, **options: Any) -> Model:
         """Open an ONNX file, an OpenVINO IR, a TensorRT plan (with `spec=`) or a bundle.
 
+        steady=True keeps the sector crop steady over frames (one Model per live stream).
         Bundle-only options: trust_store, allow_unsigned (passed to bundle.open_verified).
         """
+        steady = bool(options.pop("steady", False))
         trust_store = options.pop("trust_store", None)
         allow_unsigned = bool(options.pop("allow_unsigned", False))
         opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned)
@@ -51,7 +54,7 @@ class Model:
         if opened is not None:
             path, spec, manifest = opened
             backend = backend or _manifest_backend(manifest)
-        return cls(open_backend(path, backend=backend, device=device, spec=spec, **options), manifest)
+        return cls(open_backend(path, backend=backend, device=device, spec=spec, **options), manifest, steady)
 
     def predict(self, frames: Iterable[np.ndarray] | np.ndarray) -> Prediction:
         """Score frames (uint8 grey (H, W) or BGR (H, W, 3)); one frame alone is taken too."""

@@ -55,7 +55,9 @@ def test_threshold_and_spec_come_from_the_model(tmp_path):
     path = make_onnx(tmp_path / "m.onnx", spec)
     with Model.open(path) as m:
         assert m.spec == spec and m.spec.output.threshold == 0.37
-        assert m.preprocessor.spec == spec.input
+        assert m.preprocessor.spec == spec.input and m.preprocessor.steady is False  # stills by default
+    with Model.open(path, steady=True) as m:  # a live stream keeps its sector crop steady
+        assert m.preprocessor.steady is True
 
 
 def test_bundle_like_path_without_the_bundle_package(tmp_path):
