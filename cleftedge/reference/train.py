@@ -58,7 +58,7 @@ def fit(net: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, seed: int, lo
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         log(f"epoch {epoch + 1}/{epochs} loss {total / len(x):.4f} ({time.time() - t0:.0f} s)")
 
 

@@ -1,0 +1,76 @@
+"""`cleftedge export`: the reference model, a PyTorch checkpoint, or your own ONNX -> a checked,
+self-describing single-file ONNX."""
+
+from __future__ import annotations
+
+import json
+
+from cleftedge.cli import add_command
+from cleftedge.errors import CleftEdgeError
+
+EXAMPLE = """cleftedge export --reference --out model.onnx
+  cleftedge export --checkpoint ckpt.pt --arch resnet18 --spec spec.toml --out model.onnx
+  cleftedge export --onnx theirs.onnx --spec spec.toml --out model.onnx"""
+
+
+def register(sub) -> None:
+    p = add_command(sub, "export", "export a model to ONNX with its spec embedded, checked against the source",
+                    EXAMPLE, _run)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--reference", action="store_true", help="the shipped reference model (not for clinical use)")
+    src.add_argument("--checkpoint", help="a PyTorch state_dict (.pt), loaded with weights_only=True")
+    src.add_argument("--onnx", help="bring your own ONNX image classifier")
+    p.add_argument("--arch", help="architecture of --checkpoint (reference, resnet18, mobilenet_v3_small)")
+    p.add_argument("--spec", help="spec TOML/JSON (required for --onnx; for --checkpoint unless --arch reference)")
+    p.add_argument("--out", required=True, help="output .onnx")
+    p.add_argument("--no-heatmap", action="store_true", help="leave out the reference model's heat-map output")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+
+
+def _run(args) -> int:
+    from cleftedge.spec import load_spec
+
+    if not args.out.endswith(".onnx"):
+        raise CleftEdgeError(f"--out {args.out}", "a file name ending in .onnx", "e.g. --out model.onnx")
+    if args.onnx:
+        if not args.spec:
+            raise CleftEdgeError("--onnx needs --spec", "a spec TOML describing input and output",
+                                 "write one (docs/formats.md) and pass --spec spec.toml")
+        from cleftedge.export.byo import bring_your_own
+
+        spec = load_spec(args.spec)
+        r = bring_your_own(args.onnx, spec, args.out)
+        summary = {"out": str(r.path), "opset": r.opset, "max_abs_diff": r.max_abs_diff, "fixed": r.fixed_dims}
+    else:
+        module, spec = _torch_source(args)
+        from cleftedge.export.onnx_export import export_module
+        from cleftedge.export.sample_frames import sample_batch
+
+        r = export_module(module, spec, args.out, sample_batch(spec, 8))
+        summary = {"out": str(r.path), "opset": r.opset, "max_abs_diff": r.max_abs_diff, "outputs": r.outputs}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"wrote {summary['out']} (opset {summary['opset']}); onnxruntime vs source: max abs diff "
+              f"{summary['max_abs_diff']:.2e}")
+    return 0
+
+
+def _torch_source(args):
+    from cleftedge.export import archs
+    from cleftedge.spec import load_spec
+
+    if args.reference:
+        return archs.reference_module(heatmap=not args.no_heatmap)
+    if not args.arch:
+        raise CleftEdgeError("--checkpoint needs --arch", "one of " + ", ".join(sorted(archs.ARCHS)),
+                             "e.g. --arch resnet18")
+    module = archs.load_checkpoint(archs.build(args.arch), args.checkpoint, args.arch)
+    if args.spec:
+        return module, load_spec(args.spec)
+    if args.arch == "reference":
+        from cleftedge.reference.spec import reference_spec
+
+        return module, reference_spec(heatmap=False)
+    raise CleftEdgeError(f"--arch {args.arch} needs --spec", "a spec TOML for the checkpoint's input and output",
+                         "write one (docs/formats.md) and pass --spec spec.toml")

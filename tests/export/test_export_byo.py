@@ -1,0 +1,67 @@
+import subprocess
+import sys
+
+import onnx
+import pytest
+from export_helpers import write_spec
+
+from cleftedge.cli import main
+from cleftedge.export.onnx_meta import read_spec
+
+
+def dims(path, name):
+    m = onnx.load(str(path))
+    v = next(i for i in m.graph.input if i.name == name)
+    return [d.dim_value if d.HasField("dim_value") else d.dim_param for d in v.type.tensor_type.shape.dim]
+
+
+@pytest.mark.parametrize("arch,kind,activation", [("resnet18", "logits", "softmax"),
+                                                  ("mobilenet", "probabilities", "none")])
+def test_byo_fixes_hw_keeps_batch_dynamic_and_embeds_spec(byo_models, tmp_path, arch, kind, activation, capsys):
+    spec = write_spec(tmp_path / "spec.toml", kind=kind, activation=activation)
+    out = tmp_path / "fixed.onnx"
+    assert main(["export", "--onnx", str(byo_models[arch]), "--spec", str(spec), "--out", str(out)]) == 0
+    assert "max abs diff" in capsys.readouterr().out
+    d = dims(out, "image")
+    assert d[1:] == [3, 96, 128] and isinstance(d[0], str)  # static H x W, dynamic batch
+    assert dims(byo_models[arch], "image")[2:] != [96, 128]
+    assert read_spec(out).input.width == 128
+    info = subprocess.run([sys.executable, "-m", "cleftedge", "inspect", str(out), "--json"],
+                          capture_output=True, text=True)
+    assert info.returncode == 0 and '"crop_sector": true' in info.stdout
+
+
+@pytest.mark.parametrize("change,needle", [
+    (dict(input="pixels"), "the spec names input 'pixels'"),
+    (dict(output="probs"), "the spec names output 'probs'"),
+])
+def test_spec_that_does_not_match_the_graph_is_refused(byo_models, tmp_path, capsys, change, needle):
+    spec = write_spec(tmp_path / "spec.toml", **change)
+    out = tmp_path / "x.onnx"
+    assert main(["export", "--onnx", str(byo_models["resnet18"]), "--spec", str(spec), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+    assert not out.exists() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_channel_mismatch_is_refused(byo_models, tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(write_spec(tmp_path / "s0.toml").read_text().replace("channels = 3", "channels = 1")
+                    .replace('color = "RGB"', 'color = "GRAY"').replace("mean = [0.485, 0.456, 0.406]", "mean = 0.5")
+                    .replace("std = [0.229, 0.224, 0.225]", "std = 0.25"))
+    out = tmp_path / "x.onnx"
+    rc = main(["export", "--onnx", str(byo_models["resnet18"]), "--spec", str(spec), "--out", str(out)])
+    assert rc == 1 and not out.exists()
+    assert "channels" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [None, b"", b"not an onnx model at all"])
+def test_missing_or_garbage_onnx_is_one_line(tmp_path, capsys, content):
+    src = tmp_path / "theirs.onnx"
+    if content is not None:
+        src.write_bytes(content)
+    spec = write_spec(tmp_path / "spec.toml")
+    out = tmp_path / "x.onnx"
+    assert main(["export", "--onnx", str(src), "--spec", str(spec), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cleftedge: error:") and err.count("\n") == 1 and not out.exists()
