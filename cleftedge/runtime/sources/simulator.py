@@ -1,0 +1,51 @@
+"""The scan simulator as a live synthetic sweep: "sim:unilateral?seed=3&seconds=60&fps=30".
+
+Live: frames come at the sweep's frame rate, each with its ground truth (in_plane, cleft). The
+simulator is imported lazily: it is a development and demo source, not a cart dependency."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.sources.base import Source
+
+KEYS = {"seed": int, "seconds": float, "fps": float, "severity": float}
+
+
+def parse_sim(location: str) -> dict:
+    parts = urlsplit(location)
+    cleft = parts.path or "none"
+    opts = {"cleft": cleft, "seed": 0, "seconds": 60.0, "fps": 30.0, "severity": None}
+    for key, values in parse_qs(parts.query).items():
+        if key not in KEYS:
+            raise CleftEdgeError(f"simulator source option '{key}'", "one of " + ", ".join(KEYS),
+                                 "e.g. sim:unilateral?seed=3&seconds=60")
+        try:
+            opts[key] = KEYS[key](values[-1])
+        except ValueError:
+            raise CleftEdgeError(f"simulator source option {key}={values[-1]}", f"a {KEYS[key].__name__}",
+                                 "e.g. sim:bilateral?seed=3&seconds=30") from None
+    return opts
+
+
+class SimulatorSource(Source):
+    name = "simulator"
+    is_live = True
+
+    def __init__(self, location: str):
+        super().__init__(location)
+        from cleftedge.simulator.sweep import iter_sweep
+
+        o = parse_sim(location)
+        self.options = o
+        self.fps = o["fps"]
+        self._it = iter_sweep(o["seconds"], o["cleft"], o["seed"], o["fps"], o["severity"])
+
+    def _next(self):
+        f = next(self._it, None)
+        if f is None:
+            return None
+        pts = f.index / self.fps
+        self._pace(pts)  # a live source: frames arrive at the scanner's rate
+        return f.image, pts, {"in_plane": f.in_plane, "cleft": f.cleft, "severity": f.severity}
