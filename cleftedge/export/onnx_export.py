@@ -4,6 +4,7 @@ onnx.checker and against torch on real frames (fails above 1e-4)."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import warnings
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def export_module(module, spec: ModelSpec, out: str | os.PathLike, frames: np.nd
     """Export `module` (eval mode; returns logits, or (logits, heatmap) when spec.output.heatmap)."""
     torch = require("torch", "build")
     onnx = require("onnx", "build")
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # torchvision-missing chatter
     module.eval()
     outputs = [spec.output.name] + ([spec.output.heatmap] if spec.output.heatmap else [])
     x = torch.from_numpy(np.ascontiguousarray(frames[:2], np.float32))

@@ -34,13 +34,26 @@ def operating_point(y: np.ndarray, s: np.ndarray, threshold: float) -> dict:
             "auc": auc(y, s), "threshold": float(threshold)}
 
 
-def choose_threshold(y: np.ndarray, s: np.ndarray, min_sensitivity: float = 0.955) -> float:
-    """The highest threshold that keeps validation sensitivity at min_sensitivity (a margin above the
-    93 % target), which gives the best specificity at that sensitivity."""
+def choose_threshold(y: np.ndarray, s: np.ndarray) -> float:
+    """The validation threshold with the best Youden index (sensitivity + specificity - 1); among
+    equally good ones, the middle of the widest gap between scores (in logit space), so the operating
+    point keeps a margin for quantization error."""
     y = np.asarray(y).astype(bool)
-    pos = np.sort(np.asarray(s)[y])
-    k = int(np.floor((1.0 - min_sensitivity) * len(pos)))
-    return float(pos[k]) if len(pos) else 0.5
+    z = np.log(np.clip(s, 1e-7, 1 - 1e-7) / np.clip(1 - np.asarray(s), 1e-7, 1))
+    order = np.argsort(z)
+    zs, ys = z[order], y[order]
+    n_pos, n_neg = ys.sum(), (~ys).sum()
+    # threshold between zs[i-1] and zs[i]: frames i.. are flagged
+    tp = n_pos - np.concatenate([[0], np.cumsum(ys)])
+    tn = np.concatenate([[0], np.cumsum(~ys)])
+    j_index = tp / max(n_pos, 1) + tn / max(n_neg, 1) - 1
+    lower = np.concatenate([[zs[0] - 1.0], zs])
+    upper = np.concatenate([zs, [zs[-1] + 1.0]])
+    gap = upper - lower
+    best = np.flatnonzero(np.isclose(j_index, j_index.max()))
+    k = best[np.argmax(gap[best])]
+    mid = (lower[k] + upper[k]) / 2.0
+    return float(1.0 / (1.0 + np.exp(-mid)))
 
 
 def report(y, s, severity, labels, threshold: float) -> dict:

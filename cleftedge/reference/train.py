@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=9)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--weights", help="evaluate these weights instead of training (same sets, same threshold rule)")
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -80,12 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     spec = reference_spec()
     t0 = time.time()
-    train = simulated_tensors(spec, args.train, SEEDS["train"] + args.seed, "train")
+    train = simulated_tensors(spec, 1 if args.weights else args.train, SEEDS["train"] + args.seed, "train")
     val = simulated_tensors(spec, args.val, SEEDS["val"] + args.seed, "validation")
     test = simulated_tensors(spec, args.test, SEEDS["test"] + args.seed, "test")
     log(f"data ready in {time.time() - t0:.0f} s: {len(train.y)} train, {len(val.y)} val, {len(test.y)} test")
     net = CleftNet()
-    fit(net, train.x, train.y, args.epochs, args.seed, log)
+    if args.weights:
+        net.load_state_dict(torch.load(args.weights, map_location="cpu", weights_only=True))
+    else:
+        fit(net, train.x, train.y, args.epochs, args.seed, log)
     threshold = choose_threshold(val.y, predict(net, val.x))
     metrics = {
         "model": "cleftedge-reference", "parameters": parameter_count(net), "input": [1, 128, 160],
@@ -94,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "validation": report(val.y, predict(net, val.x), val.severity, val.labels, threshold),
         "test": report(test.y, predict(net, test.x), test.severity, test.labels, threshold),
-        "train_seconds": round(time.time() - t0, 1),
+        "seconds": round(time.time() - t0, 1),
+        "weights": "evaluated from --weights" if args.weights else "trained by this run",
     }
     out = Path(args.out)
     with atomic_path(out / "reference.pt") as tmp:
