@@ -109,5 +109,5 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _points(ones: np.ndarray, conf: np.ndarray, sorter: AucSorter | None) -> dict[str, float | None]:
     vals = {k: float(v[0]) for k, v in rates(*(ones @ conf.T).T).items()}
     if sorter:
-        vals["auc"] = float(sorter.auc(np.ones((1, sorter.codes.size)))[0])
+        vals["auc"] = sorter.point()
     return {k: (None if np.isnan(v) else v) for k, v in vals.items()}

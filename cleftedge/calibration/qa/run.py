@@ -3,6 +3,7 @@ load its bound scores) and the candidate on its own backend, judge, and write th
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,11 +96,17 @@ def _check_leakage(qa_set, val_set, allow_overlap: bool) -> None:
 def _open_models(req: QaRequest, plan, need_reference: bool):
     from cleftedge.runtime.model import Model
 
-    ref_model = Model.open(req.reference, backend="onnxruntime", device="CPU") if need_reference else None
+    ref_model = None
+    if need_reference:  # leave a core to the decoding and preprocessing threads (see scorer.py)
+        ref_model = Model.open(req.reference, backend="onnxruntime", device="CPU", threads=reference_threads())
     cand_model = None
     if req.candidate is not None:
         cand_model = Model.open(req.candidate, backend=plan.run, device=req.device, spec=_spec(req.spec))
     return ref_model, cand_model
+
+
+def reference_threads() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _spec(path: Path | None):

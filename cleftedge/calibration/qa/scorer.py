@@ -1,12 +1,17 @@
 """Stream a data set through the reference and the candidate, batch by batch: each frame is decoded
-once and scored by both; only per-frame numbers are kept, plus small thumbnails of the flipped
-frames with the largest score change (a bounded heap), so memory does not grow with the set."""
+and preprocessed once (in a background thread, ahead of the models) and scored by both; only
+per-frame numbers are kept, plus small thumbnails of the flipped frames with the largest score
+change (a bounded heap), so memory does not grow with the set."""
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
+import queue
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +19,7 @@ import numpy as np
 from cleftedge.calibration.qa.compare import ScoredSet
 from cleftedge.errors import CleftEdgeError
 from cleftedge.progress import Progress
+from cleftedge.runtime.preprocess import Preprocessor
 
 BATCH = 32
 THUMBS = 48
@@ -75,12 +81,86 @@ class _Thumbs:
         return {key: jpeg for _, _, key, jpeg in sorted(self.heap, reverse=True)}
 
 
-def _predict(model, images: list, who: str) -> np.ndarray:
-    scores = np.asarray(model.predict(images).scores, dtype=np.float64).reshape(-1)
-    if scores.size != len(images):
-        raise CleftEdgeError(f"the {who} gave {scores.size} scores for {len(images)} frames",
+def _check(scores: np.ndarray, n: int, who: str) -> np.ndarray:
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if scores.size != n:
+        raise CleftEdgeError(f"the {who} gave {scores.size} scores for {n} frames",
                              "one score per frame", "check the model's output and its spec")
     return scores
+
+
+class _Batches:
+    """A three-stage pipeline over the data set: a background thread reads (decodes) the next
+    batches, a second one preprocesses the batch after the current one, and the caller runs the
+    models. OpenCV and the inference libraries release the GIL, so both cores keep working. At
+    most `depth` decoded batches wait: memory stays bounded."""
+
+    def __init__(self, samples: Iterable, batch: int, preprocessors: list, depth: int = 2):
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._pres = preprocessors
+        self._thread = threading.Thread(target=self._read, args=(iter(samples), batch), daemon=True,
+                                        name="qa-read")
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self, it, batch: int) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = list(itertools.islice(it, batch))
+                if not chunk:
+                    break
+                if not self._put((chunk, None)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put((None, exc))
+            return
+        self._put((None, None))
+
+    def _chunks(self):
+        while True:
+            chunk, exc = self._q.get()
+            if exc is not None:
+                raise exc
+            if chunk is None:
+                return
+            yield chunk
+
+    def _prepare(self, chunk: list) -> tuple[list, list]:
+        images = [s.image for s in chunk]
+        return chunk, [p.batch(images) for p in self._pres]
+
+    def __iter__(self):
+        pool = ThreadPoolExecutor(1, thread_name_prefix="qa-preprocess")
+        try:
+            ahead = None
+            for chunk in self._chunks():
+                nxt = pool.submit(self._prepare, chunk)
+                if ahead is not None:
+                    yield ahead.result()
+                ahead = nxt
+            if ahead is not None:
+                yield ahead.result()
+        finally:
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _preprocessors(ref_model, cand_model) -> tuple[list, list[int]]:
+    """The preprocessors to run, and which of them feeds each model. One is enough when both
+    models take the same input (the usual case: the candidate is the reference quantized)."""
+    models = [m for m in (ref_model, cand_model) if m is not None]
+    if len(models) == 2 and ref_model.spec.input == cand_model.spec.input:
+        return [Preprocessor(ref_model.spec.input)], [0, 0]
+    return [Preprocessor(m.spec.input) for m in models], list(range(len(models)))
 
 
 def score_stream(samples: Iterable, ref_model=None, cand_model=None, ref_t: float = 0.5, cand_t: float = 0.5,
@@ -88,33 +168,33 @@ def score_stream(samples: Iterable, ref_model=None, cand_model=None, ref_t: floa
                  keep_thumbs: int = THUMBS, progress: bool | None = None) -> tuple[Collected, dict[str, bytes]]:
     out = Collected()
     thumbs = _Thumbs(keep_thumbs)
-    pending: list = []
+    pres, feeds = _preprocessors(ref_model, cand_model)
+    models = [(m, who) for m, who in ((ref_model, "reference"), (cand_model, "candidate")) if m is not None]
     with Progress(total, label, enabled=progress) as bar:
-        def flush() -> None:
-            images = [s.image for s in pending]
-            r = _predict(ref_model, images, "reference") if ref_model is not None else np.full(len(images), np.nan)
-            c = _predict(cand_model, images, "candidate") if cand_model is not None else np.full(len(images), np.nan)
-            for s, rs, cs in zip(pending, r, c, strict=True):
-                out.keys.append(str(s.key))
-                out.labels.append(str(s.label))
-                out.positive.append(bool(s.positive))
-                out.case_ids.append(None if s.case_id in (None, "") else str(s.case_id))
-                out.sites.append(None if s.site in (None, "") else str(s.site))
-                out.severity.append(_severity(s.severity))
-                out.ref.append(float(rs))
-                out.cand.append(float(cs))
-                if ref_model is not None and cand_model is not None and (rs >= ref_t) != (cs >= cand_t):
-                    thumbs.offer(abs(float(cs - rs)), str(s.key), s.image)
-            bar.update(len(pending))
-            pending.clear()
-
-        for sample in samples:
-            pending.append(sample)
-            if len(pending) >= batch:
-                flush()
-        if pending:
-            flush()
+        for chunk, tensors in _Batches(samples, batch, pres):
+            n = len(chunk)
+            got = {who: _check(m.predict_tensors(tensors[feeds[i]]).scores, n, who)
+                   for i, (m, who) in enumerate(models)}
+            r = got.get("reference", np.full(n, np.nan))
+            c = got.get("candidate", np.full(n, np.nan))
+            _collect(out, chunk, r, c)
+            if len(models) == 2:
+                for i in np.flatnonzero((r >= ref_t) != (c >= cand_t)):
+                    thumbs.offer(abs(float(c[i] - r[i])), str(chunk[i].key), chunk[i].image)
+            bar.update(n)
     if len(set(out.keys)) != len(out.keys):
         raise CleftEdgeError("the data set yields the same frame key twice", "unique frame keys",
                              "remove the duplicate entries from the data set")
     return out, thumbs.result()
+
+
+def _collect(out: Collected, chunk: list, r: np.ndarray, c: np.ndarray) -> None:
+    for s, rs, cs in zip(chunk, r, c, strict=True):
+        out.keys.append(str(s.key))
+        out.labels.append(str(s.label))
+        out.positive.append(bool(s.positive))
+        out.case_ids.append(None if s.case_id in (None, "") else str(s.case_id))
+        out.sites.append(None if s.site in (None, "") else str(s.site))
+        out.severity.append(_severity(s.severity))
+        out.ref.append(float(rs))
+        out.cand.append(float(cs))

@@ -81,36 +81,45 @@ def rates(tp, fp, tn, fn) -> dict[str, np.ndarray]:
 
 
 class AucSorter:
-    """Precomputes the score order and tie groups so that weighted AUCs are cheap."""
+    """Precomputes, for each positive frame, how many negatives score below it (and at its score),
+    so that a weighted AUC is a cumulative sum over the negatives and one gather per positive."""
 
     def __init__(self, positive: np.ndarray, scores: np.ndarray, codes: np.ndarray):
-        order = np.argsort(np.asarray(scores, dtype=np.float64), kind="stable")
-        s = np.asarray(scores, dtype=np.float64)[order]
-        self.starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # tie groups, ascending score
-        self.codes = np.asarray(codes)[order]
-        self.pos = np.asarray(positive, dtype=bool)[order].astype(np.float32)
+        pos = np.asarray(positive, dtype=bool)
+        s = np.asarray(scores, dtype=np.float64)
+        codes = np.asarray(codes)
+        order = np.argsort(s[~pos], kind="stable")
+        neg_sorted = s[~pos][order]
+        self.neg_codes = codes[~pos][order]
+        self.pos_codes = codes[pos]
+        self.lo = np.searchsorted(neg_sorted, s[pos], side="left")  # negatives strictly below
+        self.hi = np.searchsorted(neg_sorted, s[pos], side="right")  # ... and tied with it
+        self.ties = not np.array_equal(self.lo, self.hi)
 
-    def auc(self, weights: np.ndarray) -> np.ndarray:
-        """AUC per row of `weights` (rows x frames in sorted order): P(score+ > score-) + ties/2."""
-        # resampled weights come as float32 (half the memory traffic, error ~1e-8); point estimates
-        # pass float64 weights and are computed in float64
-        w = np.atleast_2d(weights)
-        wall = np.add.reduceat(w, self.starts, axis=1)
-        wp = np.add.reduceat(w * self.pos, self.starts, axis=1)
-        wn = wall - wp
-        below = np.cumsum(wn, axis=1) - wn  # negatives strictly below each tie group
-        num = np.sum(wp * (below + 0.5 * wn), axis=1, dtype=np.float64)
+    def auc(self, wp: np.ndarray, wn: np.ndarray) -> np.ndarray:
+        """AUC per row from positive weights (rows x positives) and negative weights (rows x
+        negatives, in score order): P(score+ > score-) + P(tie) / 2."""
+        wp, wn = np.atleast_2d(wp), np.atleast_2d(wn)
+        cum = np.concatenate([np.zeros((wn.shape[0], 1), wn.dtype), np.cumsum(wn, axis=1)], axis=1)
+        below = cum[:, self.lo]
+        if self.ties:
+            below = 0.5 * (below + cum[:, self.hi])
+        num = np.sum(wp * below, axis=1, dtype=np.float64)
         return _ratio(num, wp.sum(axis=1, dtype=np.float64) * wn.sum(axis=1, dtype=np.float64))
 
+    def point(self) -> float:
+        v = self.auc(np.ones((1, self.pos_codes.size)), np.ones((1, self.neg_codes.size)))[0]
+        return float(v)
+
     def auc_resampled(self, counts: np.ndarray) -> np.ndarray:
-        return self.auc(counts[:, self.codes])
+        """Resampled weights come as float32 counts (exact whole numbers below 2**24)."""
+        return self.auc(counts[:, self.pos_codes], counts[:, self.neg_codes])
 
 
 def auc(positive: Sequence[bool], scores: Sequence[float]) -> float | None:
     """Plain (unweighted) ROC AUC with ties counted as one half; None without both classes."""
     pos = np.asarray(positive, dtype=bool)
-    sorter = AucSorter(pos, np.asarray(scores, dtype=np.float64), np.zeros(pos.size, dtype=np.int64))
-    v = float(sorter.auc(np.ones((1, pos.size)))[0])
+    v = AucSorter(pos, np.asarray(scores, dtype=np.float64), np.zeros(pos.size, dtype=np.int64)).point()
     return None if np.isnan(v) else v
 
 
