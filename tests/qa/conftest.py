@@ -182,3 +182,23 @@ def qdq_tensorrt_candidate(qa_world):
         model.metadata_props.add(key=k, value=v)
     onnx.save(model, str(out))
     return out
+
+
+@pytest.fixture(scope="session")
+def sweeps_dir(tmp_path_factory):
+    """Two labelled sweeps (mp4 + <stem>.labels.csv): cleft episodes carry the bright patch."""
+    root = tmp_path_factory.mktemp("sweeps")
+    rng = np.random.default_rng(3)
+    for name, episodes in (("sweep_a", [(60, 150), (210, 270)]), ("sweep_b", [(100, 200)])):
+        video = cv2.VideoWriter(str(root / f"{name}.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (48, 48))
+        rows = []
+        for i in range(300):
+            cleft = any(a <= i < b for a, b in episodes)
+            img = np.clip(rng.normal(88, 25, (48, 48)), 0, 255)
+            if cleft:
+                img[16:30, 16:30] += 50
+            video.write(cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_GRAY2BGR))
+            rows.append(f"{i},1,{int(cleft)}")
+        video.release()
+        (root / f"{name}.labels.csv").write_text("frame,in_plane,cleft\n" + "\n".join(rows) + "\n")
+    return root

@@ -78,11 +78,16 @@ def score_video(video: Path, models: list, progress: Progress) -> tuple[list[np.
     return [np.concatenate(s) if s else np.zeros(0) for s in out], float(fps)
 
 
-def alert_spans(scores: np.ndarray, threshold: float, fps: float) -> list[tuple[int, int]]:
-    """(first, last) frame of each alert the runtime's alert policy raises on this score stream."""
-    from cleftedge.calibration.qa.alert_policy import run_alert_policy
+def alert_spans(scores: np.ndarray, threshold: float, fps: float, config=None) -> list[tuple[int, int]]:
+    """(first, last) frame of each alert the runtime's own alert policy raises on this score
+    stream; an alert still up at the end lasts to the last frame."""
+    from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 
-    return run_alert_policy(scores, threshold, fps)
+    policy = AlertPolicy(config or AlertConfig(), threshold)
+    for i, s in enumerate(scores):
+        policy.update(i, i / fps, float(s))
+    last = len(scores) - 1
+    return [(a.start_frame, a.end_frame if a.end_frame is not None else last) for a in policy.alerts]
 
 
 def _overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -120,6 +125,8 @@ def compare_sweep(name: str, ref_spans, cand_spans, truth: np.ndarray, fps: floa
 
 def alert_parity(folder: Path, ref_model, cand_model, ref_t: float, cand_t: float,
                  progress: bool | None = None) -> dict:
+    from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
+
     sweeps = find_sweeps(folder)
     rows = []
     with Progress(None, "alert parity", enabled=progress) as bar:
@@ -129,7 +136,8 @@ def alert_parity(folder: Path, ref_model, cand_model, ref_t: float, cand_t: floa
             rows.append(compare_sweep(video.name, alert_spans(ref, ref_t, fps), alert_spans(cand, cand_t, fps),
                                       truth, fps))
     diffs = [e["difference_s"] for r in rows for e in r["episodes"] if e["difference_s"] is not None]
-    return {"sweeps": rows, "missed": sum(r["missed"] for r in rows), "added": sum(r["added"] for r in rows),
+    return {"policy": AlertPolicy(AlertConfig(), ref_t).describe(),
+            "sweeps": rows, "missed": sum(r["missed"] for r in rows), "added": sum(r["added"] for r in rows),
             "episodes": sum(len(r["episodes"]) for r in rows),
             "time_to_alert_diff_s": {"mean": float(np.mean(diffs)) if diffs else None,
                                      "max_abs": float(np.max(np.abs(diffs))) if diffs else None}}
