@@ -1,0 +1,108 @@
+"""`cleftedge run`: the live runtime on a video, camera, stream, DICOM cine, folder or the simulator."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from cleftedge.cli import add_command
+from cleftedge.errors import CleftEdgeError
+
+EXAMPLE = """cleftedge run --model model.onnx --source sweep.mp4 --realtime --events events.jsonl --summary summary.json
+  cleftedge run --model bundle/ --source 0 --serve 127.0.0.1:8080
+  cleftedge run --model model.xml --source "sim:unilateral?seed=3&seconds=30" --annotate a.mp4 --report s.html"""
+
+
+def add_model_args(p) -> None:
+    p.add_argument("--model", required=True, help="ONNX, OpenVINO IR (.xml), TensorRT plan or bundle")
+    p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"), help="default: from the model")
+    p.add_argument("--device", default="CPU", help="CPU, GPU, NPU or AUTO (OpenVINO); GPU index for TensorRT")
+    p.add_argument("--spec", help="spec TOML for a bare TensorRT plan")
+    p.add_argument("--trust-store", help="trusted public keys for bundles (default: CLEFTEDGE_TRUST_STORE)")
+    p.add_argument("--allow-unsigned", action="store_true", help="accept an unsigned bundle (development only)")
+    p.add_argument("--fps", type=float, default=30.0, help="budget frame rate (default 30)")
+    p.add_argument("--budget-ms", type=float, default=50.0, help="end-to-end budget per frame (default 50 ms)")
+
+
+def register(sub) -> None:
+    p = add_command(sub, "run", "run the live runtime: score frames, raise alerts, write events", EXAMPLE, _run)
+    add_model_args(p)
+    p.add_argument("--source", required=True, help="video, camera index, URL, GStreamer pipeline, DICOM, folder, "
+                   "or sim:KIND?seed=S&seconds=T")
+    p.add_argument("--realtime", action="store_true", help="play files at their frame rate (default: as fast as "
+                   "possible, no drops)")
+    p.add_argument("--events", help="JSON-lines events to this file ('-' for stdout)")
+    p.add_argument("--score-every", type=int, default=1, help="write every Nth frame's score event (flagged always)")
+    p.add_argument("--annotate", help="write an annotated video (outside the sector masked)")
+    p.add_argument("--summary", help="write the end-of-session summary JSON")
+    p.add_argument("--report", help="write the session review report (HTML)")
+    p.add_argument("--serve", metavar="HOST:PORT", help="serve the live page (loopback unless a host is given)")
+    p.add_argument("--alerts", help="alert policy TOML ([alerts] k, n, clear_k, cooldown_frames, threshold)")
+    p.add_argument("--max-frames", type=int, help="stop after this many frames")
+    p.add_argument("--quiet", action="store_true", help="no alert lines or latency table on the terminal")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
+
+
+def open_model(args, steady: bool = True):
+    from cleftedge.runtime.model import Model
+
+    opts = {"steady": steady}
+    if args.trust_store:
+        opts["trust_store"] = args.trust_store
+    if args.allow_unsigned:
+        opts["allow_unsigned"] = True
+    return Model.open(args.model, backend=args.backend, device=args.device, spec=args.spec, **opts)
+
+
+def _run(args) -> int:
+    from cleftedge.runtime.alerts import AlertConfig, load_alert_config
+    from cleftedge.runtime.events import JsonlSink, Sinks, TerminalSink
+    from cleftedge.runtime.sources import open_source
+    from cleftedge.runtime.stream import Pipeline
+
+    if args.fps <= 0 or args.budget_ms <= 0:
+        raise CleftEdgeError(f"--fps {args.fps} --budget-ms {args.budget_ms}", "positive numbers",
+                             "e.g. --fps 30 --budget-ms 50")
+    alerts = load_alert_config(args.alerts) if args.alerts else AlertConfig()
+    model = open_model(args)
+    source = open_source(args.source, realtime=args.realtime)
+    sinks, server = [], None
+    if not args.quiet:
+        sinks.append(TerminalSink())
+    if args.events:
+        sinks.append(JsonlSink(args.events, args.score_every))
+    if args.annotate:
+        from cleftedge.runtime.video_sink import VideoSink
+
+        sinks.append(VideoSink(args.annotate, source.fps or args.fps))
+    if args.serve:
+        from cleftedge.runtime.live import LiveServer, LiveSink, parse_address
+
+        server = LiveServer(*parse_address(args.serve)).start()
+        sinks.append(LiveSink(server))
+        print(f"live view: {server.url}", file=sys.stderr, flush=True)
+    model.warmup(3)
+    pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms)
+    try:
+        session = pipeline.run(args.max_frames)
+        _outputs(args, model, pipeline, session)
+    finally:
+        if server is not None:
+            server.close()
+        model.close()
+    return 0
+
+
+def _outputs(args, model, pipeline, session) -> None:
+    from cleftedge.atomic import write_text
+
+    if args.summary:
+        write_text(args.summary, json.dumps(session.summary, indent=2, default=str) + "\n")
+    if args.report:
+        from cleftedge.runtime.review.from_session import write_report
+
+        write_report(args.report, args.source, model, pipeline, session)
+    if args.json:
+        print(json.dumps(session.summary, default=str))
+    elif not args.quiet:
+        print(pipeline.metrics.table(), file=sys.stderr)

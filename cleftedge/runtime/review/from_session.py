@@ -1,0 +1,38 @@
+"""From a finished pipeline session to the session review report."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+
+def _truth_beside(source: str) -> list[tuple[int, bool, bool]] | None:
+    """A simulator sweep's <stem>.labels.csv, when the source is such a video."""
+    p = Path(source)
+    labels = p.with_name(p.stem + ".labels.csv")
+    if not labels.is_file():
+        return None
+    with open(labels, newline="") as f:
+        return [(int(r["frame"]), r["in_plane"] == "1", r["cleft"] == "1") for r in csv.DictReader(f)]
+
+
+def write_report(path: str, source: str, model, pipeline, session) -> None:
+    from cleftedge.runtime.review import SessionData, write_session_report
+
+    events = [{"type": "score", "frame": f, "score": s} for f, s in session.trace] + session.events
+    info = model.describe()
+    manifest = model.manifest or {}
+    model_info = {"model": f"{model.spec.model_name} v{model.spec.model_version}",
+                  "backend": info.get("backend"), "device": info.get("device"), "precision": info.get("precision"),
+                  "versions": info.get("versions"), "profile": (manifest.get("profile") or {}).get("name", "-")
+                  if isinstance(manifest, dict) else "-",
+                  "QA verdict": (manifest.get("qa") or {}).get("verdict", "none attached")
+                  if isinstance(manifest, dict) else "none attached"}
+    data = SessionData(session=session.session, source=source, threshold=pipeline.policy.threshold, events=events,
+                       summary={**session.summary, "frames": session.summary.get("frames"),
+                                "latency": {"end_to_end": session.summary["stages"]["end_to_end"]}},
+                       flagged=session.flagged,
+                       latency_ms=list(pipeline.metrics.stages["end_to_end"].values()),
+                       budget_ms=pipeline.metrics.budget_ms, fps=pipeline.source.fps or pipeline.metrics.fps,
+                       truth=session.truth or _truth_beside(source), model_info=model_info)
+    write_session_report(path, data)
