@@ -45,9 +45,12 @@ class LatencyMetrics:
         self.overruns = 0  # frames whose end-to-end latency exceeded the budget
         self.slow = 0  # frames whose processing took longer than one frame interval
 
-    def add(self, capture: float, preprocess: float, inference: float, decision: float, end_to_end: float) -> None:
+    def add(self, capture: float | None, preprocess: float, inference: float, decision: float,
+            end_to_end: float) -> None:
+        """Milliseconds per stage; capture is None where there is no capture (bench)."""
         for name, ms in zip(STAGES, (capture, preprocess, inference, decision, end_to_end), strict=True):
-            self.stages[name].add(ms)
+            if ms is not None:
+                self.stages[name].add(ms)
         self.frames += 1
         if end_to_end > self.budget_ms:
             self.overruns += 1

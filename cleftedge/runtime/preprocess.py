@@ -59,8 +59,12 @@ class Preprocessor:
     def __init__(self, spec: InputSpec, steady: bool = False):
         self.spec = spec
         self.steady = steady
-        self.detector = SectorDetector(patience=5 if steady else 1, tolerance=0.03 if steady else 0.0) \
-            if spec.crop_sector else None
+        if not spec.crop_sector:
+            self.detector = None
+        elif steady:  # look every 6th frame; follow a real change after 3 looks (about 0.6 s at 30 fps)
+            self.detector = SectorDetector(tolerance=0.03, patience=3, every=6)
+        else:
+            self.detector = SectorDetector(tolerance=0.0, patience=1)
         c = spec.channels
         mean = np.broadcast_to(np.asarray(spec.mean, np.float32), (c,))
         std = np.broadcast_to(np.asarray(spec.std, np.float32), (c,))

@@ -61,7 +61,9 @@ class SectorDetector:
     `tolerance` (fraction of the frame size) on `patience` frames in a row. Blank frames keep the
     last box; before any fan was seen the whole frame is used."""
 
-    def __init__(self, tolerance: float = 0.03, patience: int = 5, threshold: int = 4):
+    def __init__(self, tolerance: float = 0.03, patience: int = 5, threshold: int = 4, every: int = 1):
+        self.every = max(1, every)  # look for the fan on every Nth frame only (it moves rarely)
+        self._count = 0
         self.tolerance = tolerance
         self.patience = patience
         self.threshold = threshold
@@ -74,7 +76,10 @@ class SectorDetector:
     def update(self, frame: np.ndarray) -> Sector | None:
         shape = frame.shape[:2]
         if shape != self._shape:  # a new video mode: forget the old geometry
-            self._shape, self.current, self._pending = shape, None, 0
+            self._shape, self.current, self._pending, self._count = shape, None, 0, 0
+        self._count += 1
+        if self.current is not None and (self._count - 1) % self.every:
+            return self.current
         found = find_sector(frame, self.threshold)
         if found is None:
             return self.current
