@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
+
+# FFmpeg inside OpenCV prints decoder chatter on stderr; cleftedge reports problems in one line itself.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 from cleftedge import __version__
 from cleftedge.errors import CleftEdgeError

@@ -86,6 +86,9 @@ def _run(args) -> int:
     try:
         session = pipeline.run(args.max_frames)
         _outputs(args, model, pipeline, session)
+        if session.error:
+            raise CleftEdgeError(f"the source failed: {session.error}", "a source that delivers frames",
+                                 "check the source; the session's outputs were written up to the failure")
     finally:
         if server is not None:
             server.close()

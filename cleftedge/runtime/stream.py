@@ -37,6 +37,7 @@ class Session:
     flagged: list[FlaggedFrame] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)  # alerts and states (small)
     truth: list[tuple[int, bool, bool]] = field(default_factory=list)  # (frame, in_plane, cleft) where known
+    error: str | None = None  # why the source failed, when it did (not a normal end)
     metrics: LatencyMetrics | None = None
 
 
@@ -101,6 +102,8 @@ class Pipeline:
                         self.set_state("paused", item.reason)
                         continue
                     self.set_state("paused", item.reason)
+                    if item.kind == "error":
+                        self.session.error = item.reason
                     break
                 last_frame_at = time.monotonic()
                 self._process(item)

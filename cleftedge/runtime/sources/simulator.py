@@ -14,8 +14,13 @@ KEYS = {"seed": int, "seconds": float, "fps": float, "severity": float}
 
 
 def parse_sim(location: str) -> dict:
+    from cleftedge.simulator.labels import CLEFT_KINDS
+
     parts = urlsplit(location)
     cleft = parts.path or "none"
+    if cleft not in CLEFT_KINDS:
+        raise CleftEdgeError(f"simulator source kind '{cleft}'", "sim:none, sim:unilateral or sim:bilateral",
+                             "e.g. --source 'sim:unilateral?seed=3&seconds=60'")
     opts = {"cleft": cleft, "seed": 0, "seconds": 60.0, "fps": 30.0, "severity": None}
     for key, values in parse_qs(parts.query).items():
         if key not in KEYS:
@@ -26,6 +31,9 @@ def parse_sim(location: str) -> dict:
         except ValueError:
             raise CleftEdgeError(f"simulator source option {key}={values[-1]}", f"a {KEYS[key].__name__}",
                                  "e.g. sim:bilateral?seed=3&seconds=30") from None
+    if opts["seconds"] <= 0 or opts["fps"] <= 0:
+        raise CleftEdgeError(f"simulator source seconds={opts['seconds']} fps={opts['fps']}", "positive numbers",
+                             "e.g. sim:none?seconds=60&fps=30")
     return opts
 
 
