@@ -29,12 +29,15 @@ class CandidatePlan:
 
 
 def model_identity(path: str | Path) -> str:
-    """SHA-256 of a model file; of the .xml and its .bin for an IR; of the manifest for a bundle."""
+    """SHA-256 of a model file; of the .xml and its .bin for an IR; for a bundle, its engine's hash
+    as the manifest records it (what `bundle attach-qa` checks the report against)."""
     p = Path(path)
+    if p.name.lower().endswith((".tar.gz", ".tgz")) or (p.is_dir() and (p / "manifest.json").is_file()):
+        from cleftedge.runtime.bundle import bundle_folder
+        from cleftedge.runtime.bundle.manifest import load_manifest
+
+        return load_manifest(bundle_folder(p))["engine"]["sha256"]
     if p.is_dir():
-        manifest = p / "manifest.json"
-        if manifest.is_file():
-            return sha256_file(manifest)
         h = hashlib.sha256()
         for f in sorted(x for x in p.rglob("*") if x.is_file()):
             h.update(f.relative_to(p).as_posix().encode() + b"\0" + sha256_file(f).encode())
