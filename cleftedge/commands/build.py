@@ -1,0 +1,38 @@
+"""`cleftedge build`: a calibrated model + a device profile -> a bundle (engine, golden frames, manifest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleftedge.cli import add_command
+
+EXAMPLE = "cleftedge build --model model.int8.xml --profile intel-cpu --out bundle/ --sign-key keys/site.key.pem"
+
+
+def register(sub) -> None:
+    p = add_command(sub, "build", "build the engine for a device profile and pack it into a bundle", EXAMPLE, _run)
+    p.add_argument("--model", required=True, help="the calibrated model (OpenVINO .xml or QDQ .onnx)")
+    p.add_argument("--profile", required=True, help="a profile name (cleftedge profiles list) or a .toml")
+    p.add_argument("--out", required=True, help="the new bundle folder")
+    p.add_argument("--sign-key", help="sign the bundle with this private key (build host = signing host)")
+    p.add_argument("--pack", action="store_true", help="also write <out>.tar.gz for shipping")
+    p.add_argument("--cache-dir", help="engine/timing cache folder, kept outside the bundle "
+                   "(default ~/.cache/cleftedge)")
+
+
+def _run(args) -> int:
+    from cleftedge.device_profiles import load_profile
+    from cleftedge.export.bundle_writer import build_bundle, pack
+
+    profile = load_profile(args.profile)
+    cache = Path(args.cache_dir) if args.cache_dir else Path.home() / ".cache" / "cleftedge" / profile.name
+    folder = build_bundle(args.model, profile, args.out, cache)
+    print(f"built {folder} for {profile.name} ({profile.backend} on {profile.device})")
+    if args.sign_key:
+        from cleftedge.commands.bundle import sign_folder
+
+        print(f"signed with key {sign_folder(folder, args.sign_key)}")
+    if args.pack:
+        archive = pack(folder, folder.with_name(folder.name + ".tar.gz"))
+        print(f"packed {archive}")
+    return 0

@@ -1,0 +1,155 @@
+"""`cleftedge bundle attach-qa|sign|verify|inspect|pack`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from cleftedge.cli import Formatter, add_command
+from cleftedge.errors import CleftEdgeError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bundle", help="attach QA, sign, verify, inspect and pack bundles", formatter_class=Formatter,
+                       description="Bundles: engine + manifest + golden frames. Order: build, attach-qa, sign "
+                       "(attaching QA changes the manifest, so it drops an older signature), pack, verify on the cart.",
+                       epilog="example:\n  cleftedge bundle verify bundle/ --trust-store /etc/cleftedge/trust")
+    p.set_defaults(_parser=p)
+    k = p.add_subparsers(dest="bundle_action", metavar="ACTION")
+    a = add_command(k, "attach-qa", "bind a passing QA report run on this bundle's engine",
+                    "cleftedge bundle attach-qa bundle/ qa-report/", _attach)
+    a.add_argument("bundle")
+    a.add_argument("report_dir")
+    s = add_command(k, "sign", "sign the manifest with an ed25519 private key",
+                    "cleftedge bundle sign bundle/ --key keys/cleftedge-signing.key.pem", _sign)
+    s.add_argument("bundle")
+    s.add_argument("--key", required=True, help="the private key (.key.pem)")
+    v = add_command(k, "verify", "check hashes, signature, this machine, QA and the known answers",
+                    "cleftedge bundle verify bundle.tar.gz --trust-store /etc/cleftedge/trust", _verify)
+    v.add_argument("bundle", help="a bundle folder or .tar.gz")
+    v.add_argument("--trust-store", help="folder of trusted public keys (default $CLEFTEDGE_TRUST_STORE or "
+                   "/etc/cleftedge/trust)")
+    v.add_argument("--allow-unsigned", action="store_true", help="accept an unsigned bundle (development only)")
+    v.add_argument("--json", action="store_true")
+    i = add_command(k, "inspect", "show the manifest, readable", "cleftedge bundle inspect bundle/ --json", _inspect)
+    i.add_argument("bundle")
+    i.add_argument("--json", action="store_true")
+    pk = add_command(k, "pack", "write a .tar.gz of the bundle for shipping",
+                     "cleftedge bundle pack bundle/ --out bundle.tar.gz", _pack)
+    pk.add_argument("bundle")
+    pk.add_argument("--out", help="archive path (default BUNDLE.tar.gz)")
+
+
+def _folder(path: str) -> Path:
+    p = Path(path)
+    if not (p / "manifest.json").is_file():
+        raise CleftEdgeError(f"{p} is not a bundle folder", "a folder with manifest.json (made by cleftedge build)",
+                             "check BUNDLE")
+    return p
+
+
+def sign_folder(folder: Path, key_path: str) -> str:
+    from cleftedge.atomic import write_text
+    from cleftedge.runtime.bundle.manifest import load_manifest
+    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, load_private_key, sign_manifest
+
+    signature = sign_manifest(load_manifest(folder), load_private_key(key_path))
+    write_text(folder / SIGNATURE_FILE, json.dumps(signature, indent=2) + "\n")
+    return signature["key_id"]
+
+
+def _sign(args) -> int:
+    print(f"signed {args.bundle} with key {sign_folder(_folder(args.bundle), args.key)}")
+    return 0
+
+
+def _attach(args) -> int:
+    from cleftedge.hashing import sha256_file
+    from cleftedge.runtime.bundle.manifest import hash_files, load_manifest, write_manifest
+    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE
+
+    folder = _folder(args.bundle)
+    manifest = load_manifest(folder)
+    report_path = Path(args.report_dir) / "report.json"
+    if not report_path.is_file():
+        raise CleftEdgeError(f"{report_path} does not exist", "a QA report folder made by 'cleftedge qa --report'",
+                             "check REPORT_DIR")
+    report = json.loads(report_path.read_text())
+    engine_sha = manifest["engine"]["sha256"]
+    cand = report.get("candidate", {}).get("sha256")
+    if cand != engine_sha:
+        raise CleftEdgeError("the QA report was not run on this bundle's engine "
+                             f"(report {str(cand)[:12]}, engine {engine_sha[:12]})",
+                             "a report from 'cleftedge qa --candidate BUNDLE' on this bundle",
+                             "run QA on this bundle and attach that report")
+    verdict = report.get("verdict", {})
+    if not verdict.get("passed"):
+        raise CleftEdgeError(f"the QA report failed ({verdict.get('line', 'no verdict')})", "a passing QA report",
+                             "fix the calibration and rebuild; a failed report cannot be attached")
+    qa_dir = folder / "qa"
+    qa_dir.mkdir(exist_ok=True)
+    for name in ("report.json", "report.html"):
+        if (Path(args.report_dir) / name).is_file():
+            shutil.copyfile(Path(args.report_dir) / name, qa_dir / name)
+    manifest["qa"] = {"verdict": "pass", "line": verdict.get("line", ""), "candidate_sha256": cand,
+                      "report_sha256": sha256_file(qa_dir / "report.json"),
+                      "data_sha256": report.get("data", {}).get("content_hash") or report.get("data", {}).get("hash"),
+                      "proxy": bool(report.get("candidate", {}).get("proxy", False))}
+    manifest["files"] = hash_files(folder)
+    write_manifest(folder, manifest)
+    dropped = (folder / SIGNATURE_FILE).is_file()
+    if dropped:
+        (folder / SIGNATURE_FILE).unlink()
+    print(f"attached QA ({verdict.get('line', 'pass')}) to {folder}" +
+          ("; the old signature no longer matches and was removed: sign again" if dropped else ""))
+    return 0
+
+
+def _verify(args) -> int:
+    from cleftedge.runtime.bundle import bundle_folder
+    from cleftedge.runtime.bundle.verify import verify_folder
+
+    v = verify_folder(bundle_folder(args.bundle), args.trust_store, args.allow_unsigned)
+    if args.json:
+        print(json.dumps({"ok": v.ok, "checks": [c.__dict__ for c in v.checks]}, indent=2))
+    else:
+        for c in v.checks:
+            mark = "WARN" if c.warning else ("ok  " if c.ok else "FAIL")
+            print(f"{mark}  {c.name:<14} {c.line}")
+    if not v.ok:
+        first = next(c for c in v.checks if not c.ok)
+        raise CleftEdgeError(f"bundle {args.bundle} failed verification: {first.line}",
+                             "every check passing", "do not run this bundle; rebuild, re-sign or fix the cart")
+    return 0
+
+
+def _inspect(args) -> int:
+    from cleftedge.runtime.bundle import bundle_folder
+    from cleftedge.runtime.bundle.manifest import load_manifest
+
+    m = load_manifest(bundle_folder(args.bundle))
+    if args.json:
+        print(json.dumps(m, indent=2))
+        return 0
+    print(f"{m['model']['name']} v{m['model']['version']}  ({m['created']})")
+    print(f"  profile   {m['profile']['name']}: {m['backend']} on {m['device']}, {m['precision']}")
+    print(f"  engine    {m['engine']['path']}  sha256 {m['engine']['sha256'][:16]}...")
+    print("  toolkit   " + ", ".join(f"{k} {v}" for k, v in m["toolkit"].items()))
+    print("  target    " + (", ".join(f"{k} {v}" for k, v in m["target"].items()) or "-"))
+    print(f"  source    {m['source'].get('model')} sha256 {str(m['source'].get('model_sha256'))[:16]}...; "
+          f"calibration data {str(m['source'].get('calibration_data_sha256'))[:16]}")
+    qa = m.get("qa")
+    print(f"  QA        {qa['line'] if qa else 'none attached'}")
+    print(f"  golden    {len(m['golden']['frames'])} frames, tolerance {m['golden']['tolerance']}")
+    print(f"  files     {len(m['files'])}")
+    return 0
+
+
+def _pack(args) -> int:
+    from cleftedge.export.bundle_writer import pack
+
+    folder = _folder(args.bundle)
+    out = Path(args.out) if args.out else folder.with_name(folder.name + ".tar.gz")
+    print(f"packed {pack(folder, out)}")
+    return 0

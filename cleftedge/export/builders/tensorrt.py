@@ -1,0 +1,94 @@
+"""TensorRT builder, written to the TensorRT 10.x (10.3+) and 11.x Python API. NOT RUN HERE: there
+is no TensorRT or GPU on the development machines; run `pytest -m tensorrt` on a Jetson.
+
+Strongly typed networks from the Q/DQ ONNX with no precision flags (TensorRT 10 rejects FP16 with
+STRONGLY_TYPED); DLA only where it exists (see tensorrt_settings.dla_available); an optimisation
+profile for the batch shape; the workspace limit; a timing cache kept beside the bundle; the
+version-compatible flag where the profile asks. All decisions are made in tensorrt_settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.export.builders.base import BuildResult
+from cleftedge.export.builders.tensorrt_settings import BuildSettings, cache_key, settings_for
+from cleftedge.hashing import sha256_file
+from cleftedge.runtime.bundle.machine import jetson_info
+
+
+def _import_tensorrt():
+    try:
+        import tensorrt as trt
+    except ImportError:
+        raise CleftEdgeError("TensorRT is not importable here", "TensorRT 10.3+ (JetPack 6.1+) or 11.x on the target",
+                             "build on the Jetson itself (or on the same TensorRT version and GPU architecture): "
+                             "JetPack's python3 with a venv made with --system-site-packages") from None
+    return trt
+
+
+def _network(trt, builder, s: BuildSettings):
+    flags = 0
+    if s.set_strongly_typed_flag:
+        flags |= 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
+    return builder.create_network(flags)
+
+
+def _parse(trt, network, logger, onnx_path: Path) -> None:
+    parser = trt.OnnxParser(network, logger)
+    if not parser.parse_from_file(str(onnx_path)):
+        errors = [str(parser.get_error(i)) for i in range(parser.num_errors)]
+        raise CleftEdgeError(f"TensorRT cannot parse {onnx_path.name}: {errors[0] if errors else 'unknown error'}",
+                             "a Q/DQ ONNX that meets TensorRT's rules", "run 'cleftedge check-qdq' on it")
+
+
+def _config(trt, builder, s: BuildSettings, input_name: str, timing_cache: bytes):
+    config = builder.create_builder_config()
+    config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_bytes)
+    config.builder_optimization_level = s.optimization_level
+    if s.int8_flag:  # weakly typed DLA build on 10.x only
+        config.set_flag(trt.BuilderFlag.INT8)
+    if s.dla_core is not None:
+        config.default_device_type = trt.DeviceType.DLA
+        config.DLA_core = s.dla_core
+        if s.gpu_fallback:
+            config.set_flag(trt.BuilderFlag.GPU_FALLBACK)
+    if s.version_compatible:
+        config.set_flag(trt.BuilderFlag.VERSION_COMPATIBLE)
+    if s.hardware_compatibility == "ampere_plus":
+        config.hardware_compatibility_level = trt.HardwareCompatibilityLevel.AMPERE_PLUS
+    elif s.hardware_compatibility == "same_compute_capability":
+        config.hardware_compatibility_level = trt.HardwareCompatibilityLevel.SAME_COMPUTE_CAPABILITY
+    profile = builder.create_optimization_profile()
+    profile.set_shape(input_name, *s.shapes)
+    config.add_optimization_profile(profile)
+    cache = config.create_timing_cache(timing_cache)
+    config.set_timing_cache(cache, ignore_mismatch=False)
+    return config
+
+
+def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir: Path | None) -> BuildResult:
+    trt = _import_tensorrt()
+    info = jetson_info()
+    s = settings_for(profile, trt.__version__, spec.input.shape, info.get("jetpack"))
+    logger = trt.Logger(trt.Logger.WARNING)
+    builder = trt.Builder(logger)
+    network = _network(trt, builder, s)
+    _parse(trt, network, logger, model_path)
+    key = cache_key(trt.__version__, info.get("compute_capability", ""), info.get("l4t"), sha256_file(model_path))
+    cache_path = (cache_dir or engine_dir.parent) / f"timing-{key}.cache"
+    config = _config(trt, builder, s, spec.input.name, cache_path.read_bytes() if cache_path.is_file() else b"")
+    plan = builder.build_serialized_network(network, config)
+    if plan is None:
+        raise CleftEdgeError(f"TensorRT could not build an engine from {model_path.name}",
+                             "a successful build (see the TensorRT log above)",
+                             f"lower the workspace ({profile.memory.get('workspace_mib')} MiB) or check the model")
+    (engine_dir / "model.plan").write_bytes(bytes(plan))
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    cache_path.write_bytes(bytes(config.get_timing_cache().serialize()))
+    return BuildResult(engine="model.plan", files=["model.plan"], precision="int8",
+                       toolkit={"tensorrt": trt.__version__},
+                       target={"compute_capability": info.get("compute_capability", ""),
+                               "power_mode": info.get("power_mode", ""), "l4t": info.get("l4t", "")},
+                       checks=["built by TensorRT on this device"], notes=list(s.notes),
+                       settings={**s.__dict__, "cache_key": key}, extra={"timing_cache": cache_path})

@@ -1,0 +1,99 @@
+"""Everything about a TensorRT build that is not a TensorRT call: which flags for which version,
+DLA where it exists, shapes, workspace, cache keys, and whether a plan can run on a machine.
+Plain code, tested as data across every Jetson profile and TensorRT version (see TARGETS.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
+
+NO_DLA_BOARDS = ("orin-nano", "thor")
+HW_COMPAT = ("none", "ampere_plus", "same_compute_capability")
+__all__ = ["BuildSettings", "cache_key", "dla_available", "parse_version", "plan_runs_here", "settings_for"]
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    trt_version: str
+    strongly_typed: bool  # NetworkDefinitionCreationFlag.STRONGLY_TYPED (explicit on 10.x; always on for 11.x)
+    set_strongly_typed_flag: bool  # 11.x: the flag is deprecated and ignored, so it is not passed
+    int8_flag: bool  # BuilderFlag.INT8: only for a weakly typed DLA build on 10.x
+    dla_core: int | None
+    gpu_fallback: bool
+    workspace_bytes: int
+    version_compatible: bool
+    exclude_lean_runtime: bool
+    hardware_compatibility: str
+    optimization_level: int
+    shapes: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # min, opt, max
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def check_version(v: tuple[int, ...]) -> None:
+    if v < (10, 3):
+        raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is not supported",
+                             "TensorRT 10.3 or newer (JetPack 6.1+); JetPack 5.x and 6.0 ship TensorRT 8.x",
+                             "flash JetPack 6.1 or newer, or use a TensorRT 10.x/11.x container")
+
+
+def dla_available(board: str, v: tuple[int, ...], jetpack: str | None) -> tuple[bool, str]:
+    """Whether DLA exists for this board and TensorRT version, and why not."""
+    if board in NO_DLA_BOARDS:
+        return False, f"{board} has no DLA"
+    if v[0] == 10:
+        if v[:2] > (10, 7):
+            return False, f"TensorRT {v[0]}.{v[1]} has no DLA (10.7 was the last 10.x release with DLA)"
+        return True, ""
+    if v[0] >= 11:
+        jp = parse_version(jetpack) if jetpack else (0,)
+        if v >= (11, 4, 1) and board == "agx-orin" and jp >= (7, 2, 2):
+            return True, ""
+        return False, "TensorRT 11 has DLA only from 11.4.1 on AGX Orin with JetPack 7.2.2+"
+    return False, "unsupported TensorRT version"
+
+
+def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], jetpack: str | None = None
+                 ) -> BuildSettings:
+    """The build settings for `profile` on `trt_version` (the TensorRT that will build the plan)."""
+    v = parse_version(trt_version)
+    check_version(v)
+    trt = profile.tensorrt
+    board = profile.target.get("board", "")
+    jetpack = jetpack or profile.target.get("jetpack")
+    notes = []
+    use_dla = False
+    if trt.get("dla", False):
+        use_dla, why = dla_available(board, v, jetpack)
+        if not use_dla:
+            notes.append(f"DLA asked for but not used: {why}; building for the GPU")
+    hw = trt.get("hardware_compatibility", "none")
+    if hw not in HW_COMPAT:
+        raise CleftEdgeError(f"profile {profile.name}: tensorrt.hardware_compatibility '{hw}'",
+                             "one of " + ", ".join(HW_COMPAT), "fix the profile")
+    if use_dla and v[0] == 10:
+        # JetPack 6 / TensorRT 10.3: DLA wants a weakly typed network with the INT8 flag
+        strongly, int8 = False, True
+        notes.append("DLA on TensorRT 10.x: weakly typed network with BuilderFlag.INT8 and GPU fallback")
+    else:
+        strongly, int8 = True, False  # explicit quantization from the Q/DQ ONNX; no precision flags
+    batch = int(profile.batch)
+    shape = (batch, *input_shape)
+    ws_mib = int(profile.memory.get("workspace_mib", 1024))
+    return BuildSettings(
+        trt_version=".".join(map(str, v)), strongly_typed=strongly, set_strongly_typed_flag=strongly and v[0] == 10,
+        int8_flag=int8, dla_core=int(trt.get("dla_core", 0)) if use_dla else None,
+        gpu_fallback=bool(trt.get("gpu_fallback", True)) if use_dla else False,
+        workspace_bytes=ws_mib * (1 << 20), version_compatible=bool(trt.get("version_compatible", False)),
+        exclude_lean_runtime=False, hardware_compatibility=hw,
+        optimization_level=int(trt.get("optimization_level", 3)),
+        shapes=((1, *input_shape), shape, shape), notes=tuple(notes))
+
+
+def cache_key(trt_version: str, compute_capability: str, l4t: str | None, onnx_sha256: str) -> str:
+    """Engines and timing caches are tied to all four: a change in any means a rebuild."""
+    text = "|".join([".".join(map(str, parse_version(trt_version))), compute_capability or "?", l4t or "?",
+                     onnx_sha256])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]

@@ -1,0 +1,54 @@
+"""The cart side of bundles: read, verify (hashes, signature, machine, QA, known answers) and open.
+No torch, export or calibration imports here."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.manifest import MANIFEST
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+
+
+def is_bundle(path: str | os.PathLike) -> bool:
+    p = Path(path)
+    return (p.is_dir() and (p / MANIFEST).is_file()) or p.name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def bundle_folder(path: str | os.PathLike) -> Path:
+    """The bundle's folder; a .tar.gz is unpacked (safely) into a per-archive cache folder."""
+    from cleftedge.runtime.bundle.unpack import safe_extract
+
+    p = Path(path)
+    if p.is_dir():
+        return p
+    if not p.is_file():
+        raise CleftEdgeError(f"bundle {p} does not exist", "a bundle folder or .tar.gz", "check the path")
+    digest = hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / "cleftedge-bundles" / digest
+    if (target / ".complete").is_file():
+        return next(iter(sorted(target.rglob(MANIFEST)))).parent
+    target.mkdir(parents=True, exist_ok=True)
+    folder = safe_extract(p, target)
+    (target / ".complete").write_text("")
+    return folder
+
+
+def open_verified(path, trust_store=None, allow_unsigned: bool = False):
+    """Verify a bundle and return (engine path, spec, manifest); refuse it with its first failure."""
+    from cleftedge.runtime.bundle.verify import verify_folder
+    from cleftedge.spec import ModelSpec
+
+    folder = bundle_folder(path)
+    v = verify_folder(folder, trust_store, allow_unsigned)
+    failed = [c for c in v.checks if not c.ok]
+    if failed:
+        raise CleftEdgeError(f"bundle {Path(path).name} failed verification: {failed[0].line}",
+                             "a bundle that passes 'cleftedge bundle verify'",
+                             "run 'cleftedge bundle verify' for every check; rebuild or re-sign it")
+    spec = ModelSpec.from_dict(v.manifest["spec"], "bundle manifest")
+    return folder / v.manifest["engine"]["path"], spec, v.manifest

@@ -1,0 +1,82 @@
+"""ed25519 signatures over a bundle's manifest (cryptography). Verification runs on the cart;
+key generation and signing run on a signing host, so the private key never goes near a cart."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from cleftedge.errors import CleftEdgeError
+
+SIGNATURE_FILE = "signature.json"
+
+
+def canonical(manifest: dict) -> bytes:
+    return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def key_id(public_raw: bytes) -> str:
+    return hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+def load_public_key(path: Path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        key = load_pem_public_key(path.read_bytes())
+    except (ValueError, OSError) as exc:
+        raise CleftEdgeError(f"{path} is not a PEM public key ({exc})", "an ed25519 public key (.pem)",
+                             "copy the .pub.pem made by 'cleftedge keys generate'") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise CleftEdgeError(f"{path} is not an ed25519 key", "an ed25519 public key", "use 'cleftedge keys generate'")
+    return key
+
+
+def load_private_key(path: str | os.PathLike):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    p = Path(path)
+    if not p.is_file():
+        raise CleftEdgeError(f"private key {p} does not exist", "the .key.pem made by 'cleftedge keys generate'",
+                             "check --key")
+    try:
+        key = load_pem_private_key(p.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise CleftEdgeError(f"{p} is not an unencrypted PEM private key ({exc})", "an ed25519 private key",
+                             "use the .key.pem made by 'cleftedge keys generate'") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CleftEdgeError(f"{p} is not an ed25519 key", "an ed25519 private key", "use 'cleftedge keys generate'")
+    return key
+
+
+def raw_public(public_key) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def sign_manifest(manifest: dict, private_key) -> dict:
+    pub = raw_public(private_key.public_key())
+    return {"algorithm": "ed25519", "key_id": key_id(pub), "public_key": base64.b64encode(pub).decode(),
+            "signature": base64.b64encode(private_key.sign(canonical(manifest))).decode()}
+
+
+def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object]) -> str | None:
+    """None when a trusted key signed exactly this manifest; else why not (one line)."""
+    from cryptography.exceptions import InvalidSignature
+
+    if signature.get("algorithm") != "ed25519":
+        return f"signature algorithm {signature.get('algorithm')!r} is not ed25519"
+    key = trusted.get(signature.get("key_id", ""))
+    if key is None:
+        return f"the bundle is signed by key {signature.get('key_id')}, which is not in the trust store"
+    try:
+        key.verify(base64.b64decode(signature["signature"]), canonical(manifest))
+    except (InvalidSignature, KeyError, ValueError):
+        return "the signature does not match the manifest (edited after signing, or a forged signature)"
+    return None

@@ -1,0 +1,158 @@
+"""`bundle verify`: every hash, the signature against the trust store, this machine against the
+bundle, the QA attestation when the profile requires one, and the known-answer test."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from cleftedge.runtime.bundle import machine
+from cleftedge.runtime.bundle.manifest import hash_files, load_manifest
+from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, verify_signature
+from cleftedge.runtime.bundle.trust import trust_store_path, trusted_keys
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    line: str
+    warning: bool = False
+
+
+@dataclass
+class Verification:
+    folder: Path
+    manifest: dict
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def add(self, name: str, problem: str | None, ok_line: str, warning: bool = False) -> None:
+        self.checks.append(Check(name, problem is None or warning, problem or ok_line, warning and problem is not None))
+
+
+def check_files(v: Verification) -> None:
+    found = hash_files(v.folder)
+    listed = v.manifest["files"]
+    for rel, sha in listed.items():
+        if rel not in found:
+            return v.add("files", f"{rel} is missing from the bundle", "")
+        if found[rel] != sha:
+            return v.add("files", f"{rel} does not match its SHA-256 in the manifest (changed or corrupt)", "")
+    extra = sorted(set(found) - set(listed))
+    if extra:
+        return v.add("files", f"{extra[0]} is in the bundle but not in the manifest", "")
+    v.add("files", None, f"{len(listed)} files match their SHA-256")
+
+
+def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
+    sig_path = v.folder / SIGNATURE_FILE
+    store = trust_store_path(trust_store)
+    if not sig_path.is_file():
+        problem = None if allow_unsigned else "the bundle is not signed (sign it with 'cleftedge bundle sign')"
+        return v.add("signature", problem, "unsigned, accepted because of --allow-unsigned")
+    try:
+        signature = json.loads(sig_path.read_text())
+    except json.JSONDecodeError:
+        return v.add("signature", f"{SIGNATURE_FILE} is not valid JSON", "")
+    keys = trusted_keys(store)
+    if not keys and not allow_unsigned:
+        return v.add("signature", f"the trust store {store} holds no keys", "")
+    problem = verify_signature(v.manifest, signature, keys)
+    if problem and allow_unsigned and not keys:
+        problem = None
+    v.add("signature", problem, f"signed by trusted key {signature.get('key_id')} ({store})")
+
+
+def check_machine(v: Verification) -> None:
+    m = v.manifest
+    have = machine.toolkit_versions()
+    backend = m["backend"]
+    built = m["toolkit"].get(backend)
+    if backend not in have:
+        return v.add("machine", f"{backend} is not installed on this machine", "")
+    if backend == "tensorrt":
+        from cleftedge.runtime.bundle.compat import plan_runs_here
+
+        here = {"trt_version": have["tensorrt"], "compute_capability": machine.gpu_compute_capability()}
+        built_info = {"trt_version": built, **m["target"], **m.get("build_settings", {})}
+        problems = plan_runs_here(built_info, here)
+        v.add("machine", problems[0] if problems else None, f"TensorRT {here['trt_version']} on compute capability "
+              f"{here['compute_capability']}")
+        power = machine.jetson_info().get("power_mode")
+        want = m["target"].get("power_mode")
+        if want and power and power != want:
+            v.add("power mode", f"power mode {power}, the bundle was built and timed at {want}", "", warning=True)
+        return None
+    lo, hi = m["profile"]["toolkit"].get("min_version"), m["profile"]["toolkit"].get("max_version")
+    version = have[backend]
+    if not _in_range(version, lo, hi):
+        return v.add("machine", f"{backend} {version} is outside the profile's range {lo}..{hi}", "")
+    if backend == "openvino":
+        device = m["device"].split(".")[0]
+        devices = machine.openvino_devices()
+        if device != "AUTO" and device not in devices:
+            return v.add("machine", f"OpenVINO device {device} is not present (found {', '.join(devices)})", "")
+    v.add("machine", None, f"{backend} {version}, device {m['device']}")
+
+
+def _in_range(version: str, lo: str | None, hi: str | None) -> bool:
+    from cleftedge.runtime.bundle.compat import parse_version
+
+    v = parse_version(version)
+    return (not lo or v >= parse_version(lo)) and (not hi or v <= parse_version(hi) + (99,))
+
+
+def check_qa(v: Verification) -> None:
+    qa = v.manifest.get("qa")
+    required = bool(v.manifest["profile"].get("qa", {}).get("required"))
+    if not qa:
+        return v.add("qa", "no QA attestation attached; the profile requires one" if required else None,
+                     "no QA attestation (not required by the profile)")
+    if qa.get("candidate_sha256") != v.manifest["engine"]["sha256"]:
+        return v.add("qa", "the QA attestation was made on another engine", "")
+    if qa.get("verdict") != "pass":
+        return v.add("qa", f"the attached QA verdict is {qa.get('verdict')}", "")
+    v.add("qa", None, f"QA passed ({qa.get('line', '')})")
+
+
+def check_known_answers(v: Verification) -> None:
+    from cleftedge.runtime.backends import open_backend
+    from cleftedge.runtime.preprocess import Preprocessor
+    from cleftedge.runtime.scoring import scores_from_output
+    from cleftedge.spec import ModelSpec
+
+    golden = v.manifest["golden"]
+    spec = ModelSpec.from_dict(v.manifest["spec"], "bundle manifest")
+    pre = Preprocessor(spec.input)
+    frames = [cv2.imread(str(v.folder / g["file"]), cv2.IMREAD_UNCHANGED) for g in golden["frames"]]
+    if any(f is None for f in frames) or not frames:
+        return v.add("known answers", "a golden frame cannot be read", "")
+    engine = v.folder / v.manifest["engine"]["path"]
+    with open_backend(engine, backend=v.manifest["backend"], device=v.manifest["device"], spec=spec) as backend:
+        raw = backend.infer(pre.batch(frames))
+    scores = scores_from_output(spec.output, raw[spec.output.name])
+    expected = np.array([g["score"] for g in golden["frames"]])
+    worst = float(np.max(np.abs(scores - expected)))
+    tol = float(golden["tolerance"])
+    v.add("known answers", None if worst <= tol else f"golden frames scored {worst:.4f} away from the expected "
+          f"scores (tolerance {tol})", f"{len(frames)} golden frames within {tol} (max difference {worst:.4f})")
+
+
+def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, known_answers: bool = True
+                  ) -> Verification:
+    v = Verification(folder, load_manifest(folder))
+    check_files(v)
+    check_signature(v, trust_store, allow_unsigned)
+    check_machine(v)
+    check_qa(v)
+    if known_answers and all(c.ok for c in v.checks if c.name in ("files", "machine")):
+        check_known_answers(v)
+    return v

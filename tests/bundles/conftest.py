@@ -1,0 +1,37 @@
+import shutil
+from importlib import resources
+
+import pytest
+from bundle_helpers import int8_ir
+
+from cleftedge.cli import main
+
+
+@pytest.fixture(scope="session")
+def int8_model(tmp_path_factory):
+    return int8_ir(tmp_path_factory.mktemp("int8"))
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, int8_model):
+    """A signed intel-cpu bundle (QA not required by this user profile), its keys and trust store."""
+    root = tmp_path_factory.mktemp("bundle")
+    profile = root / "cpu-no-qa.toml"
+    # a user's own profile file, made from the built-in one
+    src = (resources.files("cleftedge.device_profiles") / "intel-cpu.toml").read_text()
+    profile.write_text(src.replace('name = "intel-cpu"', 'name = "cpu-no-qa"').replace("required = true",
+                                                                                           "required = false"))
+    assert main(["build", "--model", str(int8_model), "--profile", str(profile), "--out", str(root / "b")]) == 0
+    assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
+    assert main(["keys", "generate", "--out", str(root / "other"), "--name", "stranger"]) == 0
+    (root / "trust").mkdir()
+    shutil.copy(root / "keys" / "cleftedge-signing.pub.pem", root / "trust")
+    assert main(["bundle", "sign", str(root / "b"), "--key", str(root / "keys" / "cleftedge-signing.key.pem")]) == 0
+    return root
+
+
+@pytest.fixture
+def bundle_copy(built, tmp_path):
+    dst = tmp_path / "b"
+    shutil.copytree(built / "b", dst)
+    return dst

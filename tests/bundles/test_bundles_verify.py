@@ -1,0 +1,96 @@
+import io
+import json
+import tarfile
+
+import pytest
+from bundle_helpers import flip_byte
+
+from cleftedge.cli import main
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.unpack import safe_extract
+from cleftedge.runtime.model import Model
+
+
+def verify(bundle, built, *extra):
+    return main(["bundle", "verify", str(bundle), "--trust-store", str(built / "trust"), *extra])
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert err.startswith("cleftedge: error:") and err.count("\n") == 1
+    return err
+
+
+def test_signed_bundle_verifies_and_runs(built, capsys):
+    assert verify(built / "b", built) == 0
+    out = capsys.readouterr().out
+    for name in ("files", "signature", "machine", "qa", "known answers"):
+        assert name in out
+    model = Model.open(built / "b", trust_store=built / "trust")
+    assert model.manifest["profile"]["name"] == "cpu-no-qa" and model.describe()["precision"] in ("u8", "i8")
+
+
+def test_flipped_byte_in_the_engine_is_refused(built, bundle_copy, capsys):
+    flip_byte(bundle_copy / "engine" / "model.bin")
+    assert verify(bundle_copy, built) == 1
+    assert "does not match its SHA-256" in one_line_error(capsys)
+    with pytest.raises(CleftEdgeError, match="failed verification"):
+        Model.open(bundle_copy, trust_store=built / "trust")
+
+
+def test_manifest_edited_after_signing_is_refused(built, bundle_copy, capsys):
+    m = json.loads((bundle_copy / "manifest.json").read_text())
+    m["golden"]["tolerance"] = 0.5
+    (bundle_copy / "manifest.json").write_text(json.dumps(m))
+    assert verify(bundle_copy, built) == 1
+    assert "edited after signing" in one_line_error(capsys)
+
+
+def test_untrusted_key_and_unsigned_bundles_are_refused(built, bundle_copy, capsys):
+    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "other" / "stranger.key.pem")]) == 0
+    capsys.readouterr()
+    assert verify(bundle_copy, built) == 1
+    assert "not in the trust store" in one_line_error(capsys)
+    (bundle_copy / "signature.json").unlink()
+    assert verify(bundle_copy, built) == 1
+    assert "not signed" in one_line_error(capsys)
+    assert verify(bundle_copy, built, "--allow-unsigned") == 0
+
+
+def test_manifest_for_another_device_is_refused(built, bundle_copy, capsys):
+    m = json.loads((bundle_copy / "manifest.json").read_text())
+    m["device"] = "NPU"
+    (bundle_copy / "manifest.json").write_text(json.dumps(m))
+    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "keys" / "cleftedge-signing.key.pem")]) == 0
+    capsys.readouterr()
+    assert verify(bundle_copy, built) == 1
+    assert "device NPU is not present" in one_line_error(capsys)
+
+
+def test_packed_bundle_verifies(built, tmp_path, capsys):
+    archive = tmp_path / "b.tar.gz"
+    assert main(["bundle", "pack", str(built / "b"), "--out", str(archive)]) == 0
+    assert verify(archive, built) == 0
+
+
+def _tar_with(tmp_path, member: tarfile.TarInfo, data: bytes = b"x"):
+    path = tmp_path / "evil.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        tar.addfile(member, io.BytesIO(data) if member.isfile() else None)
+    return path
+
+
+def test_archive_with_a_path_leaving_the_folder_is_refused(tmp_path):
+    info = tarfile.TarInfo("../../escape.txt")
+    info.size = 1
+    with pytest.raises(CleftEdgeError, match="leaves the folder"):
+        safe_extract(_tar_with(tmp_path, info), tmp_path / "out")
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_archive_with_a_symlink_is_refused(tmp_path):
+    info = tarfile.TarInfo("b/engine")
+    info.type = tarfile.SYMTYPE
+    info.linkname = "/etc"
+    with pytest.raises(CleftEdgeError, match="holds a link"):
+        safe_extract(_tar_with(tmp_path, info), tmp_path / "out")
