@@ -25,7 +25,8 @@ def _base(frames, rows, cols, syntax=ExplicitVRLittleEndian):
     return ds
 
 
-def write_mono(path, frames: np.ndarray, photometric="MONOCHROME2", bits=8, window=None, frame_time_ms=None):
+def write_mono(path, frames: np.ndarray, photometric="MONOCHROME2", bits=8, window=None, frame_time_ms=None,
+               **extra):
     n, rows, cols = frames.shape
     ds = _base(n, rows, cols)
     ds.PhotometricInterpretation = photometric
@@ -38,7 +39,38 @@ def write_mono(path, frames: np.ndarray, photometric="MONOCHROME2", bits=8, wind
         ds.WindowCenter, ds.WindowWidth = window
     if frame_time_ms:
         ds.FrameTime = frame_time_ms
+    for key, value in extra.items():  # e.g. FrameTimeVector, CineRate, RescaleSlope
+        setattr(ds, key, value)
     ds.PixelData = frames.astype(np.uint8 if bits == 8 else np.uint16).tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def rgb_to_ybr_full(rgb: np.ndarray) -> np.ndarray:
+    """PS3.3 C.7.6.3.1.2 YBR_FULL from RGB (uint8, rounded)."""
+    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    return np.clip(np.stack([y, cb, cr], -1).round(), 0, 255).astype(np.uint8)
+
+
+def write_ybr422_native(path, frames_rgb: np.ndarray):
+    """Uncompressed YBR_FULL_422: each pair of pixels stored as Y1 Y2 Cb Cr (chroma averaged)."""
+    n, rows, cols, _ = frames_rgb.shape
+    ybr = rgb_to_ybr_full(frames_rgb).astype(np.float64)
+    y = ybr[..., 0].reshape(n, rows, cols // 2, 2)
+    cb = ybr[..., 1].reshape(n, rows, cols // 2, 2).mean(-1, keepdims=True)
+    cr = ybr[..., 2].reshape(n, rows, cols // 2, 2).mean(-1, keepdims=True)
+    packed = np.concatenate([y, cb, cr], -1).round().astype(np.uint8)
+    ds = _base(n, rows, cols)
+    ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.SamplesPerPixel = 3
+    ds.PlanarConfiguration = 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.PixelData = packed.tobytes()
     ds.save_as(path, enforce_file_format=True)
     return path
 
@@ -61,11 +93,12 @@ def write_rgb(path, frames: np.ndarray, planar=0, photometric="RGB", cine_rate=N
     return path
 
 
-def write_jpeg_ybr422(path, frames_rgb: np.ndarray, fps=25):
-    """Multi-frame JPEG baseline, YBR_FULL_422, as ultrasound carts write cine loops."""
+def write_jpeg_ybr422(path, frames_rgb: np.ndarray, fps=25, subsampling=1, photometric="YBR_FULL_422"):
+    """Multi-frame JPEG baseline, YBR_FULL_422, as ultrasound carts write cine loops
+    (subsampling=0 with YBR_FULL gives 4:4:4 JPEG frames)."""
     n, rows, cols, _ = frames_rgb.shape
     ds = _base(n, rows, cols, JPEGBaseline8Bit)
-    ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.PhotometricInterpretation = photometric
     ds.SamplesPerPixel = 3
     ds.PlanarConfiguration = 0
     ds.BitsAllocated = ds.BitsStored = 8
@@ -75,7 +108,7 @@ def write_jpeg_ybr422(path, frames_rgb: np.ndarray, fps=25):
     encoded = []
     for f in frames_rgb:
         buf = io.BytesIO()
-        Image.fromarray(f, "RGB").save(buf, format="JPEG", quality=95, subsampling=1)  # 4:2:2
+        Image.fromarray(f, "RGB").save(buf, format="JPEG", quality=95, subsampling=subsampling)  # 1 = 4:2:2
         encoded.append(buf.getvalue())
     ds.PixelData = encapsulate(encoded)
     ds["PixelData"].VR = "OB"

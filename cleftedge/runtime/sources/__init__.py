@@ -1,5 +1,6 @@
 """Frame sources: video files, cameras and stream URLs, GStreamer pipelines, DICOM files and cine
-loops, image folders, and the simulator. `open_source(text)` picks the kind from the text."""
+loops, image folders, and the simulator. `open_source(text)` picks the kind from the text; see
+docs/sources.md for the strings and the colour rules."""
 
 from __future__ import annotations
 
@@ -8,35 +9,62 @@ from pathlib import Path
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.sources.base import Frame, Source, SourceError, SourceLost, SourceStalled
 
-__all__ = ["Frame", "Source", "SourceError", "SourceLost", "SourceStalled", "open_source"]
+__all__ = ["Frame", "Source", "SourceError", "SourceLost", "SourceStalled", "open_source", "source_kind"]
 
-URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
+KINDS = "a video file, DICOM file, image folder, camera index, stream URL, GStreamer pipeline or sim:KIND"
 
 
-def open_source(text: str, realtime: bool = False) -> Source:
-    """Open a frame source from its command-line text."""
-    from cleftedge.runtime.sources import dicom, folder, gstreamer, simulator, video
+def source_kind(text: str) -> str:
+    """simulator | gstreamer | camera | url | folder | dicom | video | missing | unknown (from the text alone)."""
+    from cleftedge.runtime.sources import dicom, video
 
     text = str(text).strip()
     if text.startswith("sim:"):
-        return simulator.SimulatorSource(text[4:])
-    if text.startswith("gst:") or " ! " in text:
-        return gstreamer.open_gstreamer(text[4:] if text.startswith("gst:") else text)
+        return "simulator"
+    if text.startswith("gst:") or ("!" in text and not Path(text).exists()):
+        return "gstreamer"
     if text.isdigit():
-        return video.LiveCapture(text)
-    if text.lower().startswith(URL_SCHEMES):
-        return video.LiveCapture(text)
+        return "camera"
+    if text.lower().startswith(video.URL_SCHEMES):
+        return "url"
     path = Path(text)
     if path.is_dir():
-        return folder.ImageFolder(text, realtime)
+        return "folder"
     if not path.exists():
-        raise CleftEdgeError(f"source {text} does not exist",
-                             "a video file, DICOM file, image folder, camera index, stream URL, GStreamer "
-                             "pipeline or sim:KIND", "check the path or see docs/sources.md")
+        return "missing"
     if dicom.is_dicom(path):
-        return dicom.DicomSource(text, realtime)
+        return "dicom"
     if path.suffix.lower() in video.VIDEO_SUFFIXES:
-        return video.VideoFile(text, realtime)
-    raise CleftEdgeError(f"source {text} is not a known kind (suffix '{path.suffix}')",
-                         "a video (" + ", ".join(video.VIDEO_SUFFIXES[:4]) + "...), a DICOM file, an image folder, "
-                         "a camera index, a stream URL or sim:KIND", "see docs/sources.md")
+        return "video"
+    return "unknown"
+
+
+def open_source(text: str, *, realtime: bool = False, fps: float | None = None, timeout_s: float = 5.0) -> Source:
+    """Open a frame source from its command-line text.
+
+    realtime: play files (video, DICOM, folder) at their frame rate; live sources always come at
+    their own pace. fps: a frame rate for a source that has none (an image folder) or to override
+    the file's. timeout_s: how long a network stream may stay silent before a read is a stall."""
+    from cleftedge.runtime.sources import dicom, folder, gstreamer, simulator, video
+
+    text = str(text).strip()
+    if fps is not None and not fps > 0:
+        raise CleftEdgeError(f"frame rate {fps}", "a positive number of frames per second", "e.g. fps=30")
+    kind = source_kind(text)
+    if kind == "simulator":
+        return simulator.SimulatorSource(text[4:])
+    if kind == "gstreamer":
+        return gstreamer.open_gstreamer(text[4:] if text.startswith("gst:") else text, timeout_s)
+    if kind in ("camera", "url"):
+        return video.LiveCapture(text, timeout_s=timeout_s)
+    if kind == "folder":
+        return folder.ImageFolder(text, realtime, fps)
+    if kind == "dicom":
+        return dicom.DicomSource(text, realtime, fps)
+    if kind == "video":
+        return video.VideoFile(text, realtime, fps)
+    if kind == "missing":
+        raise CleftEdgeError(f"source {text} does not exist", KINDS, "check the path or see docs/sources.md")
+    raise CleftEdgeError(f"source {text} is not a known kind (suffix '{Path(text).suffix}')",
+                         "a video (" + ", ".join(video.VIDEO_SUFFIXES[:4]) + "...), " + KINDS.split(", ", 1)[1],
+                         "see docs/sources.md")

@@ -1,24 +1,26 @@
 """DICOM files, single-frame and multi-frame cine, decoded frame by frame (pydicom 3) into uint8
-grey or BGR. Colour handling: MONOCHROME1 (inverted) and MONOCHROME2 in 8 and 16 bits (16-bit
-windowed to 8: Window Center/Width when the file has them, else the stored bit range), RGB in
-both planar configurations, YBR_FULL and YBR_FULL_422 (pydicom converts them to RGB, including
-multi-frame JPEG baseline as carts write it) and PALETTE COLOR (through its lookup table)."""
+grey or BGR; the colour rules are in dicom_pixels.py.
+
+Reusable outside the runtime (calibration data sets): `iter_dicom_frames(path)` and
+`dicom_frame_rate(path)`. A long cine never loads whole: `pydicom.pixels.iter_pixels(path)` reads
+and decodes one frame at a time from the file."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.sources.base import Source
+from cleftedge.runtime.sources.dicom_pixels import _first_number, to_display
 
-RGB_LIKE = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT")
+EXPECTED = "a DICOM image or cine file with pixel data"
 
 
 def is_dicom(path: str | Path) -> bool:
+    """A .dcm name, or the DICM magic at offset 128 (carts often write files without a suffix)."""
     p = Path(path)
     if p.suffix.lower() == ".dcm":
         return True
@@ -30,99 +32,155 @@ def is_dicom(path: str | Path) -> bool:
         return False
 
 
-def _header(path: Path):
+def _pixel_data_length(f, syntax) -> int | None:
+    """Read the Pixel Data element header where dcmread(stop_before_pixels) left the file: its
+    value length (None for encapsulated data of undefined length); -1 when there is no Pixel Data."""
+    head = f.read(12)
+    little = syntax is None or syntax.is_little_endian
+    order = "little" if little else "big"
+    if len(head) < 8 or (int.from_bytes(head[0:2], order), int.from_bytes(head[2:4], order)) != (0x7FE0, 0x0010):
+        return -1
+    if syntax is not None and syntax.is_implicit_VR:
+        length = int.from_bytes(head[4:8], order)
+    else:
+        length = int.from_bytes(head[8:12], order) if len(head) == 12 else 0
+    return None if length == 0xFFFFFFFF else length
+
+
+def read_header(path: str | Path):
+    """The dataset without its pixel data; one-line CleftEdgeError for a corrupt or truncated file, a
+    file with no image, or pixel data encoded in a way pydicom cannot decode here."""
     import pydicom
+    from pydicom.pixels import get_decoder
 
+    p = Path(path)
     try:
-        return pydicom.dcmread(path, stop_before_pixels=True)
-    except Exception as exc:  # pydicom raises many types for a corrupt file
-        raise CleftEdgeError(f"cannot read DICOM {path} ({type(exc).__name__}: {exc})",
-                             "a DICOM image or cine file", "check the file (an export from the cart)") from None
+        with open(p, "rb") as f:
+            ds = pydicom.dcmread(f, stop_before_pixels=True)
+            syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+            value_at = f.tell() + 12
+            length = _pixel_data_length(f, syntax)
+        rows, cols = int(ds.Rows), int(ds.Columns)
+    except (AttributeError, TypeError):
+        length = -1
+    except Exception as exc:  # pydicom raises many types for a corrupt or truncated file
+        raise CleftEdgeError(f"cannot read DICOM {p} ({type(exc).__name__}: {exc})".replace("\n", " "),
+                             EXPECTED, "check the file (export it again from the cart)") from None
+    if length == -1 or rows <= 0 or cols <= 0:
+        raise CleftEdgeError(f"DICOM {p} has no image (no Pixel Data, Rows or Columns)", EXPECTED,
+                             "export the images or cine loops, not a report or structured document")
+    if length is not None and value_at + length > p.stat().st_size:
+        raise CleftEdgeError(f"DICOM {p} is truncated ({p.stat().st_size - value_at} of {length} pixel bytes)",
+                             EXPECTED, "copy or export the file again")
+    if syntax is not None:
+        try:
+            get_decoder(syntax)
+        except NotImplementedError:
+            raise CleftEdgeError(f"DICOM {p} is encoded as {syntax.name}, which pydicom cannot decode",
+                                 "uncompressed, RLE or JPEG (baseline/extended/lossless) pixel data",
+                                 "export the cine as JPEG or uncompressed, or as a video file (mp4)") from None
+    return ds
 
 
-def dicom_frame_rate(path: str | Path, ds=None) -> float | None:
-    """Frames per second where the file says (CineRate, RecommendedDisplayFrameRate, FrameTime)."""
-    ds = ds if ds is not None else _header(Path(path))
-    for key in ("CineRate", "RecommendedDisplayFrameRate"):
-        v = ds.get(key)
-        if v:
-            return float(v)
-    if ds.get("FrameTime"):
-        return 1000.0 / float(ds.FrameTime)
+def _frame_times_ms(ds) -> list[float] | None:
+    """Frame Time Vector: ms from the previous frame (the first entry is 0)."""
     ftv = ds.get("FrameTimeVector")
-    if ftv and len(ftv) > 1:
-        return 1000.0 / float(np.mean([float(t) for t in list(ftv)[1:]]))
+    if ftv is None or isinstance(ftv, str | bytes) or not hasattr(ftv, "__len__") or len(ftv) < 2:
+        return None
+    try:
+        times = [float(t) for t in ftv]
+    except (TypeError, ValueError):
+        return None
+    return times if all(t >= 0 for t in times) and sum(times[1:]) > 0 else None
+
+
+def dicom_frame_rate(path: str | Path | None = None, ds=None) -> float | None:
+    """Frames per second where the file says, else None. Order: Frame Time (the acquisition interval,
+    ms), Frame Time Vector (mean interval), Cine Rate, Recommended Display Frame Rate."""
+    ds = ds if ds is not None else read_header(path)
+    frame_time = _first_number(ds.get("FrameTime"))
+    if frame_time and frame_time > 0:
+        return 1000.0 / frame_time
+    times = _frame_times_ms(ds)
+    if times:
+        return 1000.0 / float(np.mean(times[1:]))
+    for key in ("CineRate", "RecommendedDisplayFrameRate"):
+        rate = _first_number(ds.get(key))
+        if rate and rate > 0:
+            return rate
     return None
 
 
-def _window(arr: np.ndarray, ds) -> np.ndarray:
-    a = arr.astype(np.float32)
-    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
-    if center is not None and width is not None:
-        c = float(center[0] if hasattr(center, "__len__") and not isinstance(center, str) else center)
-        w = float(width[0] if hasattr(width, "__len__") and not isinstance(width, str) else width)
-        lo, hi = c - w / 2.0, c + w / 2.0
-    else:
-        bits = int(ds.get("BitsStored", 16))
-        signed = int(ds.get("PixelRepresentation", 0)) == 1
-        lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2 ** bits - 1)
-    return np.clip((a - lo) / max(hi - lo, 1e-6) * 255.0, 0, 255).astype(np.uint8)
+def frame_pts(ds, n_frames: int) -> list[float] | None:
+    """Media time of each frame in seconds where the file gives one (Frame Time Vector or Frame Time)."""
+    times = _frame_times_ms(ds)
+    if times and len(times) == n_frames:
+        return list(np.cumsum(times) / 1000.0)
+    rate = dicom_frame_rate(ds=ds)
+    return [i / rate for i in range(n_frames)] if rate else None
 
 
-def to_display(arr: np.ndarray, ds, photometric: str) -> np.ndarray:
-    """One decoded frame -> uint8 grey (H, W) or BGR (H, W, 3)."""
-    if photometric == "PALETTE COLOR":
-        from pydicom.pixels import apply_color_lut
+def _frames(p: Path, ds, photometric: str) -> Iterator[np.ndarray]:
+    from pydicom.pixels import iter_pixels, pixel_array
 
-        rgb = apply_color_lut(arr, ds)
-        if rgb.dtype != np.uint8:  # 16-bit LUT entries
-            rgb = (rgb.astype(np.float32) / 257.0).round().astype(np.uint8)
-        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    if photometric in RGB_LIKE:
-        rgb = arr if arr.dtype == np.uint8 else _window(arr, ds)
-        return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
-    grey = arr if arr.dtype == np.uint8 else _window(arr, ds)
-    if grey.ndim == 3:
-        grey = grey[..., 0]
-    if photometric == "MONOCHROME1":
-        grey = 255 - grey
-    return np.ascontiguousarray(grey)
+    n = int(_first_number(ds.get("NumberOfFrames")) or 1)
+    native = not ds.file_meta.TransferSyntaxUID.is_compressed
+    if native and photometric == "YBR_FULL_422" and n > 1:
+        # pydicom 3.0.2's iter_pixels reads half a frame for native multi-frame YBR_FULL_422 from a
+        # file (reshape error); pixel_array(path, index=i) reads the right bytes, one frame at a time
+        return (pixel_array(p, index=i) for i in range(n))
+    return iter_pixels(p)
 
 
-def iter_dicom_frames(path: str | Path) -> Iterator[np.ndarray]:
-    """Decode a DICOM file frame by frame (a long cine never loads whole) into uint8 grey/BGR."""
-    from pydicom.pixels import iter_pixels
-
-    p = Path(path)
-    ds = _header(p)
-    if "PixelData" not in ds and ds.get("NumberOfFrames") is None and not hasattr(ds, "Rows"):
-        raise CleftEdgeError(f"DICOM {p} has no image", "a DICOM image or cine with pixel data",
-                             "export the images, not a report or structured document")
-    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
+def _decode(p: Path, ds) -> Iterator[np.ndarray]:
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip()
     try:
-        for arr in iter_pixels(p):
+        for arr in _frames(p, ds, photometric):
             yield to_display(arr, ds, photometric)
     except CleftEdgeError:
         raise
-    except Exception as exc:
-        raise CleftEdgeError(f"cannot decode the pixels of DICOM {p} ({type(exc).__name__}: {exc})",
-                             "pixel data pydicom can decode (uncompressed, JPEG baseline with pillow, RLE)",
-                             "install pillow for JPEG frames, or export uncompressed") from None
+    except Exception as exc:  # a truncated or damaged pixel data element
+        raise CleftEdgeError(f"cannot decode the pixels of DICOM {p} ({type(exc).__name__}: {exc})".replace("\n", " "),
+                             "pixel data pydicom can decode (uncompressed, RLE, JPEG with pillow)",
+                             "export the file again, or install pillow for JPEG frames") from None
+
+
+def iter_dicom_frames(path: str | Path) -> Iterator[np.ndarray]:
+    """Decode a DICOM file frame by frame into uint8 grey (H, W) or BGR (H, W, 3).
+
+    The header is checked here, when the iterator is made (not at the first next()); a file with
+    no image, a corrupt header or an unsupported encoding raises CleftEdgeError right away."""
+    p = Path(path)
+    return _decode(p, read_header(p))
 
 
 class DicomSource(Source):
     name = "dicom"
 
-    def __init__(self, path: str, realtime: bool = False):
+    def __init__(self, path: str, realtime: bool = False, fps: float | None = None):
         super().__init__(path, realtime)
-        ds = _header(Path(path))
-        self.fps = dicom_frame_rate(path, ds)
-        self.frames = int(ds.get("NumberOfFrames", 1) or 1)
-        self._it = iter_dicom_frames(path)
+        ds = read_header(path)
+        self.frames = int(_first_number(ds.get("NumberOfFrames")) or 1)
+        self.photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip()
+        self.fps = fps or dicom_frame_rate(ds=ds)
+        self._pts = None if fps else frame_pts(ds, self.frames)
+        self._it = _decode(Path(path), ds)
+        self._first = next(self._it, None)  # decode one frame now: a damaged file fails at open time
+        if self._first is None:
+            raise CleftEdgeError(f"DICOM {path} holds no frames", EXPECTED, "export the file again")
 
     def _next(self):
-        img = next(self._it, None)
-        return None if img is None else (img, None, None)
+        if self._first is not None:
+            img, self._first = self._first, None
+        else:
+            img = next(self._it, None)
+            if img is None:
+                return None
+        pts = self._pts[self._index] if self._pts and self._index < len(self._pts) else None
+        return img, pts, None
 
     def describe(self) -> dict:
-        return {**super().describe(), "frames": self.frames}
+        return {**super().describe(), "frames": self.frames, "photometric": self.photometric}
+
+    def close(self) -> None:
+        self._it.close()

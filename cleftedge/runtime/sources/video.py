@@ -1,25 +1,34 @@
-"""Video files, camera indices and RTSP/HTTP URLs through OpenCV."""
+"""Video files, camera indices / capture cards and RTSP/HTTP URLs through OpenCV."""
 
 from __future__ import annotations
 
 import cv2
+import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.sources.base import Source, SourceLost, SourceStalled
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv", ".webm")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv", ".webm", ".ts")
+URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
 
 
-def _to_uint8(img):
-    if img is None or img.dtype == "uint8":
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    if img.dtype == np.uint8:
         return img
+    if img.dtype == np.uint16:
+        return (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
     return cv2.convertScaleAbs(img)
+
+
+def _fps(cap) -> float | None:
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    return float(fps) if fps and 0 < fps < 1000 else None  # some containers report 90000 or 0
 
 
 class VideoFile(Source):
     name = "video"
 
-    def __init__(self, path: str, realtime: bool = False):
+    def __init__(self, path: str, realtime: bool = False, fps: float | None = None):
         super().__init__(path, realtime)
         self.cap = cv2.VideoCapture(path)
         if not self.cap.isOpened():
@@ -27,52 +36,75 @@ class VideoFile(Source):
                                  "check the file, or convert it with ffmpeg")
         ok, first = self.cap.read()
         if not ok or first is None:
+            self.cap.release()
             raise CleftEdgeError(f"video {path} has no readable frame", "a video with at least one frame",
                                  "check the file, or convert it with ffmpeg")
         self._first = first
-        fps = self.cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and fps > 0 else None
+        self._fps_given = fps
+        self.fps = fps or _fps(self.cap)
+        count = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.frames = count if count > 0 else None
 
     def _next(self):
         if self._first is not None:
             img, self._first = self._first, None
-            return _to_uint8(img), 0.0 if self.fps else None, None
+            return to_uint8(img), 0.0, None
         ok, img = self.cap.read()
-        if not ok:
+        if not ok or img is None:
             return None
+        if self._fps_given:  # the caller's rate overrides the file's clock
+            return to_uint8(img), self._index / self._fps_given, None
+        # POS_MSEC after a read is the timestamp of the frame just decoded
         pos = self.cap.get(cv2.CAP_PROP_POS_MSEC)
-        return _to_uint8(img), (pos / 1000.0 if pos and pos > 0 else None), None
+        return to_uint8(img), (pos / 1000.0 if pos and pos > 0 else None), None
+
+    def describe(self) -> dict:
+        return {**super().describe(), "frames": self.frames}
 
     def close(self):
         self.cap.release()
 
 
 class LiveCapture(Source):
-    """A camera index, a capture card or a network stream: reconnects on reopen()."""
+    """A camera index, a capture card, a network stream or a GStreamer pipeline.
+
+    A failed read raises SourceStalled, a device or stream that is gone (or will not reopen)
+    SourceLost; the pipeline reports "AI paused" and calls reopen() with backoff."""
 
     name = "live"
     is_live = True
 
-    def __init__(self, location: str, api: int = cv2.CAP_ANY, open_now: bool = True):
+    def __init__(self, location: str, api: int = cv2.CAP_ANY, timeout_s: float = 5.0, open_now: bool = True):
         super().__init__(location)
         self.api = api
+        self.timeout_s = timeout_s
         self.cap = None
+        self.reconnects = 0
         if open_now:
             self._open(first=True)
 
-    def _target(self):
-        return int(self.location) if self.location.isdigit() else self.location
+    def _capture(self):
+        loc = self.location
+        if loc.isdigit():
+            return cv2.VideoCapture(int(loc), self.api)
+        if loc.lower().startswith(URL_SCHEMES):
+            # FFmpeg's own network timeouts are tens of seconds; a stalled stream should say so sooner
+            ms = int(self.timeout_s * 1000)
+            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+            return cv2.VideoCapture(loc, cv2.CAP_FFMPEG, params)
+        return cv2.VideoCapture(loc, self.api)
 
     def _open(self, first: bool = False) -> None:
-        self.cap = cv2.VideoCapture(self._target(), self.api)
+        self.cap = self._capture()
         if not self.cap.isOpened():
+            self.cap.release()
+            self.cap = None
             if first:
                 raise CleftEdgeError(f"cannot open live source {self.location}",
                                      "a connected camera index, capture card or reachable stream URL",
                                      "check the cable or the URL (and that no other program holds the device)")
             raise SourceLost(f"{self.location} is not available")
-        fps = self.cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and fps > 0 else None
+        self.fps = _fps(self.cap)
 
     def _next(self):
         if self.cap is None or not self.cap.isOpened():
@@ -80,13 +112,18 @@ class LiveCapture(Source):
         ok, img = self.cap.read()
         if not ok or img is None:
             raise SourceStalled(f"no frame from {self.location}")
-        return _to_uint8(img), None, None
+        return to_uint8(img), None, None
 
     def reopen(self) -> None:
-        if self.cap is not None:
-            self.cap.release()
+        """Reconnect; SourceLost when the device or stream is still not there."""
+        self.close()
+        self.reconnects += 1
         self._open()
+
+    def describe(self) -> dict:
+        return {**super().describe(), "reconnects": self.reconnects}
 
     def close(self):
         if self.cap is not None:
             self.cap.release()
+            self.cap = None
