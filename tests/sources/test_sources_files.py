@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.sources import open_source
-from cleftedge.runtime.sources.gstreamer import has_gstreamer
+from cleftedge.runtime.sources import open_source, source_kind
 
 
 def write_video(path, n=12, fps=30.0):
@@ -19,45 +18,58 @@ def write_video(path, n=12, fps=30.0):
 
 def test_video_file_frames_carry_index_time_and_pts(tmp_path):
     src = open_source(str(write_video(tmp_path / "v.mp4")))
+    assert not src.is_live and src.describe()["frames"] == 12
     frames = list(src)
     assert len(frames) == 12 and src.fps == pytest.approx(30.0)
     assert [f.index for f in frames] == list(range(12))
     assert frames[0].image.shape == (48, 64, 3) and frames[0].image.dtype == np.uint8
-    assert frames[3].pts == pytest.approx(0.1, abs=0.02)
+    assert [f.pts for f in frames[:4]] == pytest.approx([0, 1 / 30, 2 / 30, 3 / 30], abs=0.005)
     assert all(b.t_capture >= a.t_capture for a, b in zip(frames, frames[1:], strict=False))
     assert abs(int(frames[5].image.mean()) - 100) < 8
+    assert src.read() is None  # the end, again
 
 
 def test_realtime_plays_at_the_file_rate(tmp_path):
-    src = open_source(str(write_video(tmp_path / "v.mp4", n=15, fps=30.0)), realtime=True)
+    path = str(write_video(tmp_path / "v.mp4", n=15, fps=30.0))
     t = time.monotonic()
-    assert len(list(src)) == 15
-    assert time.monotonic() - t >= 14 / 30 - 0.02
+    frames = list(open_source(path, realtime=True))
+    assert len(frames) == 15 and time.monotonic() - t >= 14 / 30 - 0.02
+    # each frame is handed over no earlier than its media time
+    assert all(f.t_capture - frames[0].t_capture >= f.pts - 0.01 for f in frames)
+    t = time.monotonic()
+    assert len(list(open_source(path, realtime=True, fps=60))) == 15  # fps= overrides the file's rate
+    assert 14 / 60 - 0.02 <= time.monotonic() - t < 14 / 30
 
 
-def test_image_folder_sorted(tmp_path):
-    for i in (2, 0, 1):
-        cv2.imwrite(str(tmp_path / f"f{i}.png"), np.full((20, 30), i * 50, np.uint8))
-    (tmp_path / "notes.txt").write_text("ignored")
-    frames = list(open_source(str(tmp_path)))
-    assert [int(f.image.mean()) for f in frames] == [0, 50, 100]
-
-
-def test_simulator_source_is_live_with_ground_truth():
-    src = open_source("sim:bilateral?seed=4&seconds=0.5&fps=30")
+def test_image_folder_in_natural_order_with_every_image_kind(tmp_path):
+    for i in (10, 2, 1):
+        cv2.imwrite(str(tmp_path / f"frame{i}.png"), np.full((20, 30), i * 10, np.uint8))
+    rgba = np.zeros((20, 30, 4), np.uint8)
+    rgba[..., 2] = 200  # red in BGRA
+    cv2.imwrite(str(tmp_path / "frame11.png"), rgba)
+    cv2.imwrite(str(tmp_path / "frame12.tif"), np.full((20, 30), 65535, np.uint16))
+    (tmp_path / "notes.txt").write_text("ignored: not an image name")
+    src = open_source(str(tmp_path))
     frames = list(src)
-    assert src.is_live and len(frames) == 15
-    assert set(frames[0].truth) == {"in_plane", "cleft", "severity"}
-    assert frames[0].image.shape == (480, 640, 3)
+    assert src.describe()["frames"] == 5 and src.fps is None
+    assert [int(f.image.mean()) for f in frames[:3]] == [10, 20, 100]  # frame2 before frame10
+    assert frames[3].image.shape == (20, 30, 3) and list(frames[3].image[0, 0]) == [0, 0, 200]
+    assert frames[4].image.dtype == np.uint8 and frames[4].image.max() == 255
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("missing.mp4", "does not exist"),
-    ("sim:unilateral?speed=3", "simulator source option 'speed'"),
-])
-def test_bad_sources_are_one_line(text, needle):
-    with pytest.raises(CleftEdgeError, match=needle) as exc:
-        open_source(text)
+def test_image_folder_plays_at_a_given_rate(tmp_path):
+    for i in range(6):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.zeros((8, 8), np.uint8))
+    t = time.monotonic()
+    frames = list(open_source(str(tmp_path), realtime=True, fps=50))
+    assert time.monotonic() - t >= 5 / 50 - 0.01 and frames[5].pts == pytest.approx(0.1)
+
+
+def test_non_image_file_in_a_folder_fails_at_open(tmp_path):
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((8, 8), np.uint8))
+    (tmp_path / "b.jpg").write_bytes(b"this is a text file named like an image")
+    with pytest.raises(CleftEdgeError, match="not images: b.jpg") as exc:
+        open_source(str(tmp_path))
     assert "\n" not in exc.value.line()
 
 
@@ -73,10 +85,17 @@ def test_unreadable_video_empty_folder_unknown_kind(tmp_path):
     odd.write_text("?")
     with pytest.raises(CleftEdgeError, match="not a known kind"):
         open_source(str(odd))
+    for text in ("missing.mp4", str(odd)):
+        with pytest.raises(CleftEdgeError) as exc:
+            open_source(text)
+        assert "\n" not in exc.value.line() and "expected" in exc.value.line()
+    with pytest.raises(CleftEdgeError, match="frame rate"):
+        open_source(str(write_video(tmp_path / "v.mp4")), fps=0)
 
 
-def test_gstreamer_pipeline_without_gstreamer_says_so():
-    if has_gstreamer():
-        pytest.skip("this OpenCV has GStreamer")
-    with pytest.raises(CleftEdgeError, match="no GStreamer support"):
-        open_source("videotestsrc ! videoconvert ! appsink")
+def test_kind_comes_from_the_text(tmp_path):
+    video = write_video(tmp_path / "odd!name.mp4")  # a real file with "!" is a file, not a pipeline
+    assert source_kind(str(video)) == "video" and open_source(str(video)).describe()["kind"] == "video"
+    assert source_kind("a ! b ! appsink") == "gstreamer" and source_kind("gst:v4l2src ! appsink") == "gstreamer"
+    assert source_kind("0") == "camera" and source_kind("rtsp://cart/stream") == "url"
+    assert source_kind("sim:none") == "simulator" and source_kind(str(tmp_path)) == "folder"

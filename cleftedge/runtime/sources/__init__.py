@@ -52,7 +52,7 @@ def open_source(text: str, *, realtime: bool = False, fps: float | None = None, 
         raise CleftEdgeError(f"frame rate {fps}", "a positive number of frames per second", "e.g. fps=30")
     kind = source_kind(text)
     if kind == "simulator":
-        return simulator.SimulatorSource(text[4:])
+        return simulator.SimulatorSource(text)
     if kind == "gstreamer":
         return gstreamer.open_gstreamer(text[4:] if text.startswith("gst:") else text, timeout_s)
     if kind in ("camera", "url"):

@@ -45,7 +45,7 @@ class SimulatorSource(Source):
         super().__init__(location)
         from cleftedge.simulator.sweep import iter_sweep
 
-        o = parse_sim(location)
+        o = parse_sim(location.removeprefix("sim:"))
         self.options = o
         self.fps = o["fps"]
         self._it = iter_sweep(o["seconds"], o["cleft"], o["seed"], o["fps"], o["severity"])

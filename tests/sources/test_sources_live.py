@@ -1,0 +1,141 @@
+"""Live sources on real streams: an MJPG AVI served over HTTP by a local server (OpenCV's FFmpeg
+reads it as it would an IP camera's stream), a stream that stops sending, a server that goes away,
+a camera index with no camera, and the simulator as a live sweep."""
+
+import functools
+import http.server
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.sources import SourceError, SourceLost, SourceStalled, open_source, source_kind
+from cleftedge.runtime.sources.gstreamer import has_gstreamer
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    """(url, data, stop): an MJPG AVI of 60 frames on a local HTTP server."""
+    w = cv2.VideoWriter(str(tmp_path / "v.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (64, 48))
+    for i in range(60):
+        w.write(np.full((48, 64, 3), i * 4, np.uint8))
+    w.release()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    srv.daemon_threads = True
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}/v.avi", srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_http_stream_is_live_and_ends_as_a_stall(served):
+    url, _ = served
+    src = open_source(url)
+    assert source_kind(url) == "url" and src.is_live and src.fps == pytest.approx(30.0)
+    frames = [src.read() for _ in range(60)]
+    assert [f.index for f in frames] == list(range(60)) and frames[0].image.shape == (48, 64, 3)
+    assert abs(int(frames[50].image.mean()) - 200) < 8  # the 51st frame's grey level
+    with pytest.raises(SourceStalled):  # a live source does not "end": the pipeline pauses and retries
+        src.read()
+    src.reopen()  # the stream is back: reading starts again
+    assert src.read() is not None and src.describe()["reconnects"] == 1
+    src.close()
+
+
+def test_lost_server_raises_source_lost_on_reopen(served):
+    url, srv = served
+    src = open_source(url)
+    srv.shutdown()
+    srv.server_close()
+    with pytest.raises(SourceLost):
+        src.reopen()
+    with pytest.raises(SourceLost):
+        src.read()  # still closed: not an IndexError or a hang
+    assert issubclass(SourceLost, SourceError) and not issubclass(SourceLost, CleftEdgeError)
+
+
+def test_a_stream_that_stops_sending_stalls_within_the_timeout(tmp_path, served):
+    url, _ = served
+    data = (tmp_path / "v.avi").read_bytes()
+    hold = threading.Event()
+
+    class Partial(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # send two thirds, then keep the connection open and silent
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) * 2 // 3])
+            self.wfile.flush()
+            hold.wait(10)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Partial)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        src = open_source(f"http://127.0.0.1:{srv.server_port}/v.avi", timeout_s=1.0)
+        t = time.monotonic()
+        with pytest.raises(SourceStalled):
+            while True:
+                src.read()
+        assert time.monotonic() - t < 5.0  # FFmpeg alone would wait far longer
+        src.close()
+    finally:
+        hold.set()
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_camera_index_without_a_camera_is_one_line():
+    with pytest.raises(CleftEdgeError, match="cannot open live source 97") as exc:
+        open_source("97")
+    assert "\n" not in exc.value.line()
+
+
+def test_simulator_is_a_paced_live_sweep_with_ground_truth():
+    src = open_source("sim:unilateral?seed=2&seconds=1.5&fps=20")  # seed 2 comes into plane within 1.5 s
+    assert src.is_live and src.fps == 20 and src.describe()["kind"] == "simulator"
+    t = time.monotonic()
+    frames = list(src)
+    assert time.monotonic() - t >= 29 / 20 - 0.02  # paced at its frame rate, not as fast as possible
+    assert len(frames) == 30 and frames[0].image.shape == (480, 640, 3) and frames[0].image.dtype == np.uint8
+    assert frames[0].source == "sim:unilateral?seed=2&seconds=1.5&fps=20"
+    truth = [f.truth for f in frames]
+    assert 0 < sum(t["in_plane"] for t in truth) < 30  # the sweep passes through the plane
+    assert all(t["cleft"] == t["in_plane"] for t in truth)  # a cleft sweep shows the cleft whenever in plane
+    assert [f.pts for f in frames[:3]] == pytest.approx([0, 1 / 20, 2 / 20])
+    normal = list(open_source("sim:none?seed=3&seconds=0.2&fps=30"))
+    assert not any(f.truth["cleft"] for f in normal)
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("sim:unilateral?speed=3", "simulator source option 'speed'"),
+    ("sim:trilateral", "simulator source kind 'trilateral'"),
+    ("sim:none?seconds=0", "positive"),
+])
+def test_bad_simulator_strings_are_one_line(text, needle):
+    with pytest.raises(CleftEdgeError, match=needle) as exc:
+        open_source(text)
+    assert "\n" not in exc.value.line()
+
+
+def test_gstreamer_pipeline_without_gstreamer_says_so_in_one_line():
+    assert has_gstreamer("  Video I/O:\n    GStreamer:                   YES (1.20.3)\n")
+    assert not has_gstreamer("  Video I/O:\n    GStreamer:                   NO\n")
+    if has_gstreamer():
+        pytest.skip("this OpenCV has GStreamer (a JetPack build); the pipeline would really open")
+    for text in ("videotestsrc ! videoconvert ! appsink", "gst:v4l2src ! appsink"):
+        with pytest.raises(CleftEdgeError, match="no GStreamer support.*JetPack") as exc:
+            open_source(text)
+        assert "\n" not in exc.value.line()
