@@ -49,7 +49,8 @@ class Model:
         steady = bool(options.pop("steady", False))
         trust_store = options.pop("trust_store", None)
         allow_unsigned = bool(options.pop("allow_unsigned", False))
-        opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned)
+        purpose = options.pop("bundle_purpose", "run")  # "qa": judged before QA is attached and signed
+        opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned, purpose)
         manifest = None
         if opened is not None:
             path, spec, manifest = opened
@@ -109,7 +110,8 @@ def _heatmaps(raw: np.ndarray, positive: tuple[int, ...], n_classes: int) -> np.
 
 # --- bundles (cleftedge/runtime/bundle, written separately) -----------------------------
 
-def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool) -> tuple[Path, ModelSpec, Any] | None:
+def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
+                 purpose: str = "run") -> tuple[Path, ModelSpec, Any] | None:
     """Verify a bundle and return (engine path, spec, manifest); None for a plain model file.
 
     The bundle package is imported only here and only when it exists, so a plain model file
@@ -126,7 +128,7 @@ def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool) 
         raise CleftEdgeError(f"--spec given with the bundle {path.name}", "no --spec: a bundle carries its own spec",
                              "drop --spec (the signed manifest's spec is the one that runs)")
     engine_path, bundle_spec, manifest = bundle.open_verified(path, trust_store=trust_store,
-                                                              allow_unsigned=allow_unsigned)
+                                                              allow_unsigned=allow_unsigned, purpose=purpose)
     return Path(engine_path), bundle_spec, manifest
 
 

@@ -101,7 +101,8 @@ def _open_models(req: QaRequest, plan, need_reference: bool):
         ref_model = Model.open(req.reference, backend="onnxruntime", device="CPU", threads=reference_threads())
     cand_model = None
     if req.candidate is not None:
-        cand_model = Model.open(req.candidate, backend=plan.run, device=req.device, spec=_spec(req.spec))
+        cand_model = Model.open(req.candidate, backend=plan.run, device=req.device, spec=_spec(req.spec),
+                                bundle_purpose="qa")
     return ref_model, cand_model
 
 

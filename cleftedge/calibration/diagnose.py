@@ -1,0 +1,55 @@
+"""Which layers lose the most to quantization: onnxruntime's qdq_loss_debug (SQNR per tensor,
+float model vs Q/DQ model on the same frames), ranked worst first, mapped to the nodes that
+`--keep-float` takes. And the auto keep-float loop that retries until a parity gate passes."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cleftedge.calibration.recipes import TensorReader
+from cleftedge.lazy import require
+
+QUANTIZED_OPS = ("Conv", "Gemm", "MatMul")
+
+
+def rank_layers(float_model: Path, qdq_model: Path, input_name: str, tensors: list[np.ndarray]) -> list[dict]:
+    """[{node, tensor, sqnr_db}] for the outputs of Conv/Gemm/MatMul nodes, lowest SQNR first."""
+    dbg = require("onnxruntime.quantization.qdq_loss_debug", "onnxruntime")
+    onnx = require("onnx", "build")
+    with tempfile.TemporaryDirectory() as tmp:
+        f_aug, q_aug = Path(tmp) / "f.onnx", Path(tmp) / "q.onnx"
+        dbg.modify_model_output_intermediate_tensors(str(float_model), str(f_aug), QUANTIZED_OPS)
+        dbg.modify_model_output_intermediate_tensors(str(qdq_model), str(q_aug))
+        f_act = dbg.collect_activations(str(f_aug), TensorReader(input_name, tensors))
+        q_act = dbg.collect_activations(str(q_aug), TensorReader(input_name, tensors))
+    errors = dbg.compute_activation_error(dbg.create_activation_matching(q_act, f_act))
+    producer = {o: n.name for n in onnx.load(str(float_model)).graph.node if n.op_type in QUANTIZED_OPS
+                for o in n.output}
+    ranked = [{"node": producer[t], "tensor": t, "sqnr_db": float(e["xmodel_err"])}
+              for t, e in errors.items() if t in producer and "xmodel_err" in e]
+    return sorted(ranked, key=lambda r: r["sqnr_db"])
+
+
+def latency_ms(model_path: Path, backend: str, tensor: np.ndarray, runs: int = 40) -> float:
+    from cleftedge.runtime.backends import open_backend
+
+    with open_backend(model_path, backend=backend) as b:
+        b.warmup(5)
+        t = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            b.infer(tensor)
+            t.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(t))
+
+
+def parity(reference_scores: np.ndarray, candidate_scores: np.ndarray, positive: np.ndarray,
+           threshold: float) -> dict:
+    from cleftedge.reference.metrics import auc
+
+    agree = float(np.mean((reference_scores >= threshold) == (candidate_scores >= threshold)))
+    return {"agreement": agree, "auc_drop": auc(positive, reference_scores) - auc(positive, candidate_scores)}

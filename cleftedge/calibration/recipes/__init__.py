@@ -1,0 +1,52 @@
+"""One INT8 recipe per target, one line each (see DESIGN.md for why they differ)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+RECIPES = {
+    "tensorrt": "cleftedge.calibration.recipes.tensorrt:quantize_tensorrt",
+    "onnxruntime": "cleftedge.calibration.recipes.onnxruntime:quantize_onnxruntime",
+    "openvino": "cleftedge.calibration.recipes.openvino:quantize_openvino",
+}
+METHODS = ("minmax", "entropy", "percentile")
+OUTPUT_SUFFIX = {"tensorrt": ".onnx", "onnxruntime": ".onnx", "openvino": ".xml"}
+
+
+@dataclass
+class RecipeInput:
+    model: Path  # the FP32 ONNX
+    spec: object  # its ModelSpec
+    tensors: list[np.ndarray]  # calibration inputs (1, C, H, W), through the runtime's preprocessing
+    out: Path
+    method: str = "minmax"
+    keep_float: list[str] = field(default_factory=list)
+    record: dict = field(default_factory=dict)
+    validation: list[tuple[np.ndarray, bool]] | None = None  # (tensor, positive) for accuracy control
+    max_drop: float | None = None
+    reduce_range: bool | None = None
+
+
+def recipe(name: str):
+    module, func = RECIPES[name].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+class TensorReader:
+    """onnxruntime's CalibrationDataReader over prepared tensors."""
+
+    def __init__(self, name: str, tensors: list[np.ndarray]):
+        self.name, self.tensors, self.i = name, tensors, 0
+
+    def get_next(self):
+        if self.i >= len(self.tensors):
+            return None
+        self.i += 1
+        return {self.name: self.tensors[self.i - 1]}
+
+    def rewind(self):
+        self.i = 0

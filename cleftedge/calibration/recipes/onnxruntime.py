@@ -1,0 +1,23 @@
+"""onnxruntime CPU recipe: Q/DQ with u8 activations and s8 weights (the fast form on x86 with VNNI);
+reduce_range where the CPU lacks VNNI, to avoid saturation in the u8 x s8 multiply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleftedge.calibration.recipes import RecipeInput
+from cleftedge.calibration.recipes.ort_common import quantize_static_qdq
+
+
+def cpu_has_vnni() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return True  # unknown: assume a modern CPU
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
+def quantize_onnxruntime(r: RecipeInput) -> Path:
+    reduce = (not cpu_has_vnni()) if r.reduce_range is None else r.reduce_range
+    r.record["reduce_range"] = reduce
+    return quantize_static_qdq(r, "QUInt8", "QInt8", {}, reduce_range=reduce)

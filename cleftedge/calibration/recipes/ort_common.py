@@ -1,0 +1,36 @@
+"""Shared by the two onnxruntime quantize_static recipes: run it, then stamp spec and record."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from cleftedge.atomic import write_bytes
+from cleftedge.calibration.recipes import RecipeInput, TensorReader
+from cleftedge.calibration.record import METADATA_KEY
+from cleftedge.export.onnx_meta import embed_spec, load_onnx
+from cleftedge.lazy import require
+
+
+def quantize_static_qdq(r: RecipeInput, activation: str, weight: str, extra_options: dict,
+                        reduce_range: bool = False) -> Path:
+    q = require("onnxruntime.quantization", "onnxruntime")
+    methods = {"minmax": q.CalibrationMethod.MinMax, "entropy": q.CalibrationMethod.Entropy,
+               "percentile": q.CalibrationMethod.Percentile}
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        q.quant_pre_process(str(r.model), str(pre), skip_symbolic_shape=True)
+        out = Path(tmp) / "q.onnx"
+        q.quantize_static(str(pre), str(out), TensorReader(r.spec.input.name, r.tensors),
+                          quant_format=q.QuantFormat.QDQ, per_channel=True,
+                          activation_type=getattr(q.QuantType, activation), weight_type=getattr(q.QuantType, weight),
+                          op_types_to_quantize=["Conv", "Gemm", "MatMul"], nodes_to_exclude=list(r.keep_float),
+                          calibrate_method=methods[r.method], reduce_range=reduce_range,
+                          extra_options=extra_options)
+        model = load_onnx(out)
+    embed_spec(model, r.spec)
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, json.dumps(r.record)
+    write_bytes(r.out, model.SerializeToString())
+    return r.out
