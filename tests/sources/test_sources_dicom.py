@@ -188,3 +188,9 @@ def test_dicom_without_image_and_unsupported_encoding(tmp_path):
     ds.save_as(mpeg)
     with pytest.raises(CleftEdgeError, match="MPEG-4 AVC/H.264.*cannot decode"):
         open_source(str(mpeg))
+
+
+def test_signed_16bit_without_window_uses_the_signed_bit_range(tmp_path):
+    raw = np.array([[[-2048, 0, 2047]]], np.int16).repeat(4, 1).repeat(2, 2)
+    path = write_mono(tmp_path / "s.dcm", raw, bits=16, BitsStored=12, HighBit=11, PixelRepresentation=1)
+    assert list(next(iter_dicom_frames(path))[0, ::2]) == [0, 128, 255]

@@ -3,6 +3,7 @@ import time
 import cv2
 import numpy as np
 import pytest
+from sources_helpers import write_mono
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.sources import open_source, source_kind
@@ -51,10 +52,20 @@ def test_image_folder_in_natural_order_with_every_image_kind(tmp_path):
     (tmp_path / "notes.txt").write_text("ignored: not an image name")
     src = open_source(str(tmp_path))
     frames = list(src)
-    assert src.describe()["frames"] == 5 and src.fps is None
+    assert src.describe()["files"] == 5 and src.fps is None
     assert [int(f.image.mean()) for f in frames[:3]] == [10, 20, 100]  # frame2 before frame10
     assert frames[3].image.shape == (20, 30, 3) and list(frames[3].image[0, 0]) == [0, 0, 200]
     assert frames[4].image.dtype == np.uint8 and frames[4].image.max() == 255
+
+
+def test_folder_of_dicom_files_plays_every_frame_in_order(tmp_path):
+    for i in (10, 9):
+        write_mono(tmp_path / f"IM{i}.dcm", np.full((2, 8, 8), i * 10, np.uint8))
+    cv2.imwrite(str(tmp_path / "IM11.png"), np.full((8, 8), 110, np.uint8))
+    assert [int(f.image.mean()) for f in open_source(str(tmp_path))] == [90, 90, 100, 100, 110]
+    (tmp_path / "IM12.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"garbage")
+    with pytest.raises(CleftEdgeError, match="IM12.dcm"):
+        open_source(str(tmp_path))
 
 
 def test_image_folder_plays_at_a_given_rate(tmp_path):

@@ -1,6 +1,7 @@
-"""A folder of images played as a sequence: png, jpg, bmp, tif, in natural name order
-(frame2 before frame10). Every file's signature is checked when the folder is opened, so a
-non-image file with an image name fails at open time, not halfway through a session."""
+"""A folder of images played as a sequence: png, jpg, bmp, tif and DICOM (.dcm, every frame of
+each file: carts often export one file per frame), in natural name order (frame2 before frame10).
+Every file is checked when the folder is opened (image signature, DICOM header), so a non-image
+file with an image name fails at open time, not halfway through a session."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.sources.base import Source
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+DICOM_SUFFIX = ".dcm"
 
 
 def natural_key(path: Path) -> list:
@@ -21,12 +23,18 @@ def natural_key(path: Path) -> list:
 
 
 def list_images(folder: str | Path) -> list[Path]:
-    files = sorted((p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+    from cleftedge.runtime.sources.dicom import read_header
+
+    wanted = (*IMAGE_SUFFIXES, DICOM_SUFFIX)
+    files = sorted((p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in wanted),
                    key=natural_key)
     if not files:
-        raise CleftEdgeError(f"folder {folder} holds no images", "png, jpg, bmp or tif files",
+        raise CleftEdgeError(f"folder {folder} holds no images", "png, jpg, bmp, tif or DICOM files",
                              "point --source at the folder with the frames")
-    bad = [p.name for p in files if not cv2.haveImageReader(str(p))]
+    for p in files:
+        if p.suffix.lower() == DICOM_SUFFIX:
+            read_header(p)  # one line naming the file when it is damaged
+    bad = [p.name for p in files if p.suffix.lower() != DICOM_SUFFIX and not cv2.haveImageReader(str(p))]
     if bad:
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         raise CleftEdgeError(f"folder {folder} has files that are not images: {', '.join(bad[:3])}{more}",
@@ -58,14 +66,20 @@ class ImageFolder(Source):
         super().__init__(path, realtime)
         self.files = list_images(path)
         self.fps = fps  # a folder has no frame rate of its own; realtime pacing needs fps=
-        self._pos = 0
+        self._images = self._iter_images()
+
+    def _iter_images(self):
+        from cleftedge.runtime.sources.dicom import iter_dicom_frames
+
+        for path in self.files:
+            if path.suffix.lower() == DICOM_SUFFIX:
+                yield from iter_dicom_frames(path)
+            else:
+                yield read_image(path)
 
     def _next(self):
-        if self._pos >= len(self.files):
-            return None
-        path = self.files[self._pos]
-        self._pos += 1
-        return read_image(path), None, None
+        img = next(self._images, None)
+        return None if img is None else (img, None, None)
 
     def describe(self) -> dict:
-        return {**super().describe(), "frames": len(self.files)}
+        return {**super().describe(), "files": len(self.files)}
