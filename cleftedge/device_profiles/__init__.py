@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cleftedge import toml
+from cleftedge.device_profiles.rules import value_problems
 from cleftedge.errors import CleftEdgeError
 
 BACKENDS = ("openvino", "tensorrt", "onnxruntime")
@@ -114,6 +115,9 @@ def parse_profile(text: str, source: str) -> Profile:
     batch = top.get("batch", 1)
     if batch < 1:
         raise _bad(source, "batch", batch, "a positive integer")
+    problems = value_problems(tables)
+    if problems:
+        raise _bad(source, *problems[0])
     return Profile(name=top["name"], description=top["description"], backend=top["backend"], device=top["device"],
                    precision=top["precision"], recipe=top["recipe"], batch=batch, input_shape=tuple(shape),
                    budget=tables.get("budget", {}), toolkit=tables.get("toolkit", {}), target=tables.get("target", {}),

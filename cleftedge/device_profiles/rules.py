@@ -1,0 +1,77 @@
+"""Value rules for device profiles (the key/type schema lives in __init__): each broken rule is one
+line naming the key, what was found and what is expected."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+DEVICES = {"openvino": ("CPU", "GPU", "NPU", "AUTO"), "tensorrt": ("GPU",), "onnxruntime": ("CPU",)}
+PRECISIONS = ("int8", "fp16", "fp32")
+HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
+HW_COMPAT = ("none", "ampere_plus", "same_compute_capability")
+NO_DLA_BOARDS = ("orin-nano", "thor")  # TARGETS.md: Orin Nano and Thor have no DLA
+VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
+CC = re.compile(r"^\d+\.\d+$")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def value_problems(t: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
+    """(key, found, expected) for every value that breaks a rule; empty when the profile is sound."""
+    top, out = t[""], []
+    backend = top["backend"]
+    if top["precision"] not in PRECISIONS:
+        out.append(("precision", top["precision"], "one of " + ", ".join(PRECISIONS)))
+    if backend in DEVICES and top["device"].split(".")[0] not in DEVICES[backend]:
+        out.append(("device", top["device"], f"one of {', '.join(DEVICES[backend])} for {backend}"))
+    if backend == "tensorrt" and top["recipe"] != "tensorrt":
+        out.append(("recipe", top["recipe"], "tensorrt (TensorRT builds from its own Q/DQ rules)"))
+    toolkit = t.get("toolkit", {})
+    if toolkit.get("name") != backend:
+        out.append(("toolkit.name", toolkit.get("name"), f"'{backend}' (the profile's backend)"))
+    for key in ("min_version", "max_version"):
+        if key in toolkit and not VERSION.match(toolkit[key]):
+            out.append((f"toolkit.{key}", toolkit[key], "a version such as 10.3 or 2026.4"))
+    if all(k in toolkit and VERSION.match(toolkit[k]) for k in ("min_version", "max_version")) and \
+            _version(toolkit["min_version"]) > _version(toolkit["max_version"]):
+        out.append(("toolkit.max_version", toolkit["max_version"], f"at least min_version {toolkit['min_version']}"))
+    for key, value in t.get("budget", {}).items():
+        if value <= 0:
+            out.append((f"budget.{key}", value, "a positive number"))
+    for key, value in t.get("memory", {}).items():
+        if value <= 0:
+            out.append((f"memory.{key}", value, "a positive number of MiB"))
+    target = t.get("target", {})
+    if "compute_capability" in target and not CC.match(target["compute_capability"]):
+        out.append(("target.compute_capability", target["compute_capability"], "major.minor such as 8.7"))
+    if backend == "tensorrt":
+        for key in ("board", "compute_capability"):
+            if key not in target:
+                out.append((f"target.{key}", "missing", "set for a TensorRT profile (engines are tied to the GPU)"))
+    out += _openvino_problems(t.get("openvino", {})) + _tensorrt_problems(t.get("tensorrt", {}), target)
+    return out
+
+
+def _openvino_problems(ov: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    out = []
+    if ov.get("performance_hint", "LATENCY") not in HINTS:
+        out.append(("openvino.performance_hint", ov["performance_hint"], "one of " + ", ".join(HINTS)))
+    if ov.get("num_streams", 1) < 1:
+        out.append(("openvino.num_streams", ov["num_streams"], "1 or more"))
+    return out
+
+
+def _tensorrt_problems(trt: dict[str, Any], target: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    out = []
+    if trt.get("hardware_compatibility", "none") not in HW_COMPAT:
+        out.append(("tensorrt.hardware_compatibility", trt["hardware_compatibility"], "one of " + ", ".join(HW_COMPAT)))
+    if not 0 <= trt.get("optimization_level", 3) <= 5:
+        out.append(("tensorrt.optimization_level", trt["optimization_level"], "0 to 5"))
+    if trt.get("dla_core", 0) < 0:
+        out.append(("tensorrt.dla_core", trt["dla_core"], "0 or 1"))
+    if trt.get("dla") and target.get("board") in NO_DLA_BOARDS:
+        out.append(("tensorrt.dla", True, f"false: {target['board']} has no DLA"))
+    return out

@@ -1,0 +1,53 @@
+import pytest
+
+from cleftedge.cli import main
+
+
+@pytest.fixture(scope="session")
+def reference_onnx(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ref") / "model.onnx"
+    assert main(["export", "--reference", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def qdq_onnx(reference_onnx):
+    """The reference model as a u8/s8 QDQ ONNX made by onnxruntime's quantize_static (what the
+    onnxruntime recipe makes), spec kept in the metadata."""
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from cleftedge.export.onnx_meta import embed_spec
+    from cleftedge.runtime.model_spec import resolve_spec
+    from cleftedge.runtime.preprocess import Preprocessor
+    from cleftedge.simulator.dataset import generate
+
+    spec = resolve_spec(reference_onnx)
+    pre = Preprocessor(spec.input)
+    batches = [{spec.input.name: pre(f.image)[None]} for f, _, _ in generate(16, 5)]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter(batches)
+
+        def get_next(self):
+            return next(self.items, None)
+
+    out = reference_onnx.with_name("model.qdq.onnx")
+    quantize_static(str(reference_onnx), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    model = onnx.load(str(out))
+    embed_spec(model, spec)
+    onnx.save(model, str(out))
+    return out
+
+
+def user_profile(tmp_path, builtin: str, qa_required: bool = False):
+    """A user's own profile file made from a built-in one."""
+    from importlib import resources
+
+    text = (resources.files("cleftedge.device_profiles") / f"{builtin}.toml").read_text()
+    path = tmp_path / f"{builtin}-mine.toml"
+    path.write_text(text.replace(f'name = "{builtin}"', f'name = "{builtin}-mine"')
+                    .replace("required = true", f"required = {str(qa_required).lower()}"))
+    return path
