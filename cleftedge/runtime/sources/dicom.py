@@ -54,6 +54,7 @@ def read_header(path: str | Path):
     from pydicom.pixels import get_decoder
 
     p = Path(path)
+    ds = None
     try:
         with open(p, "rb") as f:
             ds = pydicom.dcmread(f, stop_before_pixels=True)
@@ -66,6 +67,9 @@ def read_header(path: str | Path):
     except Exception as exc:  # pydicom raises many types for a corrupt or truncated file
         raise CleftEdgeError(f"cannot read DICOM {p} ({type(exc).__name__}: {exc})".replace("\n", " "),
                              EXPECTED, "check the file (export it again from the cart)") from None
+    if ds is None or len(ds) == 0:
+        raise CleftEdgeError(f"cannot read DICOM {p} (no data elements after the header)", EXPECTED,
+                             "check the file (export it again from the cart)")
     if length == -1 or rows <= 0 or cols <= 0:
         raise CleftEdgeError(f"DICOM {p} has no image (no Pixel Data, Rows or Columns)", EXPECTED,
                              "export the images or cine loops, not a report or structured document")
