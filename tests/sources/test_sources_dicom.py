@@ -194,3 +194,17 @@ def test_signed_16bit_without_window_uses_the_signed_bit_range(tmp_path):
     raw = np.array([[[-2048, 0, 2047]]], np.int16).repeat(4, 1).repeat(2, 2)
     path = write_mono(tmp_path / "s.dcm", raw, bits=16, BitsStored=12, HighBit=11, PixelRepresentation=1)
     assert list(next(iter_dicom_frames(path))[0, ::2]) == [0, 128, 255]
+
+
+def test_a_long_cine_is_decoded_frame_by_frame_not_whole(tmp_path):
+    import tracemalloc
+
+    frames = np.random.default_rng(1).integers(0, 256, (60, 128, 128), dtype=np.uint8)  # 0.94 MiB of pixels
+    path = write_mono(tmp_path / "long.dcm", frames)
+    tracemalloc.start()
+    count = 0
+    for i, img in enumerate(iter_dicom_frames(path)):
+        count += int(np.array_equal(img, frames[i]))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 60 and peak < frames.nbytes / 4  # a few frames at a time, never the whole loop

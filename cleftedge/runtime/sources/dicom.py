@@ -144,9 +144,11 @@ def _decode(p: Path, ds) -> Iterator[np.ndarray]:
     except CleftEdgeError:
         raise
     except Exception as exc:  # a truncated or damaged pixel data element
-        raise CleftEdgeError(f"cannot decode the pixels of DICOM {p} ({type(exc).__name__}: {exc})".replace("\n", " "),
-                             "pixel data pydicom can decode (uncompressed, RLE, JPEG with pillow)",
-                             "export the file again, or install pillow for JPEG frames") from None
+        syntax = ds.file_meta.TransferSyntaxUID
+        reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+        raise CleftEdgeError(f"cannot decode the pixels of DICOM {p} ({syntax.name}; {reason})",
+                             "pixel data pydicom can decode here (uncompressed, RLE, JPEG and JPEG 2000 with pillow)",
+                             "export the file again; for JPEG-LS install pylibjpeg and pylibjpeg-libjpeg") from None
 
 
 def iter_dicom_frames(path: str | Path) -> Iterator[np.ndarray]:
