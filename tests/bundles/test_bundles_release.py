@@ -1,0 +1,69 @@
+"""The release path on intel-cpu, end to end on the reference model: build, qa on the bundle,
+attach-qa, sign, verify, run --model BUNDLE."""
+
+import json
+import shutil
+
+import pytest
+
+from cleftedge.cli import main
+
+
+@pytest.fixture(scope="module")
+def released(int8_model, tmp_path_factory):
+    root = tmp_path_factory.mktemp("release")
+    shutil.copy(int8_model.parent / "model.onnx", root / "model.onnx")  # the FP32 reference for QA
+    assert main(["build", "--model", str(int8_model), "--profile", "intel-cpu", "--out", str(root / "b")]) == 0
+    shutil.copytree(root / "b", root / "pristine")
+    assert main(["simulate", "frames", "--out", str(root / "qa"), "--count", "120", "--seed", "21"]) == 0
+    assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
+    (root / "trust").mkdir()
+    shutil.copy(root / "keys" / "cleftedge-signing.pub.pem", root / "trust")
+    return root
+
+
+def qa(root, candidate, report):
+    return main(["qa", "--reference", str(root / "model.onnx"), "--candidate", str(candidate),
+                 "--data", str(root / "qa"), "--report", str(report)])
+
+
+def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
+    root, b = released, released / "b"
+    trust = ["--trust-store", str(root / "trust")]
+    assert main(["bundle", "verify", str(b), "--allow-unsigned"]) == 1  # intel-cpu requires QA
+    assert "no QA attestation attached; the profile requires one" in capsys.readouterr().err
+    assert qa(root, b, root / "rep") == 0
+    assert json.loads((root / "rep" / "report.json").read_text())["verdict"]["passed"]
+    assert main(["bundle", "attach-qa", str(b), str(root / "rep")]) == 0
+    assert (b / "qa" / "report.json").is_file()
+    assert main(["bundle", "verify", str(b), *trust]) == 1  # attached but not signed yet
+    assert "not signed" in capsys.readouterr().err
+    assert main(["bundle", "sign", str(b), "--key", str(root / "keys" / "cleftedge-signing.key.pem")]) == 0
+    assert main(["bundle", "verify", str(b), *trust]) == 0
+    assert main(["run", "--model", str(b), *trust, "--source", str(root / "qa" / "normal"), "--max-frames", "8",
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["bundle", "inspect", str(b), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["qa"]["verdict"] == "pass" and shown["profile"]["name"] == "intel-cpu"
+
+
+def test_attach_qa_refuses_a_report_on_another_engine_or_a_failed_one(released, tmp_path, capsys):
+    root = released
+    b = tmp_path / "b"
+    shutil.copytree(root / "pristine", b)
+    # QA run on another model (the FP32 ONNX), not on this bundle's engine
+    assert qa(root, root / "model.onnx", tmp_path / "bare") == 0
+    capsys.readouterr()
+    assert main(["bundle", "attach-qa", str(b), str(tmp_path / "bare")]) == 1
+    err = capsys.readouterr().err
+    assert "not run on this bundle's engine" in err and err.count("\n") == 1
+    # a failed report on this very engine
+    assert qa(root, b, tmp_path / "rep") == 0
+    report = json.loads((tmp_path / "rep" / "report.json").read_text())
+    report["verdict"]["passed"] = False
+    (tmp_path / "rep" / "report.json").write_text(json.dumps(report))
+    capsys.readouterr()
+    assert main(["bundle", "attach-qa", str(b), str(tmp_path / "rep")]) == 1
+    assert "the QA report failed" in capsys.readouterr().err
+    assert "qa" not in json.loads((b / "manifest.json").read_text())
