@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from pydicom import dcmread
 from pydicom.encaps import encapsulate
+from pydicom.uid import ImplicitVRLittleEndian
 from sources_helpers import (
     rgb_to_ybr_full,
     write_jpeg_ybr422,
@@ -165,8 +166,14 @@ def test_corrupt_dicom_fails_at_open_in_one_line(tmp_path):
         iter_dicom_frames(bad)  # the reusable decoder checks at once too
 
 
-def test_truncated_pixel_data_fails_at_open(tmp_path):
+@pytest.mark.parametrize("implicit", [False, True])
+def test_truncated_pixel_data_fails_at_open(tmp_path, implicit):
     path = write_mono(tmp_path / "t.dcm", gradient(3))
+    if implicit:
+        ds = dcmread(path)
+        ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+        ds.save_as(path, enforce_file_format=True)
+        assert len(list(open_source(str(path)))) == 3  # the whole file reads
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - 1000])
     with pytest.raises(CleftEdgeError, match="truncated") as exc:

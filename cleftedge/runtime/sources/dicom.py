@@ -59,7 +59,7 @@ def read_header(path: str | Path):
         with open(p, "rb") as f:
             ds = pydicom.dcmread(f, stop_before_pixels=True)
             syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-            value_at = f.tell() + 12
+            value_at = f.tell() + (8 if syntax is not None and syntax.is_implicit_VR else 12)
             length = _pixel_data_length(f, syntax)
         rows, cols = int(ds.Rows), int(ds.Columns)
     except (AttributeError, TypeError):
