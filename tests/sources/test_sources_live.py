@@ -105,7 +105,8 @@ def test_camera_index_without_a_camera_is_one_line():
 
 def test_simulator_is_a_paced_live_sweep_with_ground_truth():
     src = open_source("sim:unilateral?seed=2&seconds=1.5&fps=20")  # seed 2 comes into plane within 1.5 s
-    assert src.is_live and src.fps == 20 and src.describe()["kind"] == "simulator"
+    assert src.is_live and src.fps == 20
+    assert src.describe()["kind"] == "simulator" and src.describe()["cleft"] == "unilateral"
     t = time.monotonic()
     frames = list(src)
     assert time.monotonic() - t >= 29 / 20 - 0.02  # paced at its frame rate, not as fast as possible

@@ -57,3 +57,8 @@ class SimulatorSource(Source):
         pts = f.index / self.fps
         self._pace(pts)  # a live source: frames arrive at the scanner's rate
         return f.image, pts, {"in_plane": f.in_plane, "cleft": f.cleft, "severity": f.severity}
+
+    def describe(self) -> dict:
+        o = self.options
+        return {**super().describe(), "cleft": o["cleft"], "seed": o["seed"], "seconds": o["seconds"],
+                "severity": o["severity"]}
