@@ -4,7 +4,7 @@ import pytest
 
 from cleftedge.device_profiles import list_profiles, load_profile
 from cleftedge.errors import CleftEdgeError
-from cleftedge.export.builders.tensorrt_settings import cache_key, plan_runs_here, settings_for
+from cleftedge.export.builders.tensorrt_settings import build_machine_problems, cache_key, plan_runs_here, settings_for
 
 SHAPE = (1, 128, 160)
 
@@ -28,6 +28,7 @@ def test_settings_per_profile_and_version(name, version, jetpack, expected):
     s = settings_for(load_profile(name), version, SHAPE, jetpack)
     assert (s.dla_core, s.strongly_typed, s.set_strongly_typed_flag, s.int8_flag) == expected
     assert s.gpu_fallback == (s.dla_core is not None)
+    assert s.fp16_flag == s.int8_flag  # FP16 only beside INT8 on a weakly typed DLA build
     assert s.shapes == ((1, *SHAPE), (1, *SHAPE), (1, *SHAPE))
     assert s.workspace_bytes == load_profile(name).memory["workspace_mib"] << 20
     if load_profile(name).tensorrt.get("dla") and s.dla_core is None:
@@ -45,12 +46,45 @@ def test_tensorrt_8_and_early_10_are_refused(version):
 
 
 def test_no_precision_flags_on_strongly_typed_networks():
+    checked = 0
     for p in list_profiles():
         if p.backend != "tensorrt":
             continue
-        for version in ("10.3.0", "10.16.0", "11.4.1"):
-            s = settings_for(p, version, SHAPE, "7.2.2")
-            assert not (s.strongly_typed and s.int8_flag)
+        for version in ("10.3.0", "10.7.0", "10.13.0", "10.16.0", "11.4.0", "11.4.1"):
+            try:
+                s = settings_for(p, version, SHAPE, "7.2.2")
+            except CleftEdgeError as exc:
+                assert "outside the" in str(exc)  # not this JetPack's TensorRT
+                continue
+            checked += 1
+            assert not (s.strongly_typed and (s.int8_flag or s.fp16_flag))
+            assert s.strongly_typed or s.dla_core is not None  # weak typing only for DLA
+    assert checked >= 12
+
+
+@pytest.mark.parametrize("name,version", [("jetson-agx-orin", "11.4.1"), ("jetson-orin-nano", "11.4.1"),
+                                          ("jetson-agx-orin-jp7", "10.3.0"), ("jetson-thor", "10.7.0")])
+def test_a_tensorrt_the_profiles_jetpack_does_not_ship_is_refused(name, version):
+    with pytest.raises(CleftEdgeError, match="outside the .* profile's range"):
+        settings_for(load_profile(name), version, SHAPE)
+
+
+def test_the_profiles_input_shape_must_match_the_model(tmp_path):
+    from importlib import resources
+
+    text = (resources.files("cleftedge.device_profiles") / "jetson-orin-nx.toml").read_text()
+    f = tmp_path / "nx.toml"
+    f.write_text(text.replace("batch = 1", "batch = 1\ninput_shape = [1, 224, 224]"))
+    with pytest.raises(CleftEdgeError, match="input_shape"):
+        settings_for(load_profile(f), "10.3.0", SHAPE)
+    assert settings_for(load_profile(f), "10.3.0", (1, 224, 224)).shapes[1] == (1, 1, 224, 224)
+
+
+def test_builds_must_run_on_the_targets_gpu():
+    nano = load_profile("jetson-orin-nano")
+    assert build_machine_problems(nano, "8.7") == []
+    assert "compute capability 11.0" in build_machine_problems(nano, "11.0")[0]
+    assert "no CUDA GPU" in build_machine_problems(nano, None)[0]
 
 
 def test_cache_key_changes_with_each_input():
@@ -72,18 +106,50 @@ def test_plan_compatibility_rules():
 
 @pytest.mark.tensorrt
 def test_build_and_run_on_a_jetson(tmp_path):
-    """Smoke test for a Jetson: pytest -m tensorrt (needs TensorRT and a GPU)."""
-    trt = pytest.importorskip("tensorrt", reason="TensorRT is not installed (run on a Jetson with JetPack 6.1+)")
-    from cleftedge.cli import main
+    """Smoke test for a Jetson: pytest -m tensorrt (needs TensorRT and a GPU). Builds the reference
+    model's Q/DQ ONNX (TensorRT rules: symmetric int8, no bias Q/DQ) into a bundle and verifies it."""
+    pytest.importorskip("tensorrt", reason="TensorRT is not installed (run on a Jetson with JetPack 6.1+)")
+    from importlib import resources
 
+    from cleftedge.cli import main
+    from cleftedge.runtime.bundle.machine import gpu_compute_capability
+
+    cc = gpu_compute_capability()
+    if cc is None:
+        pytest.skip("no CUDA GPU found")
     onnx = tmp_path / "m.onnx"
     assert main(["export", "--reference", "--out", str(onnx)]) == 0
-    assert trt.__version__
-    # a QDQ model from the tensorrt recipe, then a bundle for the board's profile
-    data = tmp_path / "calib"
-    assert main(["simulate", "frames", "--out", str(data), "--count", "120", "--seed", "3"]) == 0
-    assert main(["calibrate", "--model", str(onnx), "--data", str(data), "--target", "tensorrt",
-                 "--out", str(tmp_path / "q.onnx")]) == 0
-    assert main(["build", "--model", str(tmp_path / "q.onnx"), "--profile", "jetson-agx-orin",
-                 "--out", str(tmp_path / "b")]) == 0
-    assert main(["bundle", "verify", str(tmp_path / "b"), "--allow-unsigned"]) in (0, 1)
+    qdq = _trt_qdq(onnx, tmp_path / "q.onnx")
+    base = "jetson-thor" if cc.startswith("11") else "jetson-orin-nano"  # GPU-only profiles
+    text = (resources.files("cleftedge.device_profiles") / f"{base}.toml").read_text()
+    profile = tmp_path / "p.toml"
+    profile.write_text(text.replace("required = true", "required = false"))
+    assert main(["build", "--model", str(qdq), "--profile", str(profile), "--out", str(tmp_path / "b")]) == 0
+    assert main(["bundle", "verify", str(tmp_path / "b"), "--allow-unsigned"]) == 0
+
+
+def _trt_qdq(onnx_path, out):
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from cleftedge.export.onnx_meta import embed_spec
+    from cleftedge.runtime.model_spec import resolve_spec
+    from cleftedge.runtime.preprocess import Preprocessor
+    from cleftedge.simulator.dataset import generate
+
+    spec = resolve_spec(onnx_path)
+    pre = Preprocessor(spec.input)
+    items = iter([{spec.input.name: pre(f.image)[None]} for f, _, _ in generate(16, 5)])
+
+    class Reader(CalibrationDataReader):
+        def get_next(self):
+            return next(items, None)
+
+    quantize_static(str(onnx_path), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv", "Gemm",
+                    "MatMul"], extra_options={"ActivationSymmetric": True, "WeightSymmetric": True,
+                                               "QuantizeBias": False})
+    model = onnx.load(str(out))
+    embed_spec(model, spec)
+    onnx.save(model, str(out))
+    return out

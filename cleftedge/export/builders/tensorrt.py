@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.base import BuildResult
-from cleftedge.export.builders.tensorrt_settings import BuildSettings, cache_key, settings_for
+from cleftedge.export.builders.tensorrt_settings import BuildSettings, build_machine_problems, cache_key, settings_for
 from cleftedge.hashing import sha256_file
 from cleftedge.runtime.bundle.machine import jetson_info
 
@@ -46,8 +46,10 @@ def _config(trt, builder, s: BuildSettings, input_name: str, timing_cache: bytes
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_bytes)
     config.builder_optimization_level = s.optimization_level
-    if s.int8_flag:  # weakly typed DLA build on 10.x only
+    if s.int8_flag:  # weakly typed DLA build on 10.x only (never with STRONGLY_TYPED)
         config.set_flag(trt.BuilderFlag.INT8)
+    if s.fp16_flag:
+        config.set_flag(trt.BuilderFlag.FP16)
     if s.dla_core is not None:
         config.default_device_type = trt.DeviceType.DLA
         config.DLA_core = s.dla_core
@@ -71,6 +73,10 @@ def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir:
     trt = _import_tensorrt()
     info = jetson_info()
     s = settings_for(profile, trt.__version__, spec.input.shape, info.get("jetpack"))
+    problems = build_machine_problems(profile, info.get("compute_capability"))
+    if problems:
+        raise CleftEdgeError(problems[0], f"the {profile.name} target's GPU (engines are tied to the GPU architecture)",
+                             "build on the cart itself, or on the same TensorRT version and GPU architecture")
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
     network = _network(trt, builder, s)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from cleftedge.device_profiles.rules import NO_DLA_BOARDS
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
 
-NO_DLA_BOARDS = ("orin-nano", "thor")
-HW_COMPAT = ("none", "ampere_plus", "same_compute_capability")
-__all__ = ["BuildSettings", "cache_key", "dla_available", "parse_version", "plan_runs_here", "settings_for"]
+__all__ = ["BuildSettings", "build_machine_problems", "cache_key", "dla_available", "parse_version", "plan_runs_here",
+           "settings_for"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class BuildSettings:
     strongly_typed: bool  # NetworkDefinitionCreationFlag.STRONGLY_TYPED (explicit on 10.x; always on for 11.x)
     set_strongly_typed_flag: bool  # 11.x: the flag is deprecated and ignored, so it is not passed
     int8_flag: bool  # BuilderFlag.INT8: only for a weakly typed DLA build on 10.x
+    fp16_flag: bool  # BuilderFlag.FP16 beside INT8 on that DLA build, so layers without Q/DQ stay on the DLA
     dla_core: int | None
     gpu_fallback: bool
     workspace_bytes: int
@@ -37,6 +38,26 @@ def check_version(v: tuple[int, ...]) -> None:
         raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is not supported",
                              "TensorRT 10.3 or newer (JetPack 6.1+); JetPack 5.x and 6.0 ship TensorRT 8.x",
                              "flash JetPack 6.1 or newer, or use a TensorRT 10.x/11.x container")
+
+
+def check_profile_range(profile, v: tuple[int, ...]) -> None:
+    """The TensorRT doing the build must be in the profile's toolkit range (JetPack 6 has no TensorRT 11)."""
+    lo, hi = profile.toolkit.get("min_version"), profile.toolkit.get("max_version")
+    if (lo and v < parse_version(lo)) or (hi and v[:len(parse_version(hi))] > parse_version(hi)):
+        raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is outside the {profile.name} profile's range "
+                             f"{lo}..{hi or ''}", "the TensorRT that the profile's JetPack ships",
+                             "build on the cart's JetPack, or pick the profile for this JetPack")
+
+
+def build_machine_problems(profile, compute_capability: str | None) -> list[str]:
+    """Why this machine cannot build an engine for the profile's GPU (engines are tied to it)."""
+    want = profile.target.get("compute_capability")
+    hw = profile.tensorrt.get("hardware_compatibility", "none")
+    if not compute_capability:
+        return ["no CUDA GPU found on this machine"]
+    if want and compute_capability != want and hw == "none":
+        return [f"this GPU is compute capability {compute_capability}, the {profile.name} profile's target is {want}"]
+    return []
 
 
 def dla_available(board: str, v: tuple[int, ...], jetpack: str | None) -> tuple[bool, str]:
@@ -60,6 +81,11 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
     """The build settings for `profile` on `trt_version` (the TensorRT that will build the plan)."""
     v = parse_version(trt_version)
     check_version(v)
+    check_profile_range(profile, v)
+    if profile.input_shape and tuple(profile.input_shape) != tuple(input_shape):
+        raise CleftEdgeError(f"the model's input is {tuple(input_shape)}, the {profile.name} profile's input_shape is "
+                             f"{tuple(profile.input_shape)}", "the same (C, H, W)",
+                             "fix input_shape in the profile or use the model the profile was made for")
     trt = profile.tensorrt
     board = profile.target.get("board", "")
     jetpack = jetpack or profile.target.get("jetpack")
@@ -69,10 +95,7 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
         use_dla, why = dla_available(board, v, jetpack)
         if not use_dla:
             notes.append(f"DLA asked for but not used: {why}; building for the GPU")
-    hw = trt.get("hardware_compatibility", "none")
-    if hw not in HW_COMPAT:
-        raise CleftEdgeError(f"profile {profile.name}: tensorrt.hardware_compatibility '{hw}'",
-                             "one of " + ", ".join(HW_COMPAT), "fix the profile")
+    hw = trt.get("hardware_compatibility", "none")  # one of HW_COMPAT (checked when the profile loads)
     if use_dla and v[0] == 10:
         # JetPack 6 / TensorRT 10.3: DLA wants a weakly typed network with the INT8 flag
         strongly, int8 = False, True
@@ -84,7 +107,7 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
     ws_mib = int(profile.memory.get("workspace_mib", 1024))
     return BuildSettings(
         trt_version=".".join(map(str, v)), strongly_typed=strongly, set_strongly_typed_flag=strongly and v[0] == 10,
-        int8_flag=int8, dla_core=int(trt.get("dla_core", 0)) if use_dla else None,
+        int8_flag=int8, fp16_flag=int8, dla_core=int(trt.get("dla_core", 0)) if use_dla else None,
         gpu_fallback=bool(trt.get("gpu_fallback", True)) if use_dla else False,
         workspace_bytes=ws_mib * (1 << 20), version_compatible=bool(trt.get("version_compatible", False)),
         exclude_lean_runtime=False, hardware_compatibility=hw,
