@@ -177,7 +177,7 @@ def qdq_tensorrt_candidate(qa_world):
                     extra_options={"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": False})
     model = onnx.load(str(out))
     keep = {p.key: p.value for p in model.metadata_props}
-    keep["cleftedge.recipe"] = json.dumps({"target": "tensorrt", "method": "minmax"})
+    keep["cleftedge.calibration"] = json.dumps({"recipe": "tensorrt", "method": "minmax"})  # as calibrate writes it
     del model.metadata_props[:]
     for k, v in keep.items():
         model.metadata_props.add(key=k, value=v)

@@ -58,7 +58,8 @@ def onnx_recipe_target(path: Path) -> str | None:
             record = json.loads(value)
         except json.JSONDecodeError:
             continue
-        target = record.get("target") if isinstance(record, dict) else None
+        # calibrate's record ("cleftedge.calibration") names the target as "recipe"
+        target = (record.get("target") or record.get("recipe")) if isinstance(record, dict) else None
         if target in TARGETS:
             return target
     return None

@@ -14,6 +14,7 @@ from cleftedge.calibration.qa import refscores, retune
 from cleftedge.calibration.qa.assemble import figures_section, flipped_mask, judged_figures
 from cleftedge.calibration.qa.candidate import model_identity, plan_candidate
 from cleftedge.calibration.qa.policy import Policy, load_policy
+from cleftedge.calibration.qa.reading import iter_samples
 from cleftedge.calibration.qa.report_html import write_report_html
 from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
 from cleftedge.calibration.qa.scorer import score_stream
@@ -138,7 +139,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
 
     start = time.monotonic()
-    collected, thumbs = score_stream(iter(qa_set), ref_model, cand_model, ref_t, cand_t, total=_size(qa_set),
+    collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=_size(qa_set),
                                      progress=req.progress)
     seconds = time.monotonic() - start
     data = collected.scored_set()
@@ -160,9 +161,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
         "policy": policy.to_dict(),
         "reference": {"path": str(req.reference), "sha256": ref_sha, "threshold": ref_t, "backend": ref_backend,
                       "scores_from": str(req.reference_scores) if saved else "the reference model, run here"},
-        "candidate": {"path": str(req.candidate), "sha256": model_identity(req.candidate), "threshold": cand_t,
-                      "backend": cand_model.describe(), "intended_backend": plan.intended,
-                      "proxy": plan.proxy, "plan": plan.why, "device": req.device},
+        "candidate": _candidate_info(req, plan, cand_model, cand_t),
         "data": {"path": str(req.data), "content_hash": data_hash, "frames": len(data.keys),
                  "positives": int(data.positive.sum()), "cases": len({c for c in data.case_ids if c}),
                  "sites": sorted({s for s in data.sites if s})},
@@ -184,6 +183,21 @@ def run_qa(req: QaRequest) -> QaOutcome:
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
 
 
+def _candidate_info(req: QaRequest, plan, model, threshold: float) -> dict:
+    """What was judged. For a bundle: its engine's SHA-256 (what `bundle attach-qa` checks) and the
+    backend its manifest names."""
+    info = {"path": str(req.candidate), "sha256": model_identity(req.candidate), "threshold": threshold,
+            "backend": model.describe(), "intended_backend": plan.intended, "proxy": plan.proxy,
+            "plan": plan.why, "device": req.device}
+    manifest = model.manifest
+    if isinstance(manifest, dict):
+        info["bundle_manifest_sha256"] = info["sha256"]
+        info["sha256"] = manifest.get("engine", {}).get("sha256", info["sha256"])
+        info["intended_backend"] = manifest.get("backend", plan.intended)
+        info["bundle"] = {k: manifest.get(k) for k in ("model", "profile", "backend", "device", "precision")}
+    return info
+
+
 def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) -> dict:
     from cleftedge.calibration.qa.alert_parity import alert_parity
 
@@ -195,7 +209,7 @@ def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) 
 
 def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
             policy: Policy) -> tuple[dict, float]:
-    val, _ = score_stream(iter(val_set), ref_model, cand_model, ref_t, ref_t, total=_size(val_set),
+    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=_size(val_set),
                           label="validation scoring", keep_thumbs=0, progress=req.progress)
     v = val.scored_set()
     found = retune.retune_threshold(v.positive, v.ref, v.cand, ref_t)
