@@ -1,6 +1,10 @@
 """Alert policy: flag per frame at the spec's threshold; raise when k of the last n voting frames
-are flagged; clear with hysteresis (at most clear_k of the last n flagged); a cooldown after a
-clear. Frozen frames do not vote. Each alert keeps its start, peak score and best frame."""
+are flagged; clear with hysteresis (at most clear_k of the last n frames still at or above the
+clear threshold, which defaults to the flag threshold and may be set lower); a cooldown after a
+clear. Frozen frames do not vote. Each alert keeps its start, peak score, best frame and end.
+
+The defaults were chosen with benchmarks/alert_quality.py --tune on simulator sweeps (seeds below
+1000) and measured on other seeds; see docs/runtime.md."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ class AlertConfig:
     clear_k: int = 1  # at most this many flagged among the last n to clear
     cooldown_frames: int = 30  # after a clear, this many voting frames before a new alert
     threshold: float | None = None  # None: the spec's operating threshold
+    clear_threshold: float | None = None  # hysteresis on the score: None = the flag threshold
 
     def check(self) -> AlertConfig:
         if not (1 <= self.k <= self.n and 0 <= self.clear_k < self.k and self.cooldown_frames >= 0):
@@ -26,6 +31,9 @@ class AlertConfig:
                                  "1 <= k <= n, 0 <= clear_k < k, cooldown_frames >= 0", "fix the [alerts] table")
         if self.threshold is not None and not 0 < self.threshold < 1:
             raise CleftEdgeError(f"alert threshold {self.threshold}", "a probability between 0 and 1",
+                                 "fix the [alerts] table")
+        if self.clear_threshold is not None and not 0 < self.clear_threshold < 1:
+            raise CleftEdgeError(f"alert clear_threshold {self.clear_threshold}", "a probability between 0 and 1",
                                  "fix the [alerts] table")
         return self
 
@@ -47,7 +55,7 @@ def load_alert_config(path: str) -> AlertConfig:
         raise CleftEdgeError(f"alert policy {path}: unknown key '{unknown[0]}'", "only " + ", ".join(sorted(allowed)),
                              "remove or rename it")
     try:
-        return AlertConfig(**{k: (float(v) if k == "threshold" else int(v)) for k, v in table.items()}).check()
+        return AlertConfig(**{k: (float(v) if k.endswith("threshold") else int(v)) for k, v in table.items()}).check()
     except (TypeError, ValueError):
         raise CleftEdgeError(f"alert policy {path} has a value of the wrong type", "integers, threshold a number",
                              "fix the [alerts] table") from None
@@ -61,13 +69,19 @@ class Alert:
     peak_score: float
     best_frame: int
     end_frame: int | None = None
+    end_t: float | None = None
 
 
 class AlertPolicy:
     def __init__(self, config: AlertConfig, spec_threshold: float):
         self.config = config.check()
         self.threshold = config.threshold if config.threshold is not None else spec_threshold
-        self.window: deque[bool] = deque(maxlen=config.n)
+        self.clear_threshold = config.clear_threshold if config.clear_threshold is not None else self.threshold
+        self.window: deque[bool] = deque(maxlen=config.n)  # flagged, per voting frame
+        self.holding: deque[bool] = deque(maxlen=config.n)  # at or above the clear threshold
+        if self.clear_threshold > self.threshold:
+            raise CleftEdgeError(f"alert clear_threshold {self.clear_threshold} above the threshold {self.threshold}",
+                                 "a clear threshold at or below the flag threshold", "lower clear_threshold")
         self.active: Alert | None = None
         self.alerts: list[Alert] = []
         self._cooldown = 0
@@ -81,13 +95,14 @@ class AlertPolicy:
             return []
         flagged = self.flag(score)
         self.window.append(flagged)
+        self.holding.append(score >= self.clear_threshold)
         votes = sum(self.window)
         out = []
         if self.active is not None:
             if score > self.active.peak_score:
                 self.active.peak_score, self.active.best_frame = score, frame
-            if votes <= self.config.clear_k:
-                self.active.end_frame = frame
+            if sum(self.holding) <= self.config.clear_k:
+                self.active.end_frame, self.active.end_t = frame, t
                 out.append(("cleared", self.active))
                 self.active = None
                 self._cooldown = self.config.cooldown_frames
@@ -100,4 +115,4 @@ class AlertPolicy:
         return out
 
     def describe(self) -> dict:
-        return {**asdict(self.config), "threshold": self.threshold}
+        return {**asdict(self.config), "threshold": self.threshold, "clear_threshold": self.clear_threshold}

@@ -77,6 +77,11 @@ class TerminalSink(Sink):
         print(line, file=self.stream, flush=True)
 
 
+def _wants_frames(sink) -> bool:
+    """Sinks that do not say (any object with emit/frame/close) get frames."""
+    return bool(getattr(sink, "wants_frames", True))
+
+
 class Sinks:
     """Fan-out. A sink that fails is dropped with one line, and the others go on."""
 
@@ -85,13 +90,13 @@ class Sinks:
 
     @property
     def wants_frames(self) -> bool:
-        return any(s.wants_frames for s in self.sinks)
+        return any(_wants_frames(s) for s in self.sinks)
 
     def emit(self, event: dict) -> None:
         self._each(lambda s: s.emit(event))
 
     def frame(self, index: int, image, result) -> None:
-        self._each(lambda s: s.frame(index, image, result) if s.wants_frames else None)
+        self._each(lambda s: s.frame(index, image, result) if _wants_frames(s) else None)
 
     def close(self) -> None:
         self._each(lambda s: s.close())

@@ -6,64 +6,80 @@ crashed runtime stops them and whoever reads the events can tell it from a quiet
 
 from __future__ import annotations
 
-import heapq
 import time
-from dataclasses import dataclass, field
+from collections import deque
 
-import cv2
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 from cleftedge.runtime.annotate import Annotator
+from cleftedge.runtime.best_frames import BestFrame, BestFrames
 from cleftedge.runtime.capture import Capture, Mailbox, Notice
 from cleftedge.runtime.events import Sinks, new_session_id
 from cleftedge.runtime.frozen import FrozenDetector
 from cleftedge.runtime.metrics import LatencyMetrics
-from cleftedge.runtime.review.session_report import FlaggedFrame
 from cleftedge.runtime.sources.base import Frame, Source
+from cleftedge.runtime.summary import session_summary
+from cleftedge.runtime.trace import ScoreTrace
 
 HEARTBEAT_S = 1.0
 STALL_S = 2.0  # a live source silent this long pauses the AI
 LATENCY_EVERY_S = 10.0
-KEEP_FLAGGED = 8
+KEEP_PER_ALERT = 3
+KEEP_EVENTS = 2000  # state and frame-error events remembered for the review (alerts are always kept)
 
 
-@dataclass
 class Session:
-    session: str
-    summary: dict = field(default_factory=dict)
-    trace: list[tuple[int, float]] = field(default_factory=list)  # (frame, score)
-    flagged: list[FlaggedFrame] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)  # alerts and states (small)
-    truth: list[tuple[int, bool, bool]] = field(default_factory=list)  # (frame, in_plane, cleft) where known
-    error: str | None = None  # why the source failed, when it did (not a normal end)
-    metrics: LatencyMetrics | None = None
+    """What a finished run leaves: the summary, the score trace, the alerts and states, and the best
+    flagged frames per alert (annotated JPEG + heat map) for the session review."""
+
+    def __init__(self, session: str, metrics: LatencyMetrics):
+        self.session = session
+        self.metrics = metrics
+        self.summary: dict = {}
+        self.trace = ScoreTrace()  # iterates as (frame, score)
+        self.best = BestFrames(KEEP_PER_ALERT)
+        self.flagged: list[BestFrame] = []  # filled at the end: self.best.frames()
+        self.alert_events: list[dict] = []
+        self.other_events: deque[dict] = deque(maxlen=KEEP_EVENTS)
+        self.error: str | None = None  # why the source failed, when it did (not a normal end)
+
+    @property
+    def events(self) -> list[dict]:
+        """Alerts, states and frame errors in time order (no scores, heartbeats or latency)."""
+        return sorted([*self.alert_events, *self.other_events], key=lambda e: e["t"])
+
+    @property
+    def truth(self) -> list[tuple[int, bool, bool]]:
+        return self.trace.truth
 
 
 class Pipeline:
     def __init__(self, model, source: Source, sinks: Sinks, alerts: AlertConfig | None = None,
                  fps: float = 30.0, budget_ms: float = 50.0, session: str | None = None,
-                 keep_flagged: int = KEEP_FLAGGED):
+                 ):
         self.model = model
         self.source = source
         self.sinks = sinks
         self.policy = AlertPolicy(alerts or AlertConfig(), model.spec.output.threshold)
         self.metrics = LatencyMetrics(fps, budget_ms)
         self.frozen = FrozenDetector()
-        self.session = Session(session or new_session_id(), metrics=self.metrics)
+        self.session = Session(session or new_session_id(), self.metrics)
         self.annotator = Annotator((model.spec.input.width, model.spec.input.height))
-        self.keep_flagged = keep_flagged
-        self._best: list[tuple[float, int, FlaggedFrame]] = []  # min-heap of the top flagged frames
         self.state = None
-        self.frame_errors = 0
+        self.frame_errors = 0  # in a row
+        self.frame_errors_total = 0
+        self.frozen_frames = 0
 
     # --- events -------------------------------------------------------------
     def emit(self, kind: str, **fields) -> dict:
         event = {"type": kind, "t": time.time(), "session": self.session.session, **fields}
         self.sinks.emit(event)
-        if kind not in ("score", "heartbeat", "latency"):
-            self.session.events.append(event)
+        if kind.startswith("alert"):
+            self.session.alert_events.append(event)
+        elif kind in ("state", "frame_error"):
+            self.session.other_events.append(event)
         return event
 
     def set_state(self, state: str, reason: str = "") -> None:
@@ -131,27 +147,30 @@ class Pipeline:
         self.frame_errors = 0
         score = float(pred.scores[0])
         frozen = self.frozen.update(frame.image)
+        self.frozen_frames += frozen
         transitions = self.policy.update(frame.index, frame.t_capture, score, frozen)
         self.set_state("frozen" if frozen else "running", "image frozen" if frozen else "")
         t_dec = time.monotonic()
         flagged = self.policy.flag(score)
         self.emit("score", frame=frame.index, t_capture=frame.t_capture, score=round(score, 5), flagged=flagged,
                   frozen=frozen)
-        self.session.trace.append((frame.index, score))
-        if isinstance(frame.truth, dict):
-            self.session.truth.append((frame.index, bool(frame.truth.get("in_plane")), bool(frame.truth.get("cleft"))))
+        self.session.trace.add(frame.index, score, frame.truth)
         for kind, alert in transitions:
             if kind == "raised":
-                self.emit("alert_raised", alert_id=alert.alert_id, frame=frame.index, score=round(score, 5))
+                self.emit("alert_raised", alert_id=alert.alert_id, frame=frame.index, t_capture=frame.t_capture,
+                          score=round(score, 5))
             else:
-                self.emit("alert_cleared", alert_id=alert.alert_id, start_frame=alert.start_frame,
-                          end_frame=alert.end_frame, peak_score=round(alert.peak_score, 5), best_frame=alert.best_frame)
+                self.emit("alert_cleared", alert_id=alert.alert_id, frame=frame.index, t_capture=frame.t_capture,
+                          start_frame=alert.start_frame, end_frame=alert.end_frame,
+                          peak_score=round(alert.peak_score, 5), best_frame=alert.best_frame)
         heat = pred.heatmaps[0] if pred.heatmaps is not None else None
-        if self.sinks.wants_frames or (flagged and self._worth_keeping(score)):
+        alert_id = self.policy.active.alert_id if self.policy.active else None
+        keep = flagged and self.session.best.worth_keeping(alert_id, score)
+        if self.sinks.wants_frames or keep:
             image = self._annotate(frame, score, heat)
             self.sinks.frame(frame.index, image, pred)
-            if flagged and self._worth_keeping(score):
-                self._keep(frame.index, score, image)
+            if keep:
+                self.session.best.keep(alert_id, frame.index, score, image, heat)
         self.metrics.add((t_pick - frame.t_capture) * 1e3, (t_pre - t_pick) * 1e3, (t_inf - t_pre) * 1e3,
                          (t_dec - t_inf) * 1e3, (t_dec - frame.t_capture) * 1e3)
 
@@ -161,35 +180,18 @@ class Pipeline:
         return self.annotator(frame.image, score, self.policy.threshold, self.policy.active is not None, heat,
                               pre.last_geometry, sector)
 
-    def _worth_keeping(self, score: float) -> bool:
-        return len(self._best) < self.keep_flagged or score > self._best[0][0]
-
-    def _keep(self, index: int, score: float, image: np.ndarray) -> None:
-        ok, jpg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-        if not ok:
-            return
-        active = self.policy.active.alert_id if self.policy.active else None
-        item = (score, index, FlaggedFrame(index, score, jpg.tobytes(), active))
-        if len(self._best) < self.keep_flagged:
-            heapq.heappush(self._best, item)
-        else:
-            heapq.heapreplace(self._best, item)
-
     def _frame_error(self, frame: Frame, reason: str) -> None:
         self.frame_errors += 1
+        self.frame_errors_total += 1
         self.emit("frame_error", frame=frame.index, reason=reason)
         if self.frame_errors >= 3:  # not one odd frame: the AI is not working
             self.set_state("paused", reason)
 
     def _finish(self) -> None:
-        if self.policy.active is not None:  # an alert still up when the scan ends is reported as such
-            self.session.events.append({"type": "alert_open_at_end", "alert_id": self.policy.active.alert_id})
-        alerts = [{"alert_id": a.alert_id, "start_frame": a.start_frame, "end_frame": a.end_frame,
-                   "peak_score": a.peak_score, "best_frame": a.best_frame} for a in self.policy.alerts]
-        self.session.flagged = [f for _, _, f in sorted(self._best, key=lambda x: x[1])]
-        self.session.summary = {"session": self.session.session, "source": self.source.describe(),
-                                "model": self.model.describe(), "alerts": alerts, **self.metrics.summary(),
-                                "frame_errors": sum(1 for e in self.session.events if e["type"] == "frame_error")}
+        self.session.flagged = self.session.best.frames()
+        self.session.summary = session_summary(self.session.session, self.source.describe(), self.model.describe(),
+                                               self.policy, self.metrics, self.frame_errors_total,
+                                               self.frozen_frames, self.session.error)
         self.set_state("stopped", "session ended")
         self.emit("session_end", summary=self.session.summary)
         self.sinks.close()
