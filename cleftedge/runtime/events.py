@@ -10,6 +10,7 @@ import json
 import sys
 import time
 import uuid
+from pathlib import Path
 from typing import TextIO
 
 
@@ -36,6 +37,8 @@ class JsonlSink(Sink):
     def __init__(self, target: str, score_every: int = 1):
         self.score_every = max(1, int(score_every))
         self._own = target != "-"
+        if self._own:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
         self.stream: TextIO = open(target, "w", buffering=1) if self._own else sys.stdout  # line-buffered
 
     def emit(self, event: dict) -> None:

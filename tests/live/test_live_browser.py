@@ -1,0 +1,86 @@
+"""The live page in a real browser (Debian's headless Chromium) against a running runtime: the alert
+banner appears during a cleft sweep, and "AI not running" shows once the runtime is killed."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver "
+                                "(.ci/run installs them: apt-get install chromium chromium-driver)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1100,760"):
+        opts.add_argument(arg)
+    opts.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    yield driver
+    driver.quit()
+
+
+def wait_for(predicate, timeout: float, what: str):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_alert_banner_then_watchdog_in_a_real_browser(browser, tmp_path):
+    from cleftedge.cli import main
+
+    model = tmp_path / "model.onnx"
+    assert main(["export", "--reference", "--out", str(model)]) == 0
+    port = free_port()
+    runtime = subprocess.Popen([sys.executable, "-m", "cleftedge", "run", "--model", str(model), "--source",
+                                "sim:bilateral?seed=12&seconds=120", "--serve", f"127.0.0.1:{port}", "--quiet"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(lambda: _up(url), 30, "the live page to be served")
+        browser.get(url)
+        state = browser.find_element("id", "state")
+        wait_for(lambda: state.text == "AI running", 15, "the page to show 'AI running'")
+        banner = browser.find_element("id", "alert-banner")
+        wait_for(banner.is_displayed, 60, "the alert banner during a cleft sweep")
+        assert "Suspected cleft" in banner.text
+        assert browser.find_element("id", "live-image").get_attribute("src").startswith(url + "frame.jpg")
+        browser.save_screenshot(str(tmp_path / "live-alert.png"))
+        runtime.kill()  # a crash, not a clean stop: only the page's watchdog can tell
+        runtime.wait(10)
+        wait_for(lambda: state.text == "AI not running", 10, "the watchdog's 'AI not running'")
+        assert browser.find_element("id", "watchdog").is_displayed()
+        browser.save_screenshot(str(tmp_path / "live-watchdog.png"))
+        assert (tmp_path / "live-alert.png").stat().st_size > 1000
+    finally:
+        if runtime.poll() is None:
+            runtime.kill()
+
+
+def _up(url: str) -> bool:
+    import urllib.request
+
+    try:
+        return urllib.request.urlopen(url + "healthz", timeout=1).status == 200
+    except OSError:
+        return False
