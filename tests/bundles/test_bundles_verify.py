@@ -94,3 +94,31 @@ def test_archive_with_a_symlink_is_refused(tmp_path):
     info.linkname = "/etc"
     with pytest.raises(CleftEdgeError, match="holds a link"):
         safe_extract(_tar_with(tmp_path, info), tmp_path / "out")
+
+
+def test_a_wrong_known_answer_is_refused(built, bundle_copy, capsys):
+    # the engine is intact and signed, but it no longer gives the scores it gave when it was built
+    m = json.loads((bundle_copy / "manifest.json").read_text())
+    m["golden"]["frames"][0]["score"] = min(1.0, m["golden"]["frames"][0]["score"] + 0.3)
+    (bundle_copy / "manifest.json").write_text(json.dumps(m))
+    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "keys" / "cleftedge-signing.key.pem")]) == 0
+    capsys.readouterr()
+    assert verify(bundle_copy, built) == 1
+    assert "golden frames scored" in one_line_error(capsys)
+
+
+def test_a_manifest_pointing_outside_the_bundle_is_refused(built, bundle_copy, capsys):
+    m = json.loads((bundle_copy / "manifest.json").read_text())
+    m["engine"]["path"] = "../outside.xml"
+    m["files"]["../outside.xml"] = "0" * 64
+    (bundle_copy / "manifest.json").write_text(json.dumps(m))
+    assert verify(bundle_copy, built, "--allow-unsigned") == 1
+    assert "not a plain relative path" in one_line_error(capsys)
+
+
+def test_a_packed_bundle_opens_through_model_open(built, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    assert main(["bundle", "pack", str(built / "b"), "--out", str(archive)]) == 0
+    model = Model.open(archive, trust_store=built / "trust")
+    assert model.manifest["engine"]["sha256"] == json.loads((built / "b" / "manifest.json").read_text())["engine"][
+        "sha256"]

@@ -3,7 +3,6 @@ No torch, export or calibration imports here."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -20,7 +19,10 @@ def is_bundle(path: str | os.PathLike) -> bool:
 
 
 def bundle_folder(path: str | os.PathLike) -> Path:
-    """The bundle's folder; a .tar.gz is unpacked (safely) into a per-archive cache folder."""
+    """The bundle's folder; a .tar.gz is unpacked (safely) into a per-user cache folder keyed by the
+    archive's hash. The unpacked files are verified like any folder, every time."""
+    from cleftedge.atomic import atomic_dir
+    from cleftedge.hashing import sha256_file
     from cleftedge.runtime.bundle.unpack import safe_extract
 
     p = Path(path)
@@ -28,14 +30,16 @@ def bundle_folder(path: str | os.PathLike) -> Path:
         return p
     if not p.is_file():
         raise CleftEdgeError(f"bundle {p} does not exist", "a bundle folder or .tar.gz", "check the path")
-    digest = hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / "cleftedge-bundles" / digest
-    if (target / ".complete").is_file():
-        return next(iter(sorted(target.rglob(MANIFEST)))).parent
-    target.mkdir(parents=True, exist_ok=True)
-    folder = safe_extract(p, target)
-    (target / ".complete").write_text("")
-    return folder
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    target = Path(tempfile.gettempdir()) / f"cleftedge-bundles-{user}" / sha256_file(p)[:24]
+    if not target.is_dir():
+        with atomic_dir(target) as tmp:  # a failed or refused unpack leaves nothing behind
+            safe_extract(p, tmp)
+    manifests = sorted(target.rglob(MANIFEST), key=lambda m: len(m.parts))
+    if not manifests:
+        raise CleftEdgeError(f"{p.name} holds no {MANIFEST}", "a bundle archive",
+                             "rebuild it with 'cleftedge bundle pack'")
+    return manifests[0].parent
 
 
 def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run"):

@@ -7,35 +7,61 @@ import re
 import subprocess
 from pathlib import Path
 
+# SoC -> CUDA compute capability, for Jetsons where neither nvidia-smi nor cuda-python answers
+SOC_COMPUTE_CAPABILITY = {"tegra234": "8.7", "tegra264": "11.0"}  # Orin; Thor (sm_110 on CUDA 13)
+
 
 def jetson_info() -> dict[str, str]:
-    info: dict[str, str] = {}
+    """L4T release, JetPack version, power mode and compute capability; only what this machine tells."""
     release = Path("/etc/nv_tegra_release")
-    if release.is_file():  # "# R36 (release), REVISION: 4.0, ..."
-        m = re.search(r"R(\d+).*REVISION:\s*([\d.]+)", release.read_text(errors="replace"))
-        if m:
-            info["l4t"] = f"{m.group(1)}.{m.group(2).split('.')[0]}"
+    found = {
+        "l4t": parse_l4t(release.read_text(errors="replace")) if release.is_file() else None,
+        "jetpack": parse_jetpack(_run(["dpkg-query", "--showformat=${Version}", "--show", "nvidia-jetpack"])),
+        "power_mode": parse_power_mode(_run(["nvpmodel", "-q"])),
+        "compute_capability": gpu_compute_capability(),
+    }
+    return {k: v for k, v in found.items() if v}
+
+
+def parse_l4t(text: str) -> str | None:
+    """/etc/nv_tegra_release "# R36 (release), REVISION: 4.3, ..." -> "36.4.3"."""
+    m = re.search(r"R(\d+)\b.*?REVISION:\s*(\d+(?:\.\d+)*)", text or "")
+    return f"{m.group(1)}.{m.group(2)}" if m else None
+
+
+def parse_jetpack(version: str | None) -> str | None:
+    """The nvidia-jetpack package version "6.2.1+b38" -> "6.2.1"."""
+    m = re.match(r"(\d+(?:\.\d+)+)", version or "")
+    return m.group(1) if m else None
+
+
+def parse_power_mode(text: str | None) -> str | None:
+    """`nvpmodel -q` output "NV Power Mode: MAXN\\n0" -> "MAXN"."""
+    m = re.search(r"NV Power Mode:\s*(\S+)", text or "")
+    return m.group(1) if m else None
+
+
+def _run(cmd: list[str]) -> str | None:
     try:
-        out = subprocess.run(["nvpmodel", "-q"], capture_output=True, text=True, timeout=5).stdout
-        m = re.search(r"NV Power Mode:\s*(\S+)", out)
-        if m:
-            info["power_mode"] = m.group(1)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
-        pass
-    cc = gpu_compute_capability()
-    if cc:
-        info["compute_capability"] = cc
-    return info
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def soc_compute_capability(compatible: bytes) -> str | None:
+    """From /proc/device-tree/compatible (NUL-separated, e.g. b"nvidia,p3737-0000\\0nvidia,tegra234\\0")."""
+    for entry in compatible.decode(errors="replace").split("\0"):
+        cc = SOC_COMPUTE_CAPABILITY.get(entry.split(",")[-1].strip())
+        if cc:
+            return cc
+    return None
 
 
 def gpu_compute_capability() -> str | None:
-    try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=5)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip().splitlines()[0].strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
+    out = _run(["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"])
+    if out and re.match(r"^\d+\.\d+", out):
+        return out.splitlines()[0].strip()
     try:  # Jetson: no nvidia-smi on older JetPacks; cuda-python may be there
         from cuda.bindings import runtime as cudart
 
@@ -45,7 +71,11 @@ def gpu_compute_capability() -> str | None:
             return f"{major}.{minor}"
     except Exception:  # no CUDA here: nothing to report
         pass
-    return None
+    tree = Path("/proc/device-tree/compatible")
+    try:
+        return soc_compute_capability(tree.read_bytes()) if tree.is_file() else None
+    except OSError:
+        return None
 
 
 def toolkit_versions() -> dict[str, str]:

@@ -49,10 +49,40 @@ def load_manifest(folder: Path) -> dict:
     missing = [k for k in REQUIRED if k not in manifest]
     if missing:
         raise CleftEdgeError(f"{path} lacks '{missing[0]}'", "a complete bundle manifest", "rebuild the bundle")
-    if manifest["schema"] > SCHEMA:
-        raise CleftEdgeError(f"bundle schema {manifest['schema']} is newer than this cleftedge knows",
+    if not isinstance(manifest["schema"], int) or manifest["schema"] > SCHEMA:
+        raise CleftEdgeError(f"bundle schema {manifest['schema']!r} is not one this cleftedge knows",
                              f"schema {SCHEMA} or older", "upgrade cleftedge on this cart")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise CleftEdgeError(f"{path}: {problem}", "a bundle manifest made by 'cleftedge build'", "rebuild the bundle")
     return manifest
+
+
+def manifest_problem(m: dict) -> str | None:
+    """What is structurally wrong with a manifest (None when sound): every file the cart will open
+    must be a plain relative path listed, with its hash, in "files"."""
+    files = m["files"]
+    if not isinstance(files, dict) or not all(isinstance(v, str) and len(v) == 64 for v in files.values()):
+        return "'files' is not a map of path -> SHA-256"
+    bad = [rel for rel in files if not _plain_relative(rel)]
+    if bad:
+        return f"file path {bad[0]!r} is not a plain relative path inside the bundle"
+    engine = m["engine"].get("path") if isinstance(m["engine"], dict) else None
+    if engine not in files:
+        return f"the engine {engine!r} is not among the hashed files"
+    golden = m["golden"]
+    if not isinstance(golden, dict) or not isinstance(golden.get("frames"), list) or \
+            not isinstance(golden.get("tolerance"), (int, float)):
+        return "'golden' lacks its frames or tolerance"
+    for g in golden["frames"]:
+        if not isinstance(g, dict) or g.get("file") not in files or not isinstance(g.get("score"), (int, float)):
+            return f"golden frame {g!r} is not a hashed file with a score"
+    return None
+
+
+def _plain_relative(rel: str) -> bool:
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and all(p not in ("", ".", "..") for p in parts)
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
