@@ -59,3 +59,13 @@ def test_candidate_plans(qa_world, ir_candidate, qdq_tensorrt_candidate):
         assert model_identity(ir_candidate) != a
     finally:
         bin_path.write_bytes(data)
+
+
+def test_parallel_reading_keeps_the_data_set_order(qa_world):
+    from cleftedge.calibration.datasets import open_dataset
+    from cleftedge.calibration.qa.reading import iter_samples
+
+    ds = open_dataset(qa_world["qa"])
+    plain = [(s.key, s.image.sum()) for s in ds]
+    threaded = [(s.key, s.image.sum()) for s in iter_samples(ds, threads=3, ahead=5)]
+    assert threaded == plain and len(plain) == 480
