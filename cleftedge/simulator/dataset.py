@@ -99,7 +99,7 @@ def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tu
             for i, (frame, case_id, site) in enumerate(generate(count, seed, frames_per_case, off_plane_fraction,
                                                                  sites)):
                 rel = f"{frame.label}/{i:06d}.png"
-                cv2.imwrite(str(tmp / rel), frame.image)
+                cv2.imwrite(str(tmp / rel), frame.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])  # fast, lossless
                 box = frame.lip_box or ("", "", "", "")
                 rows.append((rel, frame.label, case_id, site, f"{frame.severity:.4f}", *box))
                 bar.update()
