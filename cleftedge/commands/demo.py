@@ -1,0 +1,29 @@
+"""`cleftedge demo`: the whole toolchain end to end on this machine (what `make demo` runs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cleftedge.cli import add_command
+
+
+def register(sub) -> None:
+    p = add_command(sub, "demo", "simulate, export, calibrate, build, QA, sign, verify and run, end to end",
+                    "cleftedge demo --out demo-out --profile intel-cpu", _run)
+    p.add_argument("--out", default="demo-out", help="folder for every artifact (default demo-out)")
+    p.add_argument("--profile", default="intel-cpu", help="device profile (default intel-cpu, which runs here)")
+    p.add_argument("--sweep-seconds", type=float, default=20.0, help="length of each sweep (default 20)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
+
+
+def _run(args) -> int:
+    import os
+
+    from cleftedge.demo import run_demo
+
+    os.environ.setdefault("CLEFTEDGE_PROGRESS", "1")
+    summary = run_demo(Path(args.out), args.profile, args.sweep_seconds)
+    if args.json:
+        print(json.dumps(summary))
+    return 0 if summary["ok"] else 1

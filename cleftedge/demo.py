@@ -1,0 +1,132 @@
+"""`cleftedge demo`: the whole toolchain on this machine, through the same commands a user types.
+
+Simulate disjoint calibration, validation and QA sets and two sweeps; export the reference model;
+calibrate for the profile; build the bundle; QA it and attach the report; sign it; verify it against
+a trust store; run the live runtime on both sweeps in real time; summarise every artifact and verdict."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from cleftedge.cli import main as cli
+from cleftedge.errors import CleftEdgeError
+
+MARKER = ".cleftedge-demo"
+SETS = (("calib", 400, 101), ("val", 400, 102), ("qa", 1200, 103))
+SWEEPS = (("normal", "none", 301), ("cleft", "unilateral", 302))
+SWEEP_SECONDS = 20
+
+
+class Demo:
+    def __init__(self, out: Path, profile: str, sweep_seconds: float = SWEEP_SECONDS):
+        self.out = out
+        self.profile = profile
+        self.sweep_seconds = sweep_seconds
+        self.steps: list[tuple[str, float]] = []
+        self.t0 = time.monotonic()
+
+    def step(self, title: str, *argv) -> None:
+        n = len(self.steps) + 1
+        print(f"\n[{n:2d}] {title}  ({time.monotonic() - self.t0:5.1f} s)", flush=True)
+        print("     $ cleftedge " + " ".join(str(a) for a in argv), flush=True)
+        t = time.monotonic()
+        rc = cli([str(a) for a in argv])
+        if rc != 0:
+            raise CleftEdgeError(f"demo step {n} ({title}) failed with exit code {rc}", "every step to pass",
+                                 f"see the line above; the artifacts so far are in {self.out}")
+        self.steps.append((title, time.monotonic() - t))
+
+    def path(self, *parts) -> Path:
+        return self.out.joinpath(*parts)
+
+
+def prepare(out: Path) -> None:
+    if out.exists():
+        if not (out / MARKER).is_file() and any(out.iterdir()):
+            raise CleftEdgeError(f"{out} exists and was not made by the demo", "a new folder or an earlier demo's",
+                                 "pass another --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARKER).write_text("made by cleftedge demo; removed by the next demo run\n")
+
+
+def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS) -> dict:
+    from cleftedge.calibration.recipes import OUTPUT_SUFFIX
+    from cleftedge.device_profiles import load_profile
+
+    profile = load_profile(profile_name)
+    prepare(out)
+    d = Demo(out, profile_name, sweep_seconds)
+    for name, count, seed in SETS:
+        d.step(f"simulate the {name} set ({count} frames, its own cases)", "simulate", "frames", "--out",
+               d.path("data", name), "--count", count, "--seed", seed)
+    for name, kind, seed in SWEEPS:
+        d.step(f"simulate a {name} sweep ({sweep_seconds:g} s)", "simulate", "sweep", "--out",
+               d.path("sweeps", f"{name}.mp4"), "--seconds", sweep_seconds, "--cleft", kind, "--seed", seed)
+    d.step("export the reference model to ONNX", "export", "--reference", "--out", d.path("model.onnx"))
+    calibrated = d.path("model.int8" + OUTPUT_SUFFIX[profile.recipe])
+    d.step(f"calibrate to INT8 for {profile.name} ({profile.recipe} recipe)", "calibrate", "--model",
+           d.path("model.onnx"), "--data", d.path("data", "calib"), "--val-data", d.path("data", "val"),
+           "--profile", profile.name, "--out", calibrated)
+    d.step(f"build the bundle for {profile.name}", "build", "--model", calibrated, "--profile", profile.name,
+           "--out", d.path("bundle"))
+    d.step("QA the bundle against the FP32 reference", "qa", "--reference", d.path("model.onnx"), "--candidate",
+           d.path("bundle"), "--data", d.path("data", "qa"), "--val-data", d.path("data", "val"), "--sweeps",
+           d.path("sweeps"), "--report", d.path("qa-report"))
+    d.step("attach the QA report to the bundle", "bundle", "attach-qa", d.path("bundle"), d.path("qa-report"))
+    d.step("make a demo signing key", "keys", "generate", "--out", d.path("keys"), "--name", "demo-signing")
+    trust = d.path("trust-store")
+    trust.mkdir()
+    shutil.copy(d.path("keys", "demo-signing.pub.pem"), trust)
+    d.step("sign the bundle", "bundle", "sign", d.path("bundle"), "--key", d.path("keys", "demo-signing.key.pem"))
+    d.step("pack it for shipping", "bundle", "pack", d.path("bundle"), "--out", d.path("bundle.tar.gz"))
+    d.step("verify it as a cart would", "bundle", "verify", d.path("bundle.tar.gz"), "--trust-store", trust)
+    for name, _, _ in SWEEPS:
+        d.step(f"run the live runtime on the {name} sweep in real time", "run", "--model", d.path("bundle.tar.gz"),
+               "--trust-store", trust, "--source", d.path("sweeps", f"{name}.mp4"), "--realtime", "--events",
+               d.path("sessions", f"{name}.events.jsonl"), "--summary", d.path("sessions", f"{name}.summary.json"),
+               "--report", d.path("sessions", f"{name}.html"), "--annotate",
+               d.path("sessions", f"{name}.annotated.mp4"), "--score-every", 10)
+    return summarise(d)
+
+
+def summarise(d: Demo) -> dict:
+    qa = json.loads(d.path("qa-report", "report.json").read_text())
+    sessions = {}
+    for name, _, _ in SWEEPS:
+        s = json.loads(d.path("sessions", f"{name}.summary.json").read_text())
+        e2e = s["stages"]["end_to_end"]
+        sessions[name] = {"frames": s["frames"], "dropped": s["dropped"], "alerts": len(s["alerts"]),
+                          "p99_ms": e2e.get("p99"), "within_budget": s["within_budget"]}
+    verdicts = {
+        "QA": qa["verdict"]["line"],
+        "bundle verify": "pass",
+        "normal sweep": "no alert" if sessions["normal"]["alerts"] == 0 else f"{sessions['normal']['alerts']} alerts",
+        "cleft sweep": "alert raised" if sessions["cleft"]["alerts"] else "NO ALERT",
+        "latency": "within budget" if all(s["within_budget"] for s in sessions.values()) else "OVER budget",
+    }
+    artifacts = {"FP32 model": "model.onnx", "calibrated model": next(p.name for p in d.out.glob("model.int8.*")
+                                                                       if not p.name.endswith(".json")),
+                 "bundle": "bundle/", "shipping archive": "bundle.tar.gz", "QA report": "qa-report/report.html",
+                 "trust store": "trust-store/", "session reports": "sessions/*.html",
+                 "events": "sessions/*.events.jsonl", "annotated videos": "sessions/*.annotated.mp4"}
+    total = time.monotonic() - d.t0
+    print(f"\n=== cleftedge demo: done in {total:.0f} s ({d.out}) ===")
+    for k, v in artifacts.items():
+        print(f"  {k:<18} {d.out / v}")
+    print("  verdicts:")
+    for k, v in verdicts.items():
+        print(f"    {k:<16} {v}")
+    for name, s in sessions.items():
+        print(f"    {name} sweep: {s['frames']} frames, {s['dropped']} dropped, {s['alerts']} alerts, "
+              f"end-to-end p99 {s['p99_ms']:.1f} ms")
+    ok = (qa["verdict"]["passed"] and sessions["normal"]["alerts"] == 0 and sessions["cleft"]["alerts"] > 0
+          and all(s["within_budget"] for s in sessions.values()))
+    print("  ALL VERDICTS PASS" if ok else "  SOME VERDICTS FAILED", flush=True)
+    sys.stdout.flush()
+    return {"ok": ok, "seconds": total, "verdicts": verdicts, "sessions": sessions,
+            "artifacts": {k: str(d.out / v) for k, v in artifacts.items()}}
