@@ -16,8 +16,8 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="the new bundle folder")
     p.add_argument("--sign-key", help="sign the bundle with this private key (build host = signing host)")
     p.add_argument("--pack", action="store_true", help="also write <out>.tar.gz for shipping")
-    p.add_argument("--cache-dir", help="engine/timing cache folder, kept outside the bundle "
-                   "(default ~/.cache/cleftedge)")
+    p.add_argument("--cache-dir", help="timing/model cache folder, kept beside the bundle and outside it so that "
+                   "the bundle's hashes hold (default OUT.cache)")
 
 
 def _run(args) -> int:
@@ -25,7 +25,8 @@ def _run(args) -> int:
     from cleftedge.export.bundle_writer import build_bundle, pack
 
     profile = load_profile(args.profile)
-    cache = Path(args.cache_dir) if args.cache_dir else Path.home() / ".cache" / "cleftedge" / profile.name
+    out = Path(args.out)
+    cache = Path(args.cache_dir) if args.cache_dir else out.with_name(out.name + ".cache")
     folder = build_bundle(args.model, profile, args.out, cache)
     print(f"built {folder} for {profile.name} ({profile.backend} on {profile.device})")
     if args.sign_key:

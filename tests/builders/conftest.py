@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from cleftedge.cli import main
@@ -18,6 +20,7 @@ def qdq_onnx(reference_onnx):
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     from cleftedge.export.onnx_meta import embed_spec
+    from cleftedge.hashing import sha256_file
     from cleftedge.runtime.model_spec import resolve_spec
     from cleftedge.runtime.preprocess import Preprocessor
     from cleftedge.simulator.dataset import generate
@@ -38,6 +41,9 @@ def qdq_onnx(reference_onnx):
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
     model = onnx.load(str(out))
     embed_spec(model, spec)
+    entry = model.metadata_props.add()  # the record the calibration recipes leave in the model
+    entry.key, entry.value = "cleftedge.calibration", json.dumps(
+        {"recipe": "onnxruntime", "source_sha256": sha256_file(reference_onnx), "data_hash": "d" * 64})
     onnx.save(model, str(out))
     return out
 

@@ -6,6 +6,7 @@ import numpy as np
 from conftest import user_profile
 
 from cleftedge.cli import main
+from cleftedge.hashing import sha256_file
 from cleftedge.runtime.model import Model
 
 
@@ -16,6 +17,9 @@ def test_qdq_onnx_builds_into_a_bundle_that_verifies_and_runs(qdq_onnx, tmp_path
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["backend"] == "onnxruntime" and manifest["engine"]["path"] == "engine/model.onnx"
     assert manifest["toolkit"]["onnxruntime"] and set(manifest["files"]) >= {"engine/model.onnx"}
+    assert manifest["source"]["calibration_data_sha256"] == "d" * 64  # from the model's calibration record
+    assert manifest["source"]["onnx_sha256"] == sha256_file(qdq_onnx.with_name("model.onnx"))
+    assert not any(name.endswith(".cache") for name in manifest["files"])
     assert main(["bundle", "verify", str(out), "--allow-unsigned"]) == 0
     model = Model.open(out, allow_unsigned=True)
     import cv2
