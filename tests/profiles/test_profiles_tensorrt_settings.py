@@ -80,6 +80,17 @@ def test_the_profiles_input_shape_must_match_the_model(tmp_path):
     assert settings_for(load_profile(f), "10.3.0", (1, 224, 224)).shapes[1] == (1, 1, 224, 224)
 
 
+def test_same_compute_capability_needs_tensorrt_10_9(tmp_path):
+    from importlib import resources
+
+    text = (resources.files("cleftedge.device_profiles") / "jetson-agx-orin.toml").read_text()
+    f = tmp_path / "hw.toml"
+    f.write_text(text.replace('hardware_compatibility = "none"', 'hardware_compatibility = "same_compute_capability"'))
+    with pytest.raises(CleftEdgeError, match="TensorRT 10.9 or newer"):
+        settings_for(load_profile(f), "10.3.0", SHAPE)
+    assert settings_for(load_profile(f), "10.16.0", SHAPE).hardware_compatibility == "same_compute_capability"
+
+
 def test_builds_must_run_on_the_targets_gpu():
     nano = load_profile("jetson-orin-nano")
     assert build_machine_problems(nano, "8.7") == []

@@ -96,6 +96,12 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
         if not use_dla:
             notes.append(f"DLA asked for but not used: {why}; building for the GPU")
     hw = trt.get("hardware_compatibility", "none")  # one of HW_COMPAT (checked when the profile loads)
+    if hw == "same_compute_capability" and v < (10, 9):  # the enum value first appears in 10.9's bindings
+        raise CleftEdgeError(f"tensorrt.hardware_compatibility 'same_compute_capability' on TensorRT "
+                             f"{'.'.join(map(str, v))}", "TensorRT 10.9 or newer for that level",
+                             "use 'none' (build on the target) or 'ampere_plus'")
+    if hw != "none":
+        notes.append(f"hardware compatibility {hw}: whether such plans load on Jetson GPUs is unconfirmed")
     if use_dla and v[0] == 10:
         # JetPack 6 / TensorRT 10.3: DLA wants a weakly typed network with the INT8 flag
         strongly, int8 = False, True
