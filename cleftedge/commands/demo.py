@@ -18,11 +18,8 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    import os
-
     from cleftedge.demo import run_demo
 
-    os.environ.setdefault("CLEFTEDGE_PROGRESS", "1")
     summary = run_demo(Path(args.out), args.profile, args.sweep_seconds)
     if args.json:
         print(json.dumps(summary))
