@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from cleftedge.cli import Formatter, add_command
@@ -65,44 +64,12 @@ def _sign(args) -> int:
 
 
 def _attach(args) -> int:
-    from cleftedge.hashing import sha256_file
-    from cleftedge.runtime.bundle.manifest import hash_files, load_manifest, write_manifest
-    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE
+    from cleftedge.export.qa_attestation import attach_qa
 
     folder = _folder(args.bundle)
-    manifest = load_manifest(folder)
-    report_path = Path(args.report_dir) / "report.json"
-    if not report_path.is_file():
-        raise CleftEdgeError(f"{report_path} does not exist", "a QA report folder made by 'cleftedge qa --report'",
-                             "check REPORT_DIR")
-    report = json.loads(report_path.read_text())
-    engine_sha = manifest["engine"]["sha256"]
-    cand = report.get("candidate", {}).get("sha256")
-    if cand != engine_sha:
-        raise CleftEdgeError("the QA report was not run on this bundle's engine "
-                             f"(report {str(cand)[:12]}, engine {engine_sha[:12]})",
-                             "a report from 'cleftedge qa --candidate BUNDLE' on this bundle",
-                             "run QA on this bundle and attach that report")
-    verdict = report.get("verdict", {})
-    if not verdict.get("passed"):
-        raise CleftEdgeError(f"the QA report failed ({verdict.get('line', 'no verdict')})", "a passing QA report",
-                             "fix the calibration and rebuild; a failed report cannot be attached")
-    qa_dir = folder / "qa"
-    qa_dir.mkdir(exist_ok=True)
-    for name in ("report.json", "report.html"):
-        if (Path(args.report_dir) / name).is_file():
-            shutil.copyfile(Path(args.report_dir) / name, qa_dir / name)
-    manifest["qa"] = {"verdict": "pass", "line": verdict.get("line", ""), "candidate_sha256": cand,
-                      "report_sha256": sha256_file(qa_dir / "report.json"),
-                      "data_sha256": report.get("data", {}).get("content_hash") or report.get("data", {}).get("hash"),
-                      "proxy": bool(report.get("candidate", {}).get("proxy", False))}
-    manifest["files"] = hash_files(folder)
-    write_manifest(folder, manifest)
-    dropped = (folder / SIGNATURE_FILE).is_file()
-    if dropped:
-        (folder / SIGNATURE_FILE).unlink()
-    print(f"attached QA ({verdict.get('line', 'pass')}) to {folder}" +
-          ("; the old signature no longer matches and was removed: sign again" if dropped else ""))
+    line, dropped = attach_qa(folder, Path(args.report_dir))
+    print(f"attached QA ({line}) to {folder}" +
+          ("; the old signature no longer matches and was removed: sign again" if dropped else "; now sign it"))
     return 0
 
 

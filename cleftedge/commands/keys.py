@@ -35,9 +35,12 @@ def _generate(args) -> int:
         raise CleftEdgeError(f"{private} or {public} already exists", "a folder without this key pair",
                              "choose another --out or --name (never overwrite a signing key)")
     key = Ed25519PrivateKey.generate()
+    out.mkdir(parents=True, exist_ok=True)
+    # created 0600 and exclusively: the private key is never readable by others, not even for a moment
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     write_bytes(public, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
-    write_bytes(private, key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    os.chmod(private, 0o600)
     print(f"private key {private} (keep it on the signing host)")
     print(f"public key  {public} (copy it into each cart's trust store); key id {key_id(raw_public(key.public_key()))}")
     return 0

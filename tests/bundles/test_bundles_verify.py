@@ -122,3 +122,26 @@ def test_a_packed_bundle_opens_through_model_open(built, tmp_path):
     model = Model.open(archive, trust_store=built / "trust")
     assert model.manifest["engine"]["sha256"] == json.loads((built / "b" / "manifest.json").read_text())["engine"][
         "sha256"]
+
+
+def test_keys_are_private_and_never_overwritten(built, capsys):
+    import stat
+
+    private = built / "keys" / "cleftedge-signing.key.pem"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    before = private.read_bytes()
+    assert main(["keys", "generate", "--out", str(built / "keys")]) == 1
+    assert "already exists" in one_line_error(capsys) and private.read_bytes() == before
+
+
+def test_attach_qa_refuses_a_bundle_changed_since_the_build(built, bundle_copy, tmp_path, capsys):
+    report = tmp_path / "rep"
+    report.mkdir()
+    engine_sha = json.loads((bundle_copy / "manifest.json").read_text())["engine"]["sha256"]
+    (report / "report.json").write_text(json.dumps({"kind": "cleftedge.qa_report", "schema": 1,
+                                                    "candidate": {"sha256": engine_sha},
+                                                    "verdict": {"passed": True, "line": "QA PASS"}}))
+    (bundle_copy / "golden" / "extra.png").write_bytes(b"not in the manifest")
+    flip_byte(bundle_copy / "engine" / "model.bin")
+    assert main(["bundle", "attach-qa", str(bundle_copy), str(report)]) == 1
+    assert "no longer matches its SHA-256" in one_line_error(capsys)
