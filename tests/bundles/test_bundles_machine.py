@@ -34,3 +34,11 @@ def test_this_machine_reports_openvino_and_its_cpu():
     # the intel-cpu profile runs here: OpenVINO is installed and has a CPU device
     assert machine.toolkit_versions()["openvino"] and "CPU" in machine.openvino_devices()
     assert "power_mode" not in machine.jetson_info()  # not a Jetson
+
+
+@pytest.mark.parametrize("device,available,expected", [
+    ("CPU", ["CPU"], True), ("GPU", ["CPU", "GPU.0", "GPU.1"], True), ("GPU.1", ["CPU", "GPU.0", "GPU.1"], True),
+    ("GPU.0", ["CPU", "GPU"], True), ("NPU", ["CPU", "GPU"], False), ("GPU", ["CPU"], False), ("AUTO", ["CPU"], True),
+])
+def test_openvino_device_present(device, available, expected):
+    assert machine.has_openvino_device(device, available) is expected

@@ -9,6 +9,7 @@ from pathlib import Path
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.base import BuildResult
 from cleftedge.lazy import require
+from cleftedge.runtime.bundle.machine import has_openvino_device
 from cleftedge.runtime.model_spec import set_ir_spec
 
 QUANTIZED_OPS = ("Convolution", "MatMul", "GroupConvolution")
@@ -58,12 +59,14 @@ def build_openvino(model_path: Path, spec, profile, engine_dir: Path, cache_dir:
     xml = engine_dir / "model.xml"
     ov.save_model(model, str(xml), compress_to_fp16=False)
     device = profile.device
-    if device.split(".")[0] not in core.available_devices and device != "AUTO":
+    if not has_openvino_device(device, core.available_devices):
         raise CleftEdgeError(f"OpenVINO device {device} is not present on this machine "
                              f"(found {', '.join(core.available_devices)})",
                              f"the {profile.name} profile's device to compile and check the engine",
                              "build on a machine with that device (the IR itself is portable), or pick intel-cpu")
     config = {"PERFORMANCE_HINT": profile.openvino.get("performance_hint", "LATENCY")}
+    if "num_streams" in profile.openvino:
+        config["NUM_STREAMS"] = str(profile.openvino["num_streams"])
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         config["CACHE_DIR"] = str(cache_dir)

@@ -96,3 +96,12 @@ def openvino_devices() -> list[str]:
         return list(ov.Core().available_devices)
     except Exception:
         return []
+
+
+def has_openvino_device(device: str, available: list[str]) -> bool:
+    """Whether `device` ("GPU", "GPU.1", "AUTO") is among OpenVINO's available devices ("CPU", "GPU.0", ...)."""
+    if device.split(":")[0] in ("AUTO", "MULTI", "HETERO"):
+        return True
+    if "." in device:
+        return device in available or (device.endswith(".0") and device.split(".")[0] in available)
+    return any(d.split(".")[0] == device for d in available)

@@ -96,9 +96,8 @@ def check_machine(v: Verification) -> None:
     if not _in_range(version, lo, hi):
         return v.add("machine", f"{backend} {version} is outside the profile's range {lo}..{hi}", "")
     if backend == "openvino":
-        device = m["device"].split(".")[0]
-        devices = machine.openvino_devices()
-        if device != "AUTO" and device not in devices:
+        device, devices = m["device"], machine.openvino_devices()
+        if not machine.has_openvino_device(device, devices):
             return v.add("machine", f"OpenVINO device {device} is not present (found {', '.join(devices)})", "")
     v.add("machine", None, f"{backend} {version}, device {m['device']}")
 
