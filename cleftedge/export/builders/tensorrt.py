@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cleftedge.atomic import write_bytes
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.base import BuildResult
 from cleftedge.export.builders.tensorrt_settings import BuildSettings, build_machine_problems, cache_key, settings_for
@@ -81,20 +82,29 @@ def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir:
     builder = trt.Builder(logger)
     network = _network(trt, builder, s)
     _parse(trt, network, logger, model_path)
+    inputs = [network.get_input(i).name for i in range(network.num_inputs)]
+    if inputs != [spec.input.name]:
+        raise CleftEdgeError(f"{model_path.name} has inputs {inputs}",
+                             f"one input named '{spec.input.name}' (the spec's)",
+                             "fix the spec's input.name or the model")
     key = cache_key(trt.__version__, info.get("compute_capability", ""), info.get("l4t"), sha256_file(model_path))
-    cache_path = (cache_dir or engine_dir.parent) / f"timing-{key}.cache"
-    config = _config(trt, builder, s, spec.input.name, cache_path.read_bytes() if cache_path.is_file() else b"")
+    # the timing cache lives beside the bundle, never inside it (the bundle's files keep their hashes)
+    cache_path = cache_dir / f"timing-{key}.cache" if cache_dir is not None else None
+    config = _config(trt, builder, s, spec.input.name,
+                     cache_path.read_bytes() if cache_path is not None and cache_path.is_file() else b"")
     plan = builder.build_serialized_network(network, config)
     if plan is None:
         raise CleftEdgeError(f"TensorRT could not build an engine from {model_path.name}",
                              "a successful build (see the TensorRT log above)",
                              f"lower the workspace ({profile.memory.get('workspace_mib')} MiB) or check the model")
     (engine_dir / "model.plan").write_bytes(bytes(plan))
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache_path.write_bytes(bytes(config.get_timing_cache().serialize()))
+    if cache_path is not None:
+        write_bytes(cache_path, bytes(config.get_timing_cache().serialize()))
     return BuildResult(engine="model.plan", files=["model.plan"], precision="int8",
                        toolkit={"tensorrt": trt.__version__},
                        target={"compute_capability": info.get("compute_capability", ""),
-                               "power_mode": info.get("power_mode", ""), "l4t": info.get("l4t", "")},
+                               "power_mode": info.get("power_mode", ""), "l4t": info.get("l4t", ""),
+                               "jetpack": info.get("jetpack", ""), "board": profile.target.get("board", "")},
                        checks=["built by TensorRT on this device"], notes=list(s.notes),
-                       settings={**s.__dict__, "cache_key": key}, extra={"timing_cache": cache_path})
+                       settings={**s.__dict__, "cache_key": key},
+                       extra={"timing_cache": cache_path} if cache_path is not None else {})
