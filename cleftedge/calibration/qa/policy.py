@@ -50,7 +50,7 @@ class Criterion:
 
     def line(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        shown = "undefined" if self.bound is None else f"{self.bound:.4g}"
+        shown = "undefined" if self.bound is None else f"{self.bound + 0.0:.4g}"  # + 0.0: no "-0"
         return f"{self.name} {verdict}: {self.rule} = {shown}, limit {self.limit:g}"
 
     def to_dict(self) -> dict:
