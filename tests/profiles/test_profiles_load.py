@@ -44,3 +44,46 @@ def test_profiles_cli(capsys):
     assert main(["profiles", "list", "--json"]) == 0
     assert "jetson-orin-nano" in capsys.readouterr().out
     assert main(["profiles", "show", "nope"]) == 1
+
+
+def _builtin_text(name):
+    from importlib import resources
+
+    return (resources.files("cleftedge.device_profiles") / f"{name}.toml").read_text()
+
+
+@pytest.mark.parametrize("base,old,new,needle", [
+    ("intel-cpu", 'precision = "int8"', 'precision = "int4"', "'precision' is 'int4'"),
+    ("intel-cpu", 'device = "CPU"', 'device = "TPU"', "'device' is 'TPU'"),
+    ("jetson-orin-nano", "dla = false", "dla = true", "orin-nano has no DLA"),
+    ("jetson-thor", "dla = false", "dla = true", "thor has no DLA"),
+    ("jetson-agx-orin", 'recipe = "tensorrt"', 'recipe = "openvino"', "'recipe' is 'openvino'"),
+    ("jetson-agx-orin", 'name = "tensorrt"', 'name = "openvino"', "'toolkit.name' is 'openvino'"),
+    ("jetson-agx-orin", 'min_version = "10.3"', 'min_version = "ten"', "'toolkit.min_version' is 'ten'"),
+    ("jetson-agx-orin", 'compute_capability = "8.7"', 'compute_capability = "sm87"', "compute_capability"),
+    ("jetson-agx-orin", "optimization_level = 3", "optimization_level = 9", "optimization_level"),
+    ("jetson-agx-orin", "workspace_mib = 2048", "workspace_mib = 0", "'memory.workspace_mib' is 0"),
+    ("intel-cpu", "fps = 30", "fps = -1", "'budget.fps' is -1"),
+    ("intel-cpu", 'performance_hint = "LATENCY"', 'performance_hint = "FAST"', "performance_hint"),
+    ("jetson-agx-orin", "dla = true", 'dla = "yes"', "'tensorrt.dla' is 'yes'"),
+])
+def test_bad_values_get_one_line_naming_the_key(tmp_path, base, old, new, needle):
+    text = _builtin_text(base)
+    assert old in text
+    f = tmp_path / "mine.toml"
+    f.write_text(text.replace(old, new, 1))
+    with pytest.raises(CleftEdgeError) as exc:
+        load_profile(f)
+    assert needle in exc.value.line() and "\n" not in exc.value.line()
+
+
+def test_a_users_own_profile_works_where_a_name_does(tmp_path, capsys):
+    f = tmp_path / "cart-7.toml"
+    f.write_text(_builtin_text("intel-cpu").replace('name = "intel-cpu"', 'name = "cart-7"'))
+    assert main(["profiles", "show", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("cart-7:") and "performance_hint = LATENCY" in out
+    assert load_profile(str(f)).recipe == "openvino"
+    assert main(["profiles", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in NAMES)
