@@ -56,3 +56,14 @@ def test_policy_file(tmp_path):
     f.write_text("[alerts]\nwindow = 6\n")
     with pytest.raises(CleftEdgeError, match="unknown key 'window'"):
         load_alert_config(f)
+
+
+def test_clear_threshold_holds_an_alert_while_scores_stay_above_it():
+    cfg = AlertConfig(k=3, n=4, clear_k=0, cooldown_frames=0, clear_threshold=0.3)
+    scores = [0.9, 0.9, 0.9, 0.4, 0.4, 0.4, 0.4, 0.4, 0.1, 0.1, 0.1, 0.1]
+    events = feed(AlertPolicy(cfg, 0.5), scores)
+    assert [(k, i) for k, i, _ in events] == [("raised", 2), ("cleared", 11)]  # held through the 0.4s
+    plain = feed(AlertPolicy(AlertConfig(k=3, n=4, clear_k=0, cooldown_frames=0), 0.5), scores)
+    assert [(k, i) for k, i, _ in plain] == [("raised", 2), ("cleared", 6)]
+    with pytest.raises(CleftEdgeError, match="above the threshold"):
+        AlertPolicy(AlertConfig(clear_threshold=0.8), 0.5)
