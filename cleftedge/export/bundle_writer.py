@@ -15,6 +15,7 @@ from cleftedge.export.bundle_pack import pack
 from cleftedge.export.calibration_record import calibration_record, provenance
 from cleftedge.export.golden_frames import write_golden
 from cleftedge.hashing import sha256_file
+from cleftedge.progress import Progress
 from cleftedge.runtime.bundle.manifest import SCHEMA, engine_identity, hash_files, write_manifest
 from cleftedge.runtime.model_spec import resolve_spec
 
@@ -30,12 +31,15 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
                              "choose another --out or remove it")
     spec = resolve_spec(model_path)
     record = calibration_record(model_path)
-    with atomic_dir(out, replace=True) as tmp:
+    # three steps (engine, golden frames, manifest); a TensorRT build on a Jetson takes minutes
+    with atomic_dir(out, replace=True) as tmp, Progress(3, f"build {profile.name}") as progress:
         engine_dir = tmp / "engine"
         engine_dir.mkdir()
         result = builder_for(profile.backend)(model_path, spec, profile, engine_dir, cache_dir)
+        progress.update()
         engine = engine_dir / result.engine
         golden = write_golden(tmp, spec, profile.backend, profile.device, engine)
+        progress.update()
         manifest = {
             "schema": SCHEMA,
             "model": {"name": spec.model_name, "version": spec.model_version},
@@ -51,6 +55,7 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
         }
         manifest["files"] = hash_files(tmp)
         write_manifest(tmp, manifest)
+        progress.update()
     return out
 
 
