@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 
 from cleftedge.cli import Formatter, add_command
+
+
+def _one_line_error(parser, message: str):
+    """Bad flags: one line and exit 1 (argparse's default is the usage block and exit 2)."""
+    print(f"cleftedge: error: {parser.prog}: {message}; see {parser.prog} --help", file=sys.stderr)
+    sys.exit(1)
 
 
 def register(sub) -> None:
@@ -36,6 +44,8 @@ def register(sub) -> None:
                    help="cleft width from 0.1 (subtle) to 1 (obvious); random in 0.3..1 by default")
     s.add_argument("--fps", type=float, default=30.0)
     s.add_argument("--json", action="store_true", help="print a JSON summary")
+    for parser in (p, f, s):
+        parser.error = types.MethodType(_one_line_error, parser)
 
 
 def _frames(args) -> int:

@@ -81,8 +81,10 @@ def iter_sweep(seconds: float, cleft: str, seed: int, fps: float = 30.0,
                severity: float | None = None) -> Iterator[SweepFrame]:
     if cleft not in CLEFT_KINDS:
         raise CleftEdgeError(f"--cleft {cleft}", "one of " + ", ".join(CLEFT_KINDS), "e.g. --cleft unilateral")
-    if seconds <= 0:
-        raise CleftEdgeError(f"--seconds {seconds}", "a positive duration", "e.g. --seconds 20")
+    if not fps > 0:
+        raise CleftEdgeError(f"--fps {fps}", "a positive frame rate", "e.g. --fps 30")
+    if not round(seconds * fps) >= 1:
+        raise CleftEdgeError(f"--seconds {seconds}", "a duration of at least one frame", "e.g. --seconds 20")
     rng = np.random.default_rng(seed)
     side = {"none": "none", "bilateral": "both"}.get(cleft) or str(rng.choice(["left", "right"]))
     sev = 0.0 if cleft == "none" else float(severity if severity is not None else rng.uniform(0.3, 1.0))
@@ -127,6 +129,7 @@ def write_sweep(out: str | Path, seconds: float, cleft: str, seed: int, fps: flo
     if out.suffix.lower() not in (".mp4", ".avi"):
         raise CleftEdgeError(f"--out {out}", "a .mp4 (or .avi) file name", "e.g. --out sweep.mp4")
     labels = out.with_name(out.stem + ".labels.csv")
+    next(iter_sweep(seconds, cleft, seed, fps, severity), None)  # argument checks before anything is written
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sweep.", dir=out.parent))
     try:

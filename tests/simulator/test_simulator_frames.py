@@ -67,3 +67,25 @@ def test_cli_refuses_bad_count_and_leaves_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--count 0" in err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["frames", "--out", "OUT", "--count", "abc"],
+    ["frames", "--out", "OUT", "--count", "5", "--off-plane-fraction", "1.5"],
+    ["frames", "--count", "5"],
+    ["sweep", "--out", "OUT.mp4", "--seconds", "2", "--cleft", "maybe"],
+    ["sweep", "--out", "OUT.mp4", "--seconds", "0.01"],
+    ["sweep", "--out", "OUT.mp4", "--seconds", "2", "--fps", "0"],
+    ["sweep", "--out", "OUT.txt", "--seconds", "2"],
+    ["sweep", "--out", "OUT.mp4", "--seconds", "2", "--cleft", "unilateral", "--severity", "3"],
+])
+def test_cli_bad_flags_one_line_exit_1_nothing_written(tmp_path, capsys, argv):
+    argv = [a.replace("OUT", str(tmp_path / "out")) for a in argv]
+    try:
+        rc = main(["simulate", *argv])
+    except SystemExit as exc:  # argparse-level errors leave through sys.exit
+        rc = exc.code
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("cleftedge: error:")
+    assert list(tmp_path.iterdir()) == []
