@@ -28,8 +28,18 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+class Parser(argparse.ArgumentParser):
+    """A bad flag is a user error like any other: one line and exit code 1 (argparse's default is
+    the usage block and exit code 2)."""
+
+    def error(self, message: str):
+        print(f"cleftedge: error: {message}; expected the flags in '{self.prog} --help'; see the example there",
+              file=sys.stderr)
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cleftedge",
         description="Edge deployment of a fetal orofacial-cleft classifier: export, calibrate, "
         "build, bundle, verify and run on ultrasound carts.",
@@ -62,8 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         target = getattr(args, "_parser", parser)
-        target.print_help()
-        return 0 if args.command is None else 2
+        if args.command is None:
+            target.print_help()
+            return 0
+        print(f"cleftedge: error: '{target.prog}' needs an action; expected one of the actions in "
+              f"'{target.prog} --help'; e.g. {target.epilog.splitlines()[-1].strip() if target.epilog else ''}",
+              file=sys.stderr)
+        return 1
     try:
         rc = args.func(args)
         return int(rc or 0)

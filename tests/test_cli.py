@@ -29,3 +29,10 @@ def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "cleftedge", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "cleftedge" in out.stdout
+
+
+def test_bad_flags_and_missing_actions_are_one_line_and_exit_1():
+    for argv in (["run", "--bogus"], ["bundle"], ["simulate", "frames", "--count", "x", "--out", "o"]):
+        out = subprocess.run([sys.executable, "-m", "cleftedge", *argv], capture_output=True, text=True)
+        assert out.returncode == 1, argv
+        assert out.stderr.startswith("cleftedge: error:") and out.stderr.count("\n") == 1, out.stderr
