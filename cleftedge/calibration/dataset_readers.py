@@ -1,11 +1,17 @@
-"""Readers that turn the supported layouts into Dataset records (metadata only, no pixels)."""
+"""Readers that turn the supported layouts into Dataset records (metadata only, no pixels).
+
+A DICOM cine listed without a frame number gives one record per frame (its header says how many);
+frames of one file that has no case id are grouped by file when the subset spreads over cases."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cleftedge.calibration.datasets import IMAGE_SUFFIXES, Dataset, Record, _positive_labels, read_csv
+from cleftedge.calibration.datasets import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Dataset, Record, read_csv
+from cleftedge.calibration.label_map import load_label_map
 from cleftedge.errors import CleftEdgeError
+
+DOCS = "see docs/calibration.md"
 
 
 def _float(text) -> float | None:
@@ -15,54 +21,141 @@ def _float(text) -> float | None:
         return None
 
 
+def _int(text, where: str) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise CleftEdgeError(f"{where} has frame '{text}'", "a frame number (0, 1, 2, ...)", "fix the CSV") from None
+    if value < 0:
+        raise CleftEdgeError(f"{where} has frame {value}", "a frame number (0, 1, 2, ...)", "fix the CSV")
+    return value
+
+
+def dicom_frame_count(file: Path) -> int | None:
+    """Frames in a DICOM file (header only), or None when the file is not DICOM."""
+    from cleftedge.runtime.sources.dicom import is_dicom, read_header
+
+    if not is_dicom(file):
+        return None
+    ds = read_header(file)
+    try:
+        return max(1, int(getattr(ds, "NumberOfFrames", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _file_records(file: Path, key: str, frame: int | None, label: str, positive: bool, case_id, site,
+                  severity) -> list[Record]:
+    if frame is None:
+        n = dicom_frame_count(file)
+        if n is not None and n > 1:
+            return [Record(f"{key}#{i}", file, i, label, positive, case_id, site, severity) for i in range(n)]
+    key = key if frame is None else f"{key}#{frame}"
+    return [Record(key, file, frame, label, positive, case_id, site, severity)]
+
+
+def _unique(records: list[Record], where: Path) -> list[Record]:
+    seen: set[str] = set()
+    for r in records:
+        if r.key in seen:
+            raise CleftEdgeError(f"{where} lists {r.key} twice", "each frame once", "remove the duplicate row")
+        seen.add(r.key)
+    if not records:
+        raise CleftEdgeError(f"{where} lists no frames", "at least one labelled frame", DOCS)
+    return records
+
+
 def from_manifest(manifest: Path) -> Dataset:
     root = manifest.parent
-    positive = _positive_labels(root)
+    labels = load_label_map(root)
     rows = read_csv(manifest)
     if not rows or "path" not in rows[0] or "label" not in rows[0]:
-        raise CleftEdgeError(f"{manifest} has no path,label columns", "a CSV with path,label[,case_id,site]",
-                             "see docs/calibration.md")
-    records = []
-    for row in rows:
-        file = (root / row["path"]).resolve()
-        if not file.is_file():
-            raise CleftEdgeError(f"{manifest.name} lists {row['path']}, which does not exist",
-                                 "every listed file present", "fix the manifest or restore the file")
-        frame = int(row["frame"]) if row.get("frame") not in (None, "") else None
-        key = row["path"] if frame is None else f"{row['path']}#{frame}"
-        records.append(Record(key, file, frame, row["label"], row["label"] in positive, row.get("case_id") or None,
-                              row.get("site") or None, _float(row.get("severity"))))
-    return Dataset(root, records, "manifest")
+        raise CleftEdgeError(f"{manifest} has no path,label columns", "a CSV with path,label[,case_id,site,severity]",
+                             DOCS)
+    records: list[Record] = []
+    for line, row in enumerate(rows, start=2):
+        where = f"{manifest.name} line {line}"
+        rel = (row.get("path") or "").strip()
+        file = (root / rel).resolve()
+        if not rel or not file.is_file():
+            raise CleftEdgeError(f"{where} lists '{rel}', which does not exist", "every listed file present",
+                                 "fix the manifest or restore the file")
+        label = (row.get("label") or "").strip()
+        positive = labels.is_positive(label, where)
+        frame = _int(row["frame"], where) if (row.get("frame") or "").strip() else None
+        records.extend(_file_records(file, rel, frame, label, positive, row.get("case_id") or None,
+                                     row.get("site") or None, _float(row.get("severity"))))
+    return Dataset(root, _unique(records, manifest), "manifest")
 
 
 def from_class_folders(root: Path) -> Dataset:
-    positive = _positive_labels(root)
-    records = []
+    labels = load_label_map(root)
+    records: list[Record] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        for f in sorted(folder.iterdir()):
-            if f.suffix.lower() in IMAGE_SUFFIXES or f.suffix.lower() == ".dcm":
-                key = f"{folder.name}/{f.name}"
-                records.append(Record(key, f.resolve(), None, folder.name, folder.name in positive, None, None, None))
+        files = [f for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES + (".dcm",)]
+        if not files:
+            continue
+        positive = labels.is_positive(folder.name, f"folder {folder.name}/")
+        for f in files:
+            records.extend(_file_records(f.resolve(), f"{folder.name}/{f.name}", None, folder.name, positive,
+                                         None, None, None))
     if not records:
-        raise CleftEdgeError(f"{root} holds no labelled frames", "one sub-folder per label with images, or a "
-                             "manifest.csv", "see docs/calibration.md")
+        raise CleftEdgeError(f"{root} holds no labelled frames", "one sub-folder per label with images, a "
+                             "manifest.csv or a labels.csv", DOCS)
     return Dataset(root, records, "folders")
 
 
-def from_video(video: Path) -> Dataset:
-    labels = video.with_name(video.stem + ".labels.csv")
-    if not labels.is_file():
-        raise CleftEdgeError(f"{video.name} has no {labels.name} beside it", "a per-frame labels CSV "
-                             "(frame,in_plane,cleft)", "write one, or use 'cleftedge simulate sweep'")
+def _frame_count(file: Path) -> int:
+    n = dicom_frame_count(file)
+    if n is not None:
+        return n
+    if file.suffix.lower() not in VIDEO_SUFFIXES:
+        raise CleftEdgeError(f"{file} is neither a video, a DICOM cine nor a CSV manifest", "a folder, a manifest "
+                             "CSV, or a video or DICOM cine with <stem>.labels.csv", DOCS)
+    import cv2
+
+    cap = cv2.VideoCapture(str(file))
+    try:
+        if not cap.isOpened():
+            raise CleftEdgeError(f"cannot open video {file}", "a video OpenCV's FFmpeg can read", "convert it to mp4")
+        return int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or 1 << 30  # unknown count: checked while reading
+    finally:
+        cap.release()
+
+
+def from_frame_labels(video: Path) -> Dataset:
+    """A video or DICOM cine with `<stem>.labels.csv`: frame,label or frame,in_plane,cleft (the simulator's)."""
+    labels_csv = video.with_name(video.stem + ".labels.csv")
+    if not labels_csv.is_file():
+        raise CleftEdgeError(f"{video.name} has no {labels_csv.name} beside it", "a per-frame labels CSV "
+                             "(frame,label or frame,in_plane,cleft)", "write one, or use 'cleftedge simulate sweep'")
+    count = _frame_count(video)
+    rows = read_csv(labels_csv)
+    if not rows or "frame" not in rows[0] or not ({"label"} <= set(rows[0]) or {"in_plane", "cleft"} <= set(rows[0])):
+        raise CleftEdgeError(f"{labels_csv.name} has no frame,label or frame,in_plane,cleft columns",
+                             "frame,label[,case_id,site] or frame,in_plane,cleft", DOCS)
+    label_map = load_label_map(video.parent)
     records = []
-    for row in read_csv(labels):
-        frame = int(row["frame"])
-        if row.get("label"):
-            label = row["label"]
-        elif row.get("in_plane") == "0":
-            label = "off_plane"
-        else:
-            label = "cleft" if row.get("cleft") == "1" else "normal"
-        records.append(Record(f"{video.name}#{frame}", video.resolve(), frame, label, label in _positive_labels(
-            video.parent) | {"cleft"}, row.get("case_id") or video.stem, row.get("site") or None, None))
-    return Dataset(video.parent, records, "video")
+    for line, row in enumerate(rows, start=2):
+        where = f"{labels_csv.name} line {line}"
+        frame = _int(row["frame"], where)
+        if frame >= count:
+            raise CleftEdgeError(f"{where} labels frame {frame}, but {video.name} has {count} frames",
+                                 "labels only for frames the file holds", "fix the labels CSV")
+        label = (row.get("label") or "").strip() or _sweep_label(row, where)
+        records.append(Record(f"{video.name}#{frame}", video.resolve(), frame, label,
+                              label_map.is_positive(label, where), row.get("case_id") or video.stem,
+                              row.get("site") or None, _float(row.get("severity"))))
+    return Dataset(video.parent, _unique(records, labels_csv), "video")
+
+
+def _sweep_label(row: dict, where: str) -> str:
+    in_plane, cleft = (row.get("in_plane") or "").strip(), (row.get("cleft") or "").strip()
+    if in_plane not in ("0", "1") or cleft not in ("0", "1"):
+        raise CleftEdgeError(f"{where} has in_plane={in_plane!r} cleft={cleft!r}", "0 or 1 in each", "fix the CSV")
+    if in_plane == "0":
+        return "off_plane"
+    return "cleft" if cleft == "1" else "normal"
+
+
+from_video = from_frame_labels  # the name other code used first

@@ -1,18 +1,20 @@
 """Labelled frames for calibration, validation and QA, streamed one at a time.
 
-Kinds: a class-per-folder tree, a CSV manifest (path,label[,case_id,site,severity]), a folder of
-DICOM files or cine loops with a labels CSV (path,label[,case_id,site], one label per file), and a
-video with `<stem>.labels.csv` (frame,in_plane,cleft). A label map (labels.json beside the set, as
-the simulator writes it, else the default below) says which labels count as a cleft.
+Kinds (`open_dataset`): a class-per-folder tree; a CSV manifest (path,label[,case_id,site,severity,
+frame]); a folder of DICOM files or cine loops with a `labels.csv` or `manifest.csv` (one label per
+file: every frame of a cine gets it, unless a `frame` column picks frames); a video or a DICOM cine
+with `<stem>.labels.csv` (frame,label or frame,in_plane,cleft). The label map (label_map.py) says
+which labels count as a cleft.
 
-Three roles never mix: the calibration set, the validation set (anything that tunes) and the locked
-QA set (judges only). check_leakage refuses two that share files or case ids."""
+Only metadata is held (one small Record per frame); pixels are decoded when iterated, one frame at a
+time, so memory does not grow with the set. Three roles never mix: the calibration set, the
+validation set (anything that tunes) and the locked QA set (judges only); `check_leakage` refuses two
+that share files (by content) or case ids."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,20 +22,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cleftedge.calibration.label_map import DEFAULT_POSITIVE  # noqa: F401  (re-exported)
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 
-DEFAULT_POSITIVE = ("cleft", "unilateral_left", "unilateral_right", "bilateral", "unilateral")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
 
 
 @dataclass(frozen=True)
 class Record:
     """A frame's metadata, without its pixels."""
 
-    key: str  # unique within the set: relative path (and frame index for cines and videos)
+    key: str  # unique within the set: relative path (and #frame for cines and videos)
     file: Path
-    frame: int | None
+    frame: int | None  # None: a single image (or a single-frame DICOM)
     label: str
     positive: bool
     case_id: str | None
@@ -44,24 +47,12 @@ class Record:
 @dataclass
 class Sample:
     key: str
-    image: np.ndarray  # uint8 grey or BGR
+    image: np.ndarray  # uint8 grey (H, W) or BGR (H, W, 3)
     label: str
     positive: bool
     case_id: str | None
     site: str | None
     severity: float | None
-
-
-def _positive_labels(root: Path) -> set[str]:
-    labels = root / "labels.json"
-    if labels.is_file():
-        try:
-            data = json.loads(labels.read_text())
-            return set(data.get("positive", DEFAULT_POSITIVE))
-        except json.JSONDecodeError:
-            raise CleftEdgeError(f"{labels} is not valid JSON", "a label map with a 'positive' list",
-                                 "fix or remove labels.json") from None
-    return set(DEFAULT_POSITIVE)
 
 
 class Dataset:
@@ -70,6 +61,7 @@ class Dataset:
         self.records = records
         self.kind = kind
         self._hash: str | None = None
+        self._file_hash: dict[Path, str] = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -78,34 +70,42 @@ class Dataset:
         return self.samples(self.records)
 
     def samples(self, records: list[Record]) -> Iterator[Sample]:
-        """Decode frames one by one; a video or cine is read sequentially, never whole."""
+        """Decode frames one by one, file by file; a video or cine is read sequentially, never whole."""
         by_file: dict[Path, list[Record]] = {}
         for r in records:
             by_file.setdefault(r.file, []).append(r)
         for file, recs in by_file.items():
-            if recs[0].frame is None:
-                for r in recs:
-                    yield _sample(r, _read_image(file))
-            else:
-                yield from _stream_frames(file, recs)
+            singles = [r for r in recs if r.frame is None]
+            for r in singles:
+                yield _sample(r, _read_image(file))
+            if len(singles) < len(recs):
+                yield from _stream_frames(file, [r for r in recs if r.frame is not None])
+
+    def file_sha256(self, file: Path) -> str:
+        if file not in self._file_hash:
+            self._file_hash[file] = sha256_file(file)
+        return self._file_hash[file]
 
     def content_hash(self) -> str:
-        """SHA-256 over every file's bytes and every frame's label, in a stable order."""
+        """SHA-256 over every frame's key, its file's bytes (streamed), label and case id, in key order:
+        the same files and labels give the same hash wherever the set lies; any change gives another."""
         if self._hash is None:
             h = hashlib.sha256()
-            files = {}
             for r in sorted(self.records, key=lambda r: r.key):
-                if r.file not in files:
-                    files[r.file] = sha256_file(r.file)
-                h.update(f"{r.key}\0{files[r.file]}\0{r.label}\0{r.case_id or ''}\n".encode())
+                h.update(f"{r.key}\0{self.file_sha256(r.file)}\0{r.label}\0{r.case_id or ''}\n".encode())
             self._hash = h.hexdigest()
         return self._hash
 
     def file_hashes(self) -> set[str]:
-        return {sha256_file(f) for f in {r.file for r in self.records}}
+        return {self.file_sha256(f) for f in {r.file for r in self.records}}
 
     def case_ids(self) -> set[str]:
         return {r.case_id for r in self.records if r.case_id}
+
+    def describe(self) -> dict:
+        return {"path": str(self.root), "kind": self.kind, "frames": len(self.records),
+                "positives": sum(r.positive for r in self.records), "cases": len(self.case_ids()),
+                "content_hash": self.content_hash()}
 
 
 def _sample(r: Record, image: np.ndarray) -> Sample:
@@ -128,13 +128,18 @@ def _read_image(path: Path) -> np.ndarray:
 def _stream_frames(file: Path, recs: list[Record]) -> Iterator[Sample]:
     from cleftedge.runtime.sources.dicom import is_dicom, iter_dicom_frames
 
-    wanted = {r.frame: r for r in recs}
+    wanted: dict[int, list[Record]] = {}
+    for r in recs:
+        wanted.setdefault(r.frame, []).append(r)
+    last = max(wanted)
     frames = iter_dicom_frames(file) if is_dicom(file) else _video_frames(file)
     for i, img in enumerate(frames):
-        if i in wanted:
-            yield _sample(wanted[i], img)
-        if i >= max(wanted):
-            break
+        for r in wanted.get(i, ()):
+            yield _sample(r, img)
+        if i >= last:
+            return
+    raise CleftEdgeError(f"{file.name} ended before frame {last}, which its labels list", "labels only for frames "
+                         "the file holds", "fix the labels CSV or use the complete file")
 
 
 def _video_frames(file: Path) -> Iterator[np.ndarray]:
@@ -154,36 +159,28 @@ def open_dataset(path: str | Path) -> Dataset:
 
     p = Path(path)
     if not p.exists():
-        raise CleftEdgeError(f"data set {p} does not exist", "a folder, a manifest CSV or a video with labels",
-                             "check the path")
+        raise CleftEdgeError(f"data set {p} does not exist", "a folder, a manifest CSV, or a video or DICOM cine "
+                             "with <stem>.labels.csv", "check the path")
     if p.is_file() and p.suffix.lower() == ".csv":
         return readers.from_manifest(p)
     if p.is_file():
-        return readers.from_video(p)
-    if (p / "manifest.csv").is_file():
-        return readers.from_manifest(p / "manifest.csv")
-    if (p / "labels.csv").is_file():
-        return readers.from_manifest(p / "labels.csv")
+        return readers.from_frame_labels(p)
+    for name in ("manifest.csv", "labels.csv"):
+        if (p / name).is_file():
+            return readers.from_manifest(p / name)
     return readers.from_class_folders(p)
 
 
 def check_leakage(sets: dict[str, Dataset]) -> None:
-    """Refuse (one line) any two sets that share a file (by content) or a case id."""
-    names = list(sets)
-    hashes = {n: sets[n].file_hashes() for n in names}
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            shared_files = hashes[a] & hashes[b]
-            shared_cases = sets[a].case_ids() & sets[b].case_ids()
-            if shared_files or shared_cases:
-                what = (f"{len(shared_files)} files" if shared_files else "") + \
-                    (" and " if shared_files and shared_cases else "") + \
-                    (f"{len(shared_cases)} case ids (e.g. {sorted(shared_cases)[0]})" if shared_cases else "")
-                raise CleftEdgeError(f"the {a} and the {b} share {what}",
-                                     "disjoint data sets for calibration, validation and QA",
-                                     "split by case, or pass --allow-overlap if you really mean it")
+    from cleftedge.calibration.leakage import check_leakage as check
+
+    check(sets)
 
 
 def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CleftEdgeError(f"{path} is not a readable CSV ({type(exc).__name__})", "a UTF-8 CSV with a header row",
+                             "save it again as CSV (UTF-8)") from None

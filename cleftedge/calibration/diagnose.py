@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.calibration.recipes import TensorReader
+from cleftedge.calibration.stdout_guard import stdout_to_stderr
 from cleftedge.lazy import require
 
 QUANTIZED_OPS = ("Conv", "Gemm", "MatMul")
@@ -20,7 +21,7 @@ def rank_layers(float_model: Path, qdq_model: Path, input_name: str, tensors: li
     """[{node, tensor, sqnr_db}] for the outputs of Conv/Gemm/MatMul nodes, lowest SQNR first."""
     dbg = require("onnxruntime.quantization.qdq_loss_debug", "onnxruntime")
     onnx = require("onnx", "build")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, stdout_to_stderr():
         f_aug, q_aug = Path(tmp) / "f.onnx", Path(tmp) / "q.onnx"
         dbg.modify_model_output_intermediate_tensors(str(float_model), str(f_aug), QUANTIZED_OPS)
         dbg.modify_model_output_intermediate_tensors(str(qdq_model), str(q_aug))

@@ -13,8 +13,15 @@ RECIPES = {
     "onnxruntime": "cleftedge.calibration.recipes.onnxruntime:quantize_onnxruntime",
     "openvino": "cleftedge.calibration.recipes.openvino:quantize_openvino",
 }
-METHODS = ("minmax", "entropy", "percentile")
+ORT_METHODS = ("minmax", "entropy", "percentile")
+METHODS = {"tensorrt": ORT_METHODS, "onnxruntime": ORT_METHODS,
+           "openvino": ("nncf",)}  # NNCF picks its own ranges (min/max of activations, per-channel weights)
 OUTPUT_SUFFIX = {"tensorrt": ".onnx", "onnxruntime": ".onnx", "openvino": ".xml"}
+NAMES = tuple(RECIPES)
+
+
+def default_method(target: str) -> str:
+    return METHODS[target][0]
 
 
 @dataclass
@@ -23,7 +30,7 @@ class RecipeInput:
     spec: object  # its ModelSpec
     tensors: list[np.ndarray]  # calibration inputs (1, C, H, W), through the runtime's preprocessing
     out: Path
-    method: str = "minmax"
+    method: str = "minmax"  # one of METHODS[target]
     keep_float: list[str] = field(default_factory=list)
     record: dict = field(default_factory=dict)
     validation: list[tuple[np.ndarray, bool]] | None = None  # (tensor, positive) for accuracy control
@@ -50,3 +57,7 @@ class TensorReader:
 
     def rewind(self):
         self.i = 0
+
+    def __iter__(self):  # qdq_loss_debug.collect_activations iterates the reader
+        self.rewind()
+        return iter(lambda: self.get_next(), None)

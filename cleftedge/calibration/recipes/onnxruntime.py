@@ -18,6 +18,9 @@ def cpu_has_vnni() -> bool:
 
 
 def quantize_onnxruntime(r: RecipeInput) -> Path:
-    reduce = (not cpu_has_vnni()) if r.reduce_range is None else r.reduce_range
+    vnni = cpu_has_vnni()
+    reduce = (not vnni) if r.reduce_range is None else r.reduce_range
     r.record["reduce_range"] = reduce
+    r.record["reduce_range_reason"] = ("forced" if r.reduce_range is not None else
+                                       "this CPU has VNNI" if vnni else "this CPU lacks VNNI")
     return quantize_static_qdq(r, "QUInt8", "QInt8", {}, reduce_range=reduce)

@@ -1,13 +1,21 @@
 """OpenVINO recipe: NNCF post-training quantization of the model as OpenVINO reads it; with
-max_drop, NNCF's accuracy-controlled quantization on the validation set. Output: an IR (.xml/.bin)
-with the spec and the calibration record in rt_info."""
+max_drop, NNCF's accuracy-controlled quantization on the validation set, judged by the real compiled
+model's accuracy at the operating threshold. Output: an IR (.xml/.bin) with the spec and the
+calibration record in rt_info.
+
+--keep-float takes ONNX node names (what diagnosis shows); OpenVINO names the ops it makes from a
+node after it, with suffixes (a Conv with bias becomes `<name>/WithoutBiases` + the `<name>` Add), so
+each name becomes a pattern that matches the node and its suffixed parts."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from cleftedge.calibration.recipes import RecipeInput
+from cleftedge.calibration.stdout_guard import stdout_to_stderr
+from cleftedge.errors import CleftEdgeError
 from cleftedge.lazy import require
 from cleftedge.runtime.model_spec import set_ir_spec
 from cleftedge.runtime.scoring import scores_from_output
@@ -15,12 +23,11 @@ from cleftedge.runtime.scoring import scores_from_output
 
 def _accuracy_fn(spec):
     def validate(compiled_model, items) -> float:
-        out = compiled_model.output(spec.output.name) if spec.output.name in {
-            n for o in compiled_model.outputs for n in o.get_names()} else compiled_model.output(0)
+        names = {n for o in compiled_model.outputs for n in o.get_names()}
+        out = compiled_model.output(spec.output.name) if spec.output.name in names else compiled_model.output(0)
         correct = total = 0
         for x, positive in items:
-            raw = compiled_model(x)[out]
-            score = scores_from_output(spec.output, raw)[0]
+            score = scores_from_output(spec.output, compiled_model(x)[out])[0]
             correct += int((score >= spec.output.threshold) == positive)
             total += 1
         return correct / max(total, 1)
@@ -28,27 +35,52 @@ def _accuracy_fn(spec):
     return validate
 
 
+def ignored_scope(nncf, names: list[str]):
+    if not names:
+        return None
+    return nncf.IgnoredScope(patterns=[f"^{re.escape(n)}(/.*)?$" for n in names], validate=True)
+
+
 def quantize_openvino(r: RecipeInput) -> Path:
     ov = require("openvino", "openvino")
     nncf = require("nncf", "build")
     model = ov.Core().read_model(str(r.model))
     calib = nncf.Dataset(r.tensors)
-    scope = nncf.IgnoredScope(names=list(r.keep_float), validate=True) if r.keep_float else None
     kwargs = {"subset_size": len(r.tensors)}
+    scope = ignored_scope(nncf, r.keep_float)
     if scope is not None:
         kwargs["ignored_scope"] = scope
-    if r.max_drop is not None and r.validation:
-        val = nncf.Dataset(r.validation, lambda item: item[0])
-        q = nncf.quantize_with_accuracy_control(model, calib, val, validation_fn=_accuracy_fn(r.spec),
-                                                max_drop=r.max_drop, drop_type=nncf.DropType.ABSOLUTE, **kwargs)
-        r.record["accuracy_control"] = {"max_drop": r.max_drop, "metric": "accuracy at the operating threshold"}
-    else:
-        q = nncf.quantize(model, calib, **kwargs)
+    try:
+        with stdout_to_stderr():
+            q = _quantize(nncf, model, calib, r, kwargs)
+    except nncf.ValidationError as exc:
+        raise CleftEdgeError(f"NNCF refused --keep-float: {str(exc).splitlines()[0]}", "ONNX node names of the model",
+                             "see 'cleftedge calibrate --diagnose' for the names") from None
     set_ir_spec(q, r.spec)
     q.set_rt_info(json.dumps(r.record), ["cleftedge", "calibration"])
-    tmp = r.out.with_name(f".{r.out.stem}.tmp.xml")
-    ov.save_model(q, str(tmp))
-    tmp.replace(r.out)
-    tmp.with_suffix(".bin").replace(r.out.with_suffix(".bin"))
+    _save_atomic(ov, q, r.out)
     return r.out
 
+
+def _quantize(nncf, model, calib, r: RecipeInput, kwargs: dict):
+    if r.max_drop is None or not r.validation:
+        return nncf.quantize(model, calib, **kwargs)
+    val = nncf.Dataset(r.validation, lambda item: item[0])
+    q = nncf.quantize_with_accuracy_control(model, calib, val, validation_fn=_accuracy_fn(r.spec),
+                                            max_drop=r.max_drop, drop_type=nncf.DropType.ABSOLUTE, **kwargs)
+    r.record["accuracy_control"] = {"max_drop": r.max_drop, "drop_type": "absolute",
+                                    "metric": "accuracy at the operating threshold, compiled OpenVINO model",
+                                    "validation_frames": len(r.validation)}
+    return q
+
+
+def _save_atomic(ov, model, out: Path) -> None:
+    """Write beside the target, then rename: the .bin first, the .xml (which names it) last."""
+    tmp = out.with_name(f".{out.stem}.tmp.xml")
+    try:
+        ov.save_model(model, str(tmp))
+        tmp.with_suffix(".bin").replace(out.with_suffix(".bin"))
+        tmp.replace(out)
+    finally:
+        for leftover in (tmp, tmp.with_suffix(".bin")):
+            leftover.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from cleftedge.atomic import write_bytes
 from cleftedge.calibration.recipes import RecipeInput, TensorReader
 from cleftedge.calibration.record import METADATA_KEY
+from cleftedge.calibration.stdout_guard import stdout_to_stderr
 from cleftedge.export.onnx_meta import embed_spec, load_onnx
 from cleftedge.lazy import require
 
@@ -18,7 +19,7 @@ def quantize_static_qdq(r: RecipeInput, activation: str, weight: str, extra_opti
     q = require("onnxruntime.quantization", "onnxruntime")
     methods = {"minmax": q.CalibrationMethod.MinMax, "entropy": q.CalibrationMethod.Entropy,
                "percentile": q.CalibrationMethod.Percentile}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, stdout_to_stderr():
         pre = Path(tmp) / "pre.onnx"
         q.quant_pre_process(str(r.model), str(pre), skip_symbolic_shape=True)
         out = Path(tmp) / "q.onnx"

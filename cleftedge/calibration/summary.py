@@ -1,0 +1,38 @@
+"""The short table `cleftedge calibrate` prints at the end (the same facts as --json)."""
+
+from __future__ import annotations
+
+
+def _rows(s: dict) -> list[tuple[str, str]]:
+    labels = ", ".join(f"{k} {v}" for k, v in s.get("subset_labels", {}).items())
+    rows = [("model", s["out"]), ("recipe", f"{s['recipe']} ({s['method']})"),
+            ("subset", f"{s['frames']} frames: {labels}"), ("data set hash", s["data_hash"][:16]),
+            ("source sha256", s["source_sha256"][:16]), ("kept in float", ", ".join(s["keep_float"]) or "nothing")]
+    if s.get("reduce_range") is not None:
+        rows.append(("reduce_range", str(s["reduce_range"]).lower()))
+    if s.get("accuracy_control"):
+        rows.append(("accuracy control", f"max drop {s['accuracy_control']['max_drop']}"))
+    rows += [("TensorRT Q/DQ check", s["qdq_check"]), ("record", s["sidecar"]), ("time", f"{s['seconds']:.1f} s")]
+    auto = s.get("auto_keep_float")
+    if auto:
+        gate = "passed" if auto["passed"] else "NOT met"
+        rows += [("auto keep-float", f"kept {', '.join(auto['kept']) or 'nothing'}; gate {gate}"),
+                 ("  parity (validation)", f"agreement {auto['agreement']:.3f}, AUC drop {auto['auc_drop']:+.4f}"),
+                 ("  latency", f"{auto['latency_ms_before']:.2f} -> {auto['latency_ms_after']:.2f} ms "
+                               f"({auto['backend']}, median of {auto['latency_runs']})")]
+    return rows
+
+
+def format_summary(s: dict) -> str:
+    rows = _rows(s)
+    width = max(len(k) for k, _ in rows)
+    lines = [f"  {k:<{width}}  {v}" for k, v in rows]
+    worst = s.get("worst_layers")
+    if worst:
+        lines.append("  worst layers (SQNR, lower is worse):")
+        lines += [f"    {w['node']:<32} {w['sqnr_db']:6.1f} dB" for w in worst]
+    return "calibrated:\n" + "\n".join(lines)
+
+
+def print_summary(s: dict) -> None:
+    print(format_summary(s))
