@@ -145,3 +145,14 @@ def test_attach_qa_refuses_a_bundle_changed_since_the_build(built, bundle_copy, 
     flip_byte(bundle_copy / "engine" / "model.bin")
     assert main(["bundle", "attach-qa", str(bundle_copy), str(report)]) == 1
     assert "no longer matches its SHA-256" in one_line_error(capsys)
+
+
+def test_the_trust_store_comes_from_the_environment(built, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CLEFTEDGE_TRUST_STORE", str(tmp_path / "nowhere"))
+    assert main(["bundle", "verify", str(built / "b")]) == 1
+    assert "does not exist" in one_line_error(capsys)
+    monkeypatch.setenv("CLEFTEDGE_TRUST_STORE", str(built / "trust"))
+    assert main(["bundle", "verify", str(built / "b"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and [c["name"] for c in report["checks"]] == ["files", "signature", "machine", "qa",
+                                                                       "known answers"]

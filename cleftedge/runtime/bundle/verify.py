@@ -64,7 +64,9 @@ def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
         return v.add("signature", f"{SIGNATURE_FILE} is not valid JSON", "")
     keys = trusted_keys(store)
     if not keys and not allow_unsigned:
-        return v.add("signature", f"the trust store {store} holds no keys", "")
+        where = "holds no keys" if store.is_dir() else "does not exist"
+        return v.add("signature", f"the trust store {store} {where} (give --trust-store DIR or set "
+                     "CLEFTEDGE_TRUST_STORE)", "")
     problem = verify_signature(v.manifest, signature, keys)
     if problem and allow_unsigned and not keys:
         problem = None
@@ -155,4 +157,7 @@ def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, 
     # an engine is run only once its bytes and its signer are known good (a plan can carry host code)
     if known_answers and all(c.ok for c in v.checks if c.name in ("files", "signature", "machine")):
         check_known_answers(v)
+    elif known_answers:
+        v.add("known answers", "not run: the engine runs only once files, signature and machine pass", "",
+              warning=True)
     return v
