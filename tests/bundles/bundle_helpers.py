@@ -2,24 +2,14 @@ from cleftedge.cli import main
 
 
 def int8_ir(folder):
-    """The reference model quantized with NNCF to an OpenVINO IR carrying its spec (what the
-    openvino recipe makes)."""
-    import nncf
-    import openvino as ov
-
-    from cleftedge.runtime.model_spec import resolve_spec, set_ir_spec
-    from cleftedge.runtime.preprocess import Preprocessor
-    from cleftedge.simulator.dataset import generate
-
+    """The reference model calibrated for intel-cpu by `cleftedge calibrate --profile intel-cpu`
+    (the profile's recipe: NNCF to an OpenVINO IR carrying its spec and calibration record)."""
     onnx_path = folder / "model.onnx"
     assert main(["export", "--reference", "--out", str(onnx_path)]) == 0
-    spec = resolve_spec(onnx_path)
-    pre = Preprocessor(spec.input)
-    items = [pre(f.image)[None] for f, _, _ in generate(64, 99)]
-    model = nncf.quantize(ov.Core().read_model(str(onnx_path)), nncf.Dataset(items), subset_size=64)
-    set_ir_spec(model, spec)
+    assert main(["simulate", "frames", "--out", str(folder / "calib"), "--count", "64", "--seed", "99"]) == 0
     out = folder / "model.int8.xml"
-    ov.save_model(model, str(out))
+    assert main(["calibrate", "--model", str(onnx_path), "--data", str(folder / "calib"), "--profile", "intel-cpu",
+                 "--out", str(out)]) == 0
     return out
 
 

@@ -1,5 +1,5 @@
-"""The release path on intel-cpu, end to end on the reference model: build, qa on the bundle,
-attach-qa, sign, verify, run --model BUNDLE."""
+"""The release path on intel-cpu, end to end on the reference model: calibrate --profile, build,
+qa on the bundle, attach-qa, sign, verify, run --model BUNDLE."""
 
 import json
 import shutil
@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from cleftedge.cli import main
+from cleftedge.hashing import sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,9 @@ def qa(root, candidate, report):
 def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
     root, b = released, released / "b"
     trust = ["--trust-store", str(root / "trust")]
+    source = json.loads((b / "manifest.json").read_text())["source"]
+    assert source["onnx_sha256"] == sha256_file(root / "model.onnx")  # from calibrate's record
+    assert source["calibration_data_sha256"] and source["recipe"] == "openvino"
     assert main(["bundle", "verify", str(b), "--allow-unsigned"]) == 1  # intel-cpu requires QA
     assert "no QA attestation attached; the profile requires one" in capsys.readouterr().err
     assert qa(root, b, root / "rep") == 0
