@@ -52,8 +52,15 @@ def sign_folder(folder: Path, key_path: str) -> str:
     from cleftedge.atomic import write_text
     from cleftedge.runtime.bundle.manifest import load_manifest
     from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, load_private_key, sign_manifest
+    from cleftedge.runtime.bundle.verify import Verification, check_files
 
-    signature = sign_manifest(load_manifest(folder), load_private_key(key_path))
+    manifest = load_manifest(folder)
+    v = Verification(folder, manifest)
+    check_files(v)  # a signature vouches for the files: never sign a bundle changed since its manifest
+    if not v.ok:
+        raise CleftEdgeError(f"cannot sign {folder}: {v.checks[0].line}", "a bundle whose files match its manifest",
+                             "rebuild the bundle (or attach QA again) before signing")
+    signature = sign_manifest(manifest, load_private_key(key_path))
     write_text(folder / SIGNATURE_FILE, json.dumps(signature, indent=2) + "\n")
     return signature["key_id"]
 

@@ -156,3 +156,11 @@ def test_the_trust_store_comes_from_the_environment(built, monkeypatch, tmp_path
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and [c["name"] for c in report["checks"]] == ["files", "signature", "machine", "qa",
                                                                        "known answers"]
+
+
+def test_a_changed_bundle_is_not_signed(built, bundle_copy, capsys):
+    flip_byte(bundle_copy / "engine" / "model.xml", 10)
+    before = (bundle_copy / "signature.json").read_bytes()
+    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "keys" / "cleftedge-signing.key.pem")]) == 1
+    assert "cannot sign" in one_line_error(capsys)
+    assert (bundle_copy / "signature.json").read_bytes() == before
