@@ -97,4 +97,10 @@ def _run(args) -> int:
         print(json.dumps(summary))
     else:
         print_summary(summary)
+    auto = summary.get("auto_keep_float")
+    if auto and not auto["passed"]:
+        raise CleftEdgeError(f"the parity gate is still not met on the validation set after keeping "
+                             f"{len(auto['kept'])} layer(s) in float (agreement {auto['agreement']:.3f}, AUC drop "
+                             f"{auto['auc_drop']:.4f}); {req.out} keeps them", f"agreement >= {GATE['agreement']} "
+                             f"and AUC drop <= {GATE['auc_drop']}", "raise --max-keep, or see --diagnose")
     return 0

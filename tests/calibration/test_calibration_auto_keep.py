@@ -58,3 +58,18 @@ def test_calibrating_from_a_folder_of_dicom_cines(world, tmp_path):
     summary = run_calibration(CalibrateRequest(world["model"], root, "tensorrt", out, subset_size=12))
     assert summary["frames"] == 12 and summary["subset_labels"] == {"cleft": 6, "normal": 6}
     assert all("#" in k for k in read_record(out)["subset"])
+
+
+def test_the_command_exits_1_when_the_gate_is_still_not_met(world, tmp_path, capsys, monkeypatch):
+    import json
+
+    from cleftedge.cli import main
+
+    monkeypatch.setattr("cleftedge.commands.calibrate.GATE", {"agreement": 1.01, "auc_drop": 0.0})
+    out = tmp_path / "g.onnx"
+    rc = main(["calibrate", "--model", str(world["model"]), "--data", str(world["calib"]), "--val-data",
+               str(world["val"]), "--target", "onnxruntime", "--subset-size", "24", "--out", str(out),
+               "--auto-keep-float", "--max-keep", "1", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 1 and json.loads(captured.out)["auto_keep_float"]["kept"] and out.exists()
+    assert "still not met" in captured.err and captured.err.count("\n") == 1
