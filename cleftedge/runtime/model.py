@@ -127,8 +127,9 @@ def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
     if spec is not None:
         raise CleftEdgeError(f"--spec given with the bundle {path.name}", "no --spec: a bundle carries its own spec",
                              "drop --spec (the signed manifest's spec is the one that runs)")
+    extra = {} if purpose == "run" else {"purpose": purpose}  # the pinned three-argument call for "run"
     engine_path, bundle_spec, manifest = bundle.open_verified(path, trust_store=trust_store,
-                                                              allow_unsigned=allow_unsigned, purpose=purpose)
+                                                              allow_unsigned=allow_unsigned, **extra)
     return Path(engine_path), bundle_spec, manifest
 
 
