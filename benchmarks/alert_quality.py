@@ -128,6 +128,10 @@ def tune(normal, cleft, threshold: float) -> None:
         mean_delay = float(np.mean(r["delays_s"])) if r["delays_s"] else float("inf")
         rows.append((false, r["missed"], mean_delay, cfg))
     rows.sort(key=lambda x: (x[0], x[1], x[2]))
+    top = max(float(d["scores"].max()) for d in normal)
+    most = max(int(np.convolve(d["scores"] >= threshold, np.ones(8), "valid").max()) for d in normal)
+    print(f"margin on normal scanning: highest score {top:.3f} (threshold {threshold:.3f}), "
+          f"at most {most} flagged frames in any 8")
     print("false  missed  mean delay  policy")
     for false, missed, delay, cfg in rows[:15]:
         print(f"{false:>5}  {missed:>6}  {delay:>8.2f} s  k={cfg.k} n={cfg.n} clear_k={cfg.clear_k} "

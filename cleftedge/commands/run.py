@@ -38,6 +38,12 @@ def register(sub) -> None:
     p.add_argument("--report", help="write the session review report (HTML)")
     p.add_argument("--serve", metavar="HOST:PORT", help="serve the live page (loopback unless a host is given)")
     p.add_argument("--alerts", help="alert policy TOML ([alerts] k, n, clear_k, cooldown_frames, threshold)")
+    for key, kind, what in (("k", int, "flagged frames among the last n to raise"), ("n", int, "window"),
+                            ("clear-k", int, "at most this many of the last n still high to clear"),
+                            ("cooldown-frames", int, "voting frames after a clear before a new alert"),
+                            ("threshold", float, "flag threshold (default: the spec's)"),
+                            ("clear-threshold", float, "hysteresis: a lower score that still holds an alert")):
+        p.add_argument(f"--alert-{key}", type=kind, help=f"alert policy: {what} (overrides --alerts)")
     p.add_argument("--max-frames", type=int, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no alert lines or latency table on the terminal")
     p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
@@ -54,6 +60,15 @@ def open_model(args, steady: bool = True):
     return Model.open(args.model, backend=args.backend, device=args.device, spec=args.spec, **opts)
 
 
+def alert_config(args, base):
+    """The --alert-* flags over the --alerts file over the defaults."""
+    from dataclasses import replace
+
+    names = ("k", "n", "clear_k", "cooldown_frames", "threshold", "clear_threshold")
+    given = {name: getattr(args, "alert_" + name) for name in names if getattr(args, "alert_" + name) is not None}
+    return replace(base, **given).check()
+
+
 def _run(args) -> int:
     from cleftedge.runtime.alerts import AlertConfig, load_alert_config
     from cleftedge.runtime.events import JsonlSink, Sinks, TerminalSink
@@ -63,7 +78,7 @@ def _run(args) -> int:
     if args.fps <= 0 or args.budget_ms <= 0:
         raise CleftEdgeError(f"--fps {args.fps} --budget-ms {args.budget_ms}", "positive numbers",
                              "e.g. --fps 30 --budget-ms 50")
-    alerts = load_alert_config(args.alerts) if args.alerts else AlertConfig()
+    alerts = alert_config(args, load_alert_config(args.alerts) if args.alerts else AlertConfig())
     model = open_model(args)
     source = open_source(args.source, realtime=args.realtime)
     sinks, server = [], None

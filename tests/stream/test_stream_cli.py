@@ -63,3 +63,8 @@ def test_unreadable_video_is_one_line(ref_onnx, tmp_path):
     bad.write_bytes(b"\x00" * 100)
     r = cli("run", "--model", ref_onnx, "--source", bad)
     assert r.returncode == 1 and r.stderr.count("\n") == 1
+
+
+def test_alert_flags_override_and_are_checked(ref_onnx):
+    r = cli("run", "--model", ref_onnx, "--source", "sim:none?seconds=1", "--alert-k", "9", "--alert-n", "6")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "k=9, n=6" in r.stderr
