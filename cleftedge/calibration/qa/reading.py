@@ -18,7 +18,7 @@ def decode_threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def iter_samples(dataset, threads: int | None = None, ahead: int = 48) -> Iterator:
+def iter_samples(dataset, threads: int | None = None, ahead: int = 16) -> Iterator:
     records = getattr(dataset, "records", None)
     still = records is not None and hasattr(dataset, "samples") and all(r.frame is None for r in records)
     threads = threads or decode_threads()
