@@ -17,7 +17,8 @@ EXAMPLE = """cleftedge qa --reference model.onnx --candidate model.int8.xml --da
 
 def register(sub) -> None:
     p = add_command(sub, "qa", "Judge a quantized candidate against the FP32 reference on a locked QA set "
-                    "(figures with confidence intervals, flips, per-site/label/case tables, pass/fail gate, JSON+HTML report)",
+                    "(figures with confidence intervals, flips, per-site/label/case tables, pass/fail gate, "
+                    "JSON+HTML report)",
                     EXAMPLE, _run)
     p.add_argument("--reference", required=True, type=Path, help="the FP32 ONNX model (runs on onnxruntime FP32)")
     p.add_argument("--candidate", type=Path, help="the model or bundle to judge (.onnx, OpenVINO .xml, bundle)")
