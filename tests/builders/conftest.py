@@ -15,9 +15,26 @@ def reference_onnx(tmp_path_factory):
 @pytest.fixture(scope="session")
 def qdq_onnx(reference_onnx):
     """The reference model as a u8/s8 QDQ ONNX made by onnxruntime's quantize_static (what the
-    onnxruntime recipe makes), spec kept in the metadata."""
+    onnxruntime recipe makes), spec and a calibration record in the metadata."""
+    from onnxruntime.quantization import QuantType
+
+    return quantized(reference_onnx, "model.qdq.onnx", activation_type=QuantType.QUInt8,
+                     weight_type=QuantType.QInt8)
+
+
+@pytest.fixture(scope="session")
+def trt_qdq_onnx(reference_onnx):
+    """The same under TensorRT's rules: symmetric int8 activations and weights, no bias Q/DQ."""
+    from onnxruntime.quantization import QuantType
+
+    return quantized(reference_onnx, "model.trt.onnx", activation_type=QuantType.QInt8,
+                     weight_type=QuantType.QInt8, op_types_to_quantize=["Conv", "Gemm", "MatMul"],
+                     extra_options={"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": False})
+
+
+def quantized(reference_onnx, name, **options):
     import onnx
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, quantize_static
 
     from cleftedge.export.onnx_meta import embed_spec
     from cleftedge.hashing import sha256_file
@@ -36,9 +53,9 @@ def qdq_onnx(reference_onnx):
         def get_next(self):
             return next(self.items, None)
 
-    out = reference_onnx.with_name("model.qdq.onnx")
+    out = reference_onnx.with_name(name)
     quantize_static(str(reference_onnx), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                    **options)
     model = onnx.load(str(out))
     embed_spec(model, spec)
     entry = model.metadata_props.add()  # the record the calibration recipes leave in the model

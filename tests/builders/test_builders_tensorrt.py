@@ -12,10 +12,30 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None
 
 
 @pytest.mark.parametrize("profile", ["jetson-orin-nano", "jetson-agx-orin", "jetson-agx-orin-jp7", "jetson-thor"])
-def test_build_without_tensorrt_says_to_build_on_the_target(qdq_onnx, tmp_path, capsys, profile):
+def test_build_without_tensorrt_says_to_build_on_the_target(trt_qdq_onnx, tmp_path, capsys, profile):
     out = tmp_path / "b"
-    assert main(["build", "--model", str(qdq_onnx), "--profile", profile, "--out", str(out)]) == 1
+    assert main(["build", "--model", str(trt_qdq_onnx), "--profile", profile, "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "TensorRT is not importable here" in err
     assert "same TensorRT version and GPU" in err and "--system-site-packages" in err
     assert not out.exists()
+
+
+def test_an_onnxruntime_u8_model_is_refused_for_tensorrt_before_any_tensorrt_call(qdq_onnx, tmp_path, capsys):
+    # the fixture is the x86 recipe's u8/s8 QDQ: asymmetric uint8 activations break TensorRT's rules
+    assert main(["build", "--model", str(qdq_onnx), "--profile", "jetson-agx-orin", "--out", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "breaks TensorRT's Q/DQ rules" in err and "check-qdq" in err
+
+
+def test_an_ir_is_refused_for_tensorrt(reference_onnx, tmp_path, capsys):
+    import openvino as ov
+
+    from cleftedge.runtime.model_spec import resolve_spec, set_ir_spec
+
+    model = ov.Core().read_model(str(reference_onnx))
+    set_ir_spec(model, resolve_spec(reference_onnx))
+    xml = tmp_path / "m.xml"
+    ov.save_model(model, str(xml))
+    assert main(["build", "--model", str(xml), "--profile", "jetson-thor", "--out", str(tmp_path / "b")]) == 1
+    assert "is not an ONNX file" in capsys.readouterr().err

@@ -70,7 +70,24 @@ def _config(trt, builder, s: BuildSettings, input_name: str, timing_cache: bytes
     return config
 
 
+def check_trt_qdq(model_path: Path) -> None:
+    """Before any TensorRT call (and on machines without TensorRT): the model must be a Q/DQ ONNX that
+    follows TensorRT's explicit-quantization rules (int8, zero point 0, per-channel weights)."""
+    from cleftedge.calibration.qdq_rules import check_model
+    from cleftedge.export.onnx_meta import load_onnx
+
+    if model_path.suffix.lower() != ".onnx":
+        raise CleftEdgeError(f"{model_path.name} is not an ONNX file", "a Q/DQ ONNX from the tensorrt recipe",
+                             "run 'cleftedge calibrate --profile <jetson profile>' (it writes a .onnx)")
+    violations = check_model(load_onnx(model_path))
+    if violations:
+        raise CleftEdgeError(f"{model_path.name} breaks TensorRT's Q/DQ rules ({len(violations)}): "
+                             f"{violations[0].line()}", "a Q/DQ ONNX made by the tensorrt recipe",
+                             f"see 'cleftedge check-qdq {model_path.name}'; calibrate with --profile <jetson profile>")
+
+
 def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir: Path | None) -> BuildResult:
+    check_trt_qdq(model_path)
     trt = _import_tensorrt()
     info = jetson_info()
     s = settings_for(profile, trt.__version__, spec.input.shape, info.get("jetpack"))
