@@ -44,16 +44,18 @@ def recipe(name: str):
 
 
 class TensorReader:
-    """onnxruntime's CalibrationDataReader over prepared tensors."""
+    """onnxruntime's CalibrationDataReader over prepared (1, C, H, W) tensors, `batch` at a time (a
+    model with a dynamic batch runs its calibration passes in batches: same ranges, fewer runs)."""
 
-    def __init__(self, name: str, tensors: list[np.ndarray]):
-        self.name, self.tensors, self.i = name, tensors, 0
+    def __init__(self, name: str, tensors: list[np.ndarray], batch: int = 1):
+        self.name, self.tensors, self.batch, self.i = name, tensors, max(1, batch), 0
 
     def get_next(self):
         if self.i >= len(self.tensors):
             return None
-        self.i += 1
-        return {self.name: self.tensors[self.i - 1]}
+        chunk = self.tensors[self.i:self.i + self.batch]
+        self.i += len(chunk)
+        return {self.name: chunk[0] if len(chunk) == 1 else np.concatenate(chunk)}
 
     def rewind(self):
         self.i = 0
@@ -61,3 +63,12 @@ class TensorReader:
     def __iter__(self):  # qdq_loss_debug.collect_activations iterates the reader
         self.rewind()
         return iter(lambda: self.get_next(), None)
+
+
+def dynamic_batch(model, input_name: str) -> bool:
+    """Whether the ONNX model's input takes any batch size (a named or zero first dimension)."""
+    for i in model.graph.input:
+        if i.name == input_name:
+            dims = i.type.tensor_type.shape.dim
+            return bool(dims) and (bool(dims[0].dim_param) or dims[0].dim_value == 0)
+    return False

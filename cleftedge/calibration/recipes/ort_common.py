@@ -7,11 +7,13 @@ import tempfile
 from pathlib import Path
 
 from cleftedge.atomic import write_bytes
-from cleftedge.calibration.recipes import RecipeInput, TensorReader
+from cleftedge.calibration.recipes import RecipeInput, TensorReader, dynamic_batch
 from cleftedge.calibration.record import METADATA_KEY
 from cleftedge.calibration.stdout_guard import stdout_to_stderr
 from cleftedge.export.onnx_meta import embed_spec, load_onnx
 from cleftedge.lazy import require
+
+CALIBRATION_BATCH = 16
 
 
 def quantize_static_qdq(r: RecipeInput, activation: str, weight: str, extra_options: dict,
@@ -23,7 +25,8 @@ def quantize_static_qdq(r: RecipeInput, activation: str, weight: str, extra_opti
         pre = Path(tmp) / "pre.onnx"
         q.quant_pre_process(str(r.model), str(pre), skip_symbolic_shape=True)
         out = Path(tmp) / "q.onnx"
-        q.quantize_static(str(pre), str(out), TensorReader(r.spec.input.name, r.tensors),
+        batch = CALIBRATION_BATCH if dynamic_batch(load_onnx(pre), r.spec.input.name) else 1
+        q.quantize_static(str(pre), str(out), TensorReader(r.spec.input.name, r.tensors, batch),
                           quant_format=q.QuantFormat.QDQ, per_channel=True,
                           activation_type=getattr(q.QuantType, activation), weight_type=getattr(q.QuantType, weight),
                           op_types_to_quantize=["Conv", "Gemm", "MatMul"], nodes_to_exclude=list(r.keep_float),
