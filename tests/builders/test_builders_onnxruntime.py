@@ -3,7 +3,7 @@
 import json
 
 import numpy as np
-from conftest import user_profile
+from builder_helpers import user_profile
 
 from cleftedge.cli import main
 from cleftedge.hashing import sha256_file
