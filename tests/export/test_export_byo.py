@@ -1,12 +1,16 @@
+import json
 import subprocess
 import sys
 
+import numpy as np
 import onnx
 import pytest
 from export_helpers import write_spec
 
 from cleftedge.cli import main
 from cleftedge.export.onnx_meta import read_spec
+from cleftedge.runtime.model import Model
+from cleftedge.simulator.dataset import generate
 
 
 def dims(path, name):
@@ -65,3 +69,36 @@ def test_missing_or_garbage_onnx_is_one_line(tmp_path, capsys, content):
     assert main(["export", "--onnx", str(src), "--spec", str(spec), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("cleftedge: error:") and err.count("\n") == 1 and not out.exists()
+
+
+GRAY_SPEC = """[input]
+name = "image"
+channels = 1
+color = "GRAY"
+height = 64
+width = 200
+resize = "letterbox"
+mean = [0.2]
+std = [0.3]
+
+[output]
+name = "scores"
+class_names = ["normal", "unilateral", "bilateral"]
+positive_classes = [1, 2]
+"""
+
+
+def test_byo_one_channel_three_class_model_runs_in_the_runtime(byo_models, tmp_path):
+    spec = tmp_path / "gray.toml"
+    spec.write_text(GRAY_SPEC)
+    out = tmp_path / "gray.onnx"
+    r = subprocess.run([sys.executable, "-m", "cleftedge", "export", "--onnx", str(byo_models["gray"]), "--spec",
+                        str(spec), "--out", str(out), "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["fixed"] == ["H=64", "W=200"]
+    d = dims(out, "image")
+    assert d[1:] == [1, 64, 200] and isinstance(d[0], str)
+    model = Model.open(out)  # the spec travels inside the file
+    frames = [f.image for f, _, _ in generate(3, seed=5)]
+    scores = model.predict(frames).scores
+    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))

@@ -9,7 +9,7 @@ import torch
 
 from cleftedge.export.archs import REFERENCE_DIR
 from cleftedge.reference.data import simulated_tensors
-from cleftedge.reference.metrics import operating_point
+from cleftedge.reference.metrics import operating_point, report
 from cleftedge.reference.model import CleftNet, parameter_count
 from cleftedge.runtime.model import Model
 
@@ -19,7 +19,7 @@ FRESH_SEED = 424242  # never used by the training script
 @pytest.fixture(scope="module")
 def fresh(reference_onnx):
     model = Model.open(reference_onnx)
-    data = simulated_tensors(model.spec, 700, FRESH_SEED)
+    data = simulated_tensors(model.spec, 800, FRESH_SEED)
     preds = [model.predict_tensors(data.x[i:i + 64]) for i in range(0, len(data.x), 64)]
     scores = np.concatenate([p.scores for p in preds])
     heat = np.concatenate([p.heatmaps for p in preds])
@@ -47,6 +47,20 @@ def test_fresh_frames_meet_sensitivity_and_specificity(fresh):
     assert op["sensitivity"] >= 0.93, op
     assert op["specificity"] >= 0.95, op
     assert op["auc"] >= 0.98
+
+
+def test_fresh_figures_agree_with_the_shipped_metrics_subtle_subset_included(fresh):
+    """The metrics file is not a claim: fresh frames land within sampling error of it."""
+    spec, data, scores, _ = fresh
+    shipped = json.loads((REFERENCE_DIR / "metrics.json").read_text())["test"]
+    fresh_report = report(data.y, scores, data.severity, data.labels, spec.output.threshold)
+    for subset in ("all", "subtle"):
+        got, want = fresh_report[subset], shipped[subset]
+        assert got["positives"] >= 40, (subset, got)
+        for key, n in (("sensitivity", got["positives"]), ("specificity", got["negatives"])):
+            p = want[key]
+            slack = 3 * max(np.sqrt(p * (1 - p) / n), 1 / n)  # three binomial standard errors
+            assert got[key] >= p - slack, (subset, key, got[key], p)
 
 
 def test_heat_map_peaks_on_the_lip_for_true_positives(fresh):
