@@ -25,7 +25,10 @@ def quantize_static_qdq(r: RecipeInput, activation: str, weight: str, extra_opti
         pre = Path(tmp) / "pre.onnx"
         q.quant_pre_process(str(r.model), str(pre), skip_symbolic_shape=True)
         out = Path(tmp) / "q.onnx"
-        batch = CALIBRATION_BATCH if dynamic_batch(load_onnx(pre), r.spec.input.name) else 1
+        # Batches only for min/max: the histogram collectors (entropy, percentile) stack per-batch
+        # arrays and fail when the last batch is smaller.
+        batched = r.method == "minmax" and dynamic_batch(load_onnx(pre), r.spec.input.name)
+        batch = CALIBRATION_BATCH if batched else 1
         q.quantize_static(str(pre), str(out), TensorReader(r.spec.input.name, r.tensors, batch),
                           quant_format=q.QuantFormat.QDQ, per_channel=True,
                           activation_type=getattr(q.QuantType, activation), weight_type=getattr(q.QuantType, weight),
