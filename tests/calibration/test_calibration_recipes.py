@@ -88,3 +88,11 @@ def test_bad_flags_are_one_line(calib_world, tmp_path, capsys, extra, needle):
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("method", ["entropy", "percentile"])
+def test_histogram_methods_with_a_short_last_batch(calib_world, tmp_path, method):
+    out = tmp_path / "m.onnx"
+    assert main(["calibrate", "--model", str(calib_world / "model.onnx"), "--data", str(calib_world / "calib"),
+                 "--target", "tensorrt", "--method", method, "--subset-size", "20", "--out", str(out)]) == 0
+    assert check_model(load_onnx(out)) == []
