@@ -21,7 +21,8 @@ def register(sub) -> None:
     src.add_argument("--checkpoint", help="a PyTorch state_dict (.pt), loaded with weights_only=True")
     src.add_argument("--onnx", help="bring your own ONNX image classifier")
     p.add_argument("--arch", help="architecture of --checkpoint (reference, resnet18, mobilenet_v3_small)")
-    p.add_argument("--spec", help="spec TOML/JSON (required for --onnx; for --checkpoint unless --arch reference)")
+    p.add_argument("--spec", help="spec TOML/JSON (required for --onnx; for --checkpoint the default is the "
+                   "reference spec for --arch reference, else 3x224x224 RGB with ImageNet mean/std)")
     p.add_argument("--out", required=True, help="output .onnx")
     p.add_argument("--no-heatmap", action="store_true", help="leave out the reference model's heat-map output")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -35,7 +36,7 @@ def _run(args) -> int:
     if args.onnx:
         if not args.spec:
             raise CleftEdgeError("--onnx needs --spec", "a spec TOML describing input and output",
-                                 "write one (docs/formats.md) and pass --spec spec.toml")
+                                 "write one (see docs/export.md) and pass --spec spec.toml")
         from cleftedge.export.byo import bring_your_own
 
         spec = load_spec(args.spec)
@@ -66,11 +67,4 @@ def _torch_source(args):
         raise CleftEdgeError("--checkpoint needs --arch", "one of " + ", ".join(sorted(archs.ARCHS)),
                              "e.g. --arch resnet18")
     module = archs.load_checkpoint(archs.build(args.arch), args.checkpoint, args.arch)
-    if args.spec:
-        return module, load_spec(args.spec)
-    if args.arch == "reference":
-        from cleftedge.reference.spec import reference_spec
-
-        return module, reference_spec(heatmap=False)
-    raise CleftEdgeError(f"--arch {args.arch} needs --spec", "a spec TOML for the checkpoint's input and output",
-                         "write one (docs/formats.md) and pass --spec spec.toml")
+    return module, (load_spec(args.spec) if args.spec else archs.default_spec(args.arch))

@@ -38,6 +38,19 @@ ARCHS: dict[str, Callable] = {
 }
 
 
+def default_spec(name: str):
+    """The spec used when --checkpoint comes without --spec: the reference spec (logits only) for
+    `reference`, an ImageNet-style 3 x 224 x 224 RGB input with 2 logits for the others."""
+    from cleftedge.reference.spec import reference_spec
+    from cleftedge.spec import InputSpec, ModelSpec, OutputSpec
+
+    if name == "reference":
+        return reference_spec(heatmap=False)
+    return ModelSpec(input=InputSpec(name="image", height=224, width=224, channels=3, color="RGB",
+                                     mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
+                     output=OutputSpec(name="logits"), model_name=name)
+
+
 def build(name: str):
     if name not in ARCHS:
         raise CleftEdgeError(f"unknown --arch '{name}'", "one of " + ", ".join(sorted(ARCHS)),

@@ -12,7 +12,7 @@ import torch
 from cleftedge.export.archs import REFERENCE_DIR
 from cleftedge.export.onnx_meta import read_spec
 from cleftedge.export.sample_frames import sample_batch
-from cleftedge.export.zoo import ResNet18
+from cleftedge.export.zoo import MobileNetV3Small, ResNet18
 from cleftedge.reference.model import CleftNet, WithHeatmap
 from cleftedge.spec import METADATA_KEY
 
@@ -95,3 +95,13 @@ def test_inspect_prints_spec_inputs_outputs_and_opset(reference_export):
     assert info["opset"] == 18 and info["spec"]["output"]["positive_classes"] == [1]
     assert [o["name"] for o in info["outputs"]] == ["logits", "heatmap"]
     assert info["inputs"][0]["shape"][1:] == [1, 128, 160]
+
+
+def test_checkpoint_without_spec_gets_the_arch_default(tmp_path):
+    torch.manual_seed(2)
+    ckpt = tmp_path / "mnv3.pt"
+    torch.save({"state_dict": MobileNetV3Small().state_dict()}, ckpt)  # a training-loop style dict works too
+    r = cli("export", "--checkpoint", ckpt, "--arch", "mobilenet_v3_small", "--out", tmp_path / "m.onnx")
+    assert r.returncode == 0, r.stderr
+    spec = read_spec(tmp_path / "m.onnx")
+    assert (spec.input.channels, spec.input.height, spec.input.width, spec.input.color) == (3, 224, 224, "RGB")
