@@ -109,8 +109,8 @@ def summarise(d: Demo) -> dict:
         "cleft sweep": "alert raised" if sessions["cleft"]["alerts"] else "NO ALERT",
         "latency": "within budget" if all(s["within_budget"] for s in sessions.values()) else "OVER budget",
     }
-    artifacts = {"FP32 model": "model.onnx", "calibrated model": next(p.name for p in d.out.glob("model.int8.*")
-                                                                       if not p.name.endswith(".json")),
+    calibrated = next(p.name for p in d.out.glob("model.int8.*") if p.suffix in (".xml", ".onnx"))
+    artifacts = {"FP32 model": "model.onnx", "calibrated model": calibrated,
                  "bundle": "bundle/", "shipping archive": "bundle.tar.gz", "QA report": "qa-report/report.html",
                  "trust store": "trust-store/", "session reports": "sessions/*.html",
                  "events": "sessions/*.events.jsonl", "annotated videos": "sessions/*.annotated.mp4"}

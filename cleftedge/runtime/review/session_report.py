@@ -111,10 +111,9 @@ def render_session_report(data: SessionData) -> str:
     t = [_seconds(e["frame"], data.fps) for e in scores]
     timeline = svg.timeline(t, [e["score"] for e in scores], data.threshold, _spans(data))
     s = data.summary
+    n_alerts = len([e for e in data.events if e.get("type") == "alert_raised"])
     overview = {"session": data.session, "source": data.source, "frames": s.get("frames", len(scores)),
-                "dropped": s.get("dropped", 0), "alerts": s.get("alerts", len(
-                    [e for e in data.events if e.get("type") == "alert_raised"])),
-                "threshold": f"{data.threshold:.3f}"}
+                "dropped": s.get("dropped", 0), "alerts": n_alerts, "threshold": f"{data.threshold:.3f}"}
     legend = ('<p class="legend muted">score (blue), threshold (dashed red)<span style="background:'
               'rgba(217,164,65,0.6)"></span>alert<span style="background:#f6d6cf"></span>cleft in view '
               "(ground truth, simulator sweeps only)</p>")
