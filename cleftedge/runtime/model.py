@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.backends import Backend, open_backend
+from cleftedge.runtime.backends import Backend, backend_for_path, open_backend
 from cleftedge.runtime.preprocess import Preprocessor
 from cleftedge.runtime.scoring import scores_from_output
 from cleftedge.spec import ModelSpec
@@ -55,6 +55,10 @@ class Model:
         if opened is not None:
             path, spec, manifest = opened
             backend = backend or _manifest_backend(manifest)
+        if steady and "batch" not in options and (backend or backend_for_path(path)) == "openvino":
+            # a live stream scores one frame at a time: a static batch of 1 spares OpenVINO the
+            # per-call shape inference of a dynamic batch (measurable on a model this small)
+            options["batch"] = 1
         return cls(open_backend(path, backend=backend, device=device, spec=spec, **options), manifest, steady)
 
     def predict(self, frames: Iterable[np.ndarray] | np.ndarray) -> Prediction:

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import make_onnx, make_spec
+from backends_helpers import make_onnx, make_spec
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import open_backend

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import make_onnx, make_spec
+from backends_helpers import make_onnx, make_spec
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.model import Model

@@ -3,7 +3,7 @@
 import numpy as np
 import onnx
 import pytest
-from conftest import make_onnx, make_spec
+from backends_helpers import make_onnx, make_spec
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.model_spec import (

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import H, W, make_onnx, make_spec, random_batch
+from backends_helpers import H, W, make_onnx, make_spec, random_batch
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import backend_for_path, open_backend

@@ -3,7 +3,7 @@ model cache, precision reported from the runtime model, devices."""
 
 import numpy as np
 import pytest
-from conftest import make_onnx, make_spec, random_batch
+from backends_helpers import make_onnx, make_spec, random_batch
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import open_backend

@@ -5,7 +5,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from conftest import make_spec
+from backends_helpers import make_spec
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import open_backend
