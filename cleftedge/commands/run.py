@@ -104,6 +104,9 @@ def _run(args) -> int:
         if session.error:
             raise CleftEdgeError(f"the source failed: {session.error}", "a source that delivers frames",
                                  "check the source; the session's outputs were written up to the failure")
+        errors = [e for e in session.events if e["type"] == "frame_error"]
+        if errors and not session.summary["frames"]:  # not one frame could be scored: say why
+            raise CleftEdgeError(f"no frame could be scored ({len(errors)} tried): {errors[0]['reason']}")
     finally:
         if server is not None:
             server.close()

@@ -71,7 +71,8 @@ class LatencyMetrics:
             if s["count"]:
                 rows.append(f"{name:<12} {s['p50']:>8.2f} {s['p95']:>8.2f} {s['p99']:>8.2f} {s['max']:>8.2f}")
         e2e = self.stages["end_to_end"].summary()
-        verdict = "within" if e2e.get("p99", 0) <= self.budget_ms else "OVER"
+        verdict = "no frames: nothing within" if not self.frames else \
+            "within" if e2e.get("p99", 0) <= self.budget_ms else "OVER"
         rows.append(f"budget {self.budget_ms:g} ms at {self.fps:g} fps: p99 {verdict} budget; "
                     f"{self.frames} frames, {self.dropped} dropped, {self.overruns} over budget")
         return "\n".join(rows)

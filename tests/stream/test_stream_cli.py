@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import cv2
+import numpy as np
 import pytest
 
 from cleftedge.simulator.sweep import write_sweep
@@ -68,3 +69,13 @@ def test_unreadable_video_is_one_line(ref_onnx, tmp_path):
 def test_alert_flags_override_and_are_checked(ref_onnx):
     r = cli("run", "--model", ref_onnx, "--source", "sim:none?seconds=1", "--alert-k", "9", "--alert-n", "6")
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "k=9, n=6" in r.stderr
+
+
+def test_frames_of_an_unusable_size_are_one_line(ref_onnx, tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"f{i}.png"), np.full((4, 4, 3), 100, np.uint8))
+    r = cli("run", "--model", ref_onnx, "--source", folder, "--quiet")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "frame of size 4x4" in r.stderr
