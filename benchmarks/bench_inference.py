@@ -96,9 +96,9 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=4, help="A B pairs (default 4)")
     ap.add_argument("--seconds", type=float, default=10.0, help="seconds per run (benchmark_app -t; default 10)")
     ap.add_argument("--device", default="CPU")
-    ap.add_argument("--fixed-batch", action="store_true",
-                    help="open with batch=1 (a static shape, as benchmark_app's -shape makes it); default: the model "
-                         "as the runtime opens it (a dynamic batch stays dynamic)")
+    ap.add_argument("--dynamic-batch", action="store_true",
+                    help="keep a dynamic batch dynamic; default: batch fixed to 1, as the live runtime opens it "
+                         "(Model.open(steady=True)) and as benchmark_app's -shape makes it")
     args = ap.parse_args()
     model = make_model(args.make_model) if args.make_model else args.model
     if model is None:
@@ -109,11 +109,11 @@ def main() -> None:
     spec = resolve_spec(model)
     shape = (1, *spec.input.shape)
     print(f"model {model} input {shape} device {args.device} hint LATENCY, {args.pairs} pairs of {args.seconds:g} s"
-          f" runs, ours with {'batch fixed to 1' if args.fixed_batch else 'the model as the runtime opens it'}")
+          f" runs, ours with {'batch fixed to 1' if not args.dynamic_batch else 'a dynamic batch'}")
     ratios = []
     with tempfile.TemporaryDirectory(prefix="cleftedge-ovcache-") as cache:
         for i in range(args.pairs):
-            a = ours(model, args.seconds, args.device, cache, batch1=args.fixed_batch)
+            a = ours(model, args.seconds, args.device, cache, batch1=not args.dynamic_batch)
             b = benchmark_app(model, args.seconds, args.device, shape)
             ratios.append(a / b)
             print(f"  pair {i + 1}: A ours {a:.3f} ms  B benchmark_app {b:.3f} ms  ratio {a / b:.3f}", flush=True)
