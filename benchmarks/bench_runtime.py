@@ -106,6 +106,8 @@ def main(argv=None) -> int:
     ap.add_argument("--frames", type=int, default=600, help="frames for the overhead figure")
     ap.add_argument("--realtime-seconds", type=float, default=20.0)
     ap.add_argument("--minutes", type=float, default=10.0, help="length of the memory run (at 30 fps)")
+    ap.add_argument("--memory-sweep", default="unilateral", choices=("unilateral", "none"),
+                    help="what the memory run loops: a cleft sweep (many alerts) or normal scanning")
     args = ap.parse_args(argv)
     path = args.model or reference_model()
     model = Model.open(path, backend=args.backend, device=args.device, steady=True)
@@ -131,14 +133,19 @@ def main(argv=None) -> int:
     count = int(args.minutes * 60 * 30)
     long = CycledFrames(frames, count)
     t0 = time.monotonic()
-    s = Pipeline(model, long, Sinks([Sink()]), fps=30, budget_ms=50).run().summary
+    if args.memory_sweep != "unilateral":
+        long.frames = [f.image for f in iter_sweep(8, args.memory_sweep, 7)]
+    session = Pipeline(model, long, Sinks([Sink()]), fps=30, budget_ms=50).run()
+    s = session.summary
     long.rss.append((count, rss_mib()))
+    kept = sum(len(f.jpeg) + (0 if f.heatmap is None else f.heatmap.nbytes) for f in session.best.frames())
     after_1min = next((r for n, r in long.rss if n >= 1800), long.rss[0][1])
     end = long.rss[-1][1]
     print(f"3. resident memory over {args.minutes:g} min of frames ({s['frames']} frames in "
           f"{time.monotonic() - t0:.0f} s): {long.rss[0][1]:.1f} MiB at start, {after_1min:.1f} MiB after 1 min, "
           f"{end:.1f} MiB at the end: growth after the first minute {end - after_1min:+.1f} MiB "
-          f"({(end - after_1min) / after_1min:+.1%})")
+          f"({(end - after_1min) / after_1min:+.1%}); {args.memory_sweep} sweep looped, {len(s['alerts'])} alerts, "
+          f"best frames kept for the review {kept / 2**20:.1f} MiB (bounded: 3 per alert, 64 alerts)")
     model.close()
     return 0
 
