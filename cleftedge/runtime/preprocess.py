@@ -81,16 +81,16 @@ class Preprocessor:
         h, w = frame.shape[:2]
         roi, mask = self.detector.crop(frame) if self.detector else ((0, 0, w, h), None)
         x0, y0, x1, y1 = roi
-        img = frame[y0:y1, x0:x1]
+        img = self._colour(frame[y0:y1, x0:x1])  # colour first: a grey mask pass is 3x cheaper
         if mask is not None:
             img = cv2.bitwise_and(img, img, mask=mask)
-        img = self._colour(img)
         img, geometry = self._resize(img, roi)
         self.last_geometry = geometry
         x = img.astype(np.float32)
         if x.ndim == 2:
             x = x[:, :, None]
-        x = x * self._gain + self._bias
+        x *= self._gain
+        x += self._bias
         return np.ascontiguousarray(x.transpose(2, 0, 1))
 
     def batch(self, frames) -> np.ndarray:
