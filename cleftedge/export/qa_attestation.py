@@ -3,10 +3,10 @@ Attaching changes the manifest, so an older signature is removed (sign after att
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
+from cleftedge.documents import read_document
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 from cleftedge.runtime.bundle.manifest import hash_files, load_manifest, write_manifest
@@ -18,13 +18,8 @@ QA_FILES = ("report.json", "report.html")
 
 def read_report(report_dir: Path) -> dict:
     path = report_dir / "report.json"
-    if not path.is_file():
-        raise CleftEdgeError(f"{path} does not exist", "a QA report folder made by 'cleftedge qa --report'",
-                             "check REPORT_DIR")
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CleftEdgeError(f"{path} is not valid JSON ({exc})", "a QA report.json", "run the QA again") from None
+    report = read_document(path, "QA report", "a QA report folder made by 'cleftedge qa --report'",
+                           "check REPORT_DIR", "run the QA again")
     if not isinstance(report, dict) or report.get("kind", REPORT_KIND) != REPORT_KIND:
         raise CleftEdgeError(f"{path} is not a cleftedge QA report", f"kind '{REPORT_KIND}'", "check REPORT_DIR")
     return report

@@ -18,8 +18,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from cleftedge import toml
 from cleftedge.calibration.qa.paired import PairedFigures
+from cleftedge.documents import read_document
 from cleftedge.errors import CleftEdgeError
 
 EPS = 1e-9
@@ -78,14 +78,9 @@ def load_policy(path: str | Path | None) -> Policy:
     if path is None:
         return Policy()
     p = Path(path)
-    if not p.is_file():
-        raise CleftEdgeError(f"policy file {p} does not exist", "a TOML policy file",
-                             "check --policy (keys: docs/qa.md) or leave it out for the defaults")
-    try:
-        data = toml.loads(p.read_text(encoding="utf-8"))
-    except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CleftEdgeError(f"policy file {p} is not valid TOML ({exc})", "a TOML policy file",
-                             "fix its syntax (see docs/qa.md)") from None
+    data = read_document(p, "policy file", "a TOML policy file",
+                         "check --policy (keys: docs/qa.md) or leave it out for the defaults",
+                         "fix its syntax (see docs/qa.md)", fmt="toml")
     return policy_from_dict(data, str(p))
 
 

@@ -36,16 +36,14 @@ def engine_identity(path: Path) -> str:
 
 
 def load_manifest(folder: Path) -> dict:
+    from cleftedge.documents import read_json_object
+
     path = folder / MANIFEST
     if not path.is_file():
         raise CleftEdgeError(f"{folder} has no {MANIFEST}", "a bundle folder made by 'cleftedge build'",
                              "point at the bundle folder or its .tar.gz")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CleftEdgeError(f"{path} is not valid JSON ({exc})", "a bundle manifest", "rebuild the bundle") from None
-    if not isinstance(manifest, dict):
-        raise CleftEdgeError(f"{path} is not a JSON object", "a bundle manifest", "rebuild the bundle")
+    manifest = read_json_object(path, "bundle manifest", "a bundle manifest", "rebuild the bundle",
+                                "rebuild the bundle")
     missing = [k for k in REQUIRED if k not in manifest]
     if missing:
         raise CleftEdgeError(f"{path} lacks '{missing[0]}'", "a complete bundle manifest", "rebuild the bundle")
