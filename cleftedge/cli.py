@@ -67,6 +67,14 @@ def add_command(sub, name: str, help: str, example: str, func) -> argparse.Argum
     return p
 
 
+def add_group(sub, name: str, help: str, description: str, example: str):
+    """Add a command group (e.g. `bundle verify|sign|...`); returns the subparsers for its actions."""
+    p = sub.add_parser(name, help=help, description=description, epilog="example:\n  " + example.strip(),
+                       formatter_class=Formatter)
+    p.set_defaults(_parser=p)
+    return p.add_subparsers(dest=f"{name}_action", metavar="ACTION")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cleftedge.cli import Formatter, add_command
+from cleftedge.cli import add_command, add_group
 from cleftedge.errors import CleftEdgeError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("bundle", help="attach QA, sign, verify, inspect and pack bundles", formatter_class=Formatter,
-                       description="Bundles: engine + manifest + golden frames. Order: build, attach-qa, sign "
-                       "(attaching QA changes the manifest, so it drops an older signature), pack, verify on the cart.",
-                       epilog="example:\n  cleftedge bundle verify bundle/ --trust-store /etc/cleftedge/trust")
-    p.set_defaults(_parser=p)
-    k = p.add_subparsers(dest="bundle_action", metavar="ACTION")
+    k = add_group(sub, "bundle", "attach QA, sign, verify, inspect and pack bundles",
+                  "Bundles: engine + manifest + golden frames. Order: build, attach-qa, sign "
+                  "(attaching QA changes the manifest, so it drops an older signature), pack, verify on the cart.",
+                  "cleftedge bundle verify bundle/ --trust-store /etc/cleftedge/trust")
     a = add_command(k, "attach-qa", "bind a passing QA report run on this bundle's engine",
                     "cleftedge bundle attach-qa bundle/ qa-report/", _attach)
     a.add_argument("bundle")
@@ -35,7 +33,7 @@ def register(sub) -> None:
     i.add_argument("bundle")
     i.add_argument("--json", action="store_true")
     pk = add_command(k, "pack", "write a .tar.gz of the bundle for shipping",
-                     "cleftedge bundle pack bundle/ --out bundle.tar.gz", _pack)
+                  "cleftedge bundle pack bundle/ --out bundle.tar.gz", _pack)
     pk.add_argument("bundle")
     pk.add_argument("--out", help="archive path (default BUNDLE.tar.gz)")
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cleftedge.cli import Formatter, add_command
+from cleftedge.cli import add_command, add_group
 from cleftedge.errors import CleftEdgeError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("keys", help="signing keys for bundles", formatter_class=Formatter,
-                       description="ed25519 signing keys. The private key stays on the signing host; the public "
-                       "key goes into each cart's trust store.",
-                       epilog="example:\n  cleftedge keys generate --out keys/")
-    p.set_defaults(_parser=p)
-    kinds = p.add_subparsers(dest="keys_action", metavar="ACTION")
+    kinds = add_group(sub, "keys", "signing keys for bundles",
+                  "ed25519 signing keys. The private key stays on the signing host; the public "
+                  "key goes into each cart's trust store.",
+                  "cleftedge keys generate --out keys/")
     g = add_command(kinds, "generate", "write NAME.key.pem (private, 0600) and NAME.pub.pem",
                     "cleftedge keys generate --out keys/ --name site-signing", _generate)
     g.add_argument("--out", required=True, help="folder for the key pair")

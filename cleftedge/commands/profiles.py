@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 
-from cleftedge.cli import Formatter, add_command
+from cleftedge.cli import add_command, add_group
 
 
 def register(sub) -> None:
-    p = sub.add_parser("profiles", help="list and show device profiles", formatter_class=Formatter,
-                       description="Device profiles: backend, device, precision, recipe, budget, toolkit versions, "
-                       "target hardware. A user's own .toml works wherever a name does.",
-                       epilog="examples:\n  cleftedge profiles list --json\n  cleftedge profiles show jetson-orin-nano")
-    p.set_defaults(_parser=p)
-    kinds = p.add_subparsers(dest="profiles_action", metavar="ACTION")
+    kinds = add_group(sub, "profiles", "list and show device profiles",
+                  "Device profiles: backend, device, precision, recipe, budget, toolkit versions, "
+                  "target hardware. A user's own .toml works wherever a name does.",
+                  "cleftedge profiles list --json")
     ls = add_command(kinds, "list", "list the built-in profiles", "cleftedge profiles list --json", _list)
     ls.add_argument("--json", action="store_true")
     show = add_command(kinds, "show", "show one profile in full", "cleftedge profiles show intel-cpu", _show)
