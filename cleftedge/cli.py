@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"cleftedge: error: {exc.line()}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (| head): nothing left to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("cleftedge: interrupted", file=sys.stderr)
         return 130
