@@ -12,7 +12,7 @@ import numpy as np
 
 from cleftedge.atomic import write_text
 from cleftedge.calibration.qa import charts
-from cleftedge.calibration.qa.report_json import verdict_line
+from cleftedge.calibration.qa.report_json import estimate_text, verdict_line
 
 STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1d232a}
 h1{font-size:22px}h2{font-size:17px;margin-top:30px;border-bottom:1px solid #ddd}
@@ -24,22 +24,15 @@ td:first-child,th:first-child{text-align:left}.pass{background:#e3f4e6;border-le
 .muted{color:#6b7580;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:20px}"""
 
 
+_CI_HTML = ' <span class="muted">[{}]</span>'
+
+
 def _pct(e: dict | None, ci: bool = True) -> str:
-    if not e or e.get("value") is None:
-        return "&ndash;"
-    text = f"{e['value'] * 100:.1f}"
-    if ci and e.get("ci_low") is not None:
-        text += f' <span class="muted">[{e["ci_low"] * 100:.1f}, {e["ci_high"] * 100:.1f}]</span>'
-    return text
+    return estimate_text(e, percent=True, ci=ci, missing="&ndash;", ci_wrap=_CI_HTML)
 
 
 def _num(e: dict | None) -> str:
-    if not e or e.get("value") is None:
-        return "&ndash;"
-    text = f"{e['value']:.4f}"
-    if e.get("ci_low") is not None:
-        text += f' <span class="muted">[{e["ci_low"]:.4f}, {e["ci_high"]:.4f}]</span>'
-    return text
+    return estimate_text(e, percent=False, missing="&ndash;", ci_wrap=_CI_HTML)
 
 
 def _verdict(report: dict) -> str:

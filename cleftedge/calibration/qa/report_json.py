@@ -40,20 +40,24 @@ def _plain(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def _pct(e: dict | None) -> str:
+def estimate_text(e: dict | None, percent: bool, ci: bool = True, missing: str = "-",
+                  ci_wrap: str = " [{}]") -> str:
+    """An estimate and its 95 % interval as text: percentages to 0.1, other figures to 0.0001."""
     if not e or e.get("value") is None:
-        return "-"
-    lo, hi = e.get("ci_low"), e.get("ci_high")
-    ci = f" [{lo * 100:.1f}, {hi * 100:.1f}]" if lo is not None else ""
-    return f"{e['value'] * 100:.1f}{ci}"
+        return missing
+    scale, fmt = (100.0, "{:.1f}") if percent else (1.0, "{:.4f}")
+    text = fmt.format(e["value"] * scale)
+    if ci and e.get("ci_low") is not None:
+        text += ci_wrap.format(f"{fmt.format(e['ci_low'] * scale)}, {fmt.format(e['ci_high'] * scale)}")
+    return text
+
+
+def _pct(e: dict | None) -> str:
+    return estimate_text(e, percent=True)
 
 
 def _num(e: dict | None) -> str:
-    if not e or e.get("value") is None:
-        return "-"
-    lo, hi = e.get("ci_low"), e.get("ci_high")
-    ci = f" [{lo:.4f}, {hi:.4f}]" if lo is not None else ""
-    return f"{e['value']:.4f}{ci}"
+    return estimate_text(e, percent=False)
 
 
 def summary_table(report: dict) -> str:
