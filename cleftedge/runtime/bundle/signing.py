@@ -22,36 +22,34 @@ def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
-def load_public_key(path: Path):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+def _load_key(path: str | os.PathLike, private: bool):
+    """An ed25519 key from a PEM file, or one line saying what is wrong with the file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
+    p = Path(path)
+    kind, made = ("private", ".key.pem") if private else ("public", ".pub.pem")
+    if not p.is_file():
+        raise CleftEdgeError(f"{kind} key {p} does not exist", f"the {made} made by 'cleftedge keys generate'",
+                             "check --key" if private else "check the trust store")
     try:
-        key = load_pem_public_key(path.read_bytes())
-    except (ValueError, OSError) as exc:
-        raise CleftEdgeError(f"{path} is not a PEM public key ({exc})", "an ed25519 public key (.pem)",
-                             "copy the .pub.pem made by 'cleftedge keys generate'") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise CleftEdgeError(f"{path} is not an ed25519 key", "an ed25519 public key", "use 'cleftedge keys generate'")
+        data = p.read_bytes()
+        key = load_pem_private_key(data, password=None) if private else load_pem_public_key(data)
+    except (ValueError, TypeError, OSError) as exc:
+        what = "an unencrypted PEM private key" if private else "a PEM public key"
+        raise CleftEdgeError(f"{p} is not {what} ({exc})", f"an ed25519 {kind} key ({made})",
+                             f"use the {made} made by 'cleftedge keys generate'") from None
+    if not isinstance(key, Ed25519PrivateKey if private else Ed25519PublicKey):
+        raise CleftEdgeError(f"{p} is not an ed25519 key", f"an ed25519 {kind} key", "use 'cleftedge keys generate'")
     return key
+
+
+def load_public_key(path: Path):
+    return _load_key(path, private=False)
 
 
 def load_private_key(path: str | os.PathLike):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    p = Path(path)
-    if not p.is_file():
-        raise CleftEdgeError(f"private key {p} does not exist", "the .key.pem made by 'cleftedge keys generate'",
-                             "check --key")
-    try:
-        key = load_pem_private_key(p.read_bytes(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise CleftEdgeError(f"{p} is not an unencrypted PEM private key ({exc})", "an ed25519 private key",
-                             "use the .key.pem made by 'cleftedge keys generate'") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise CleftEdgeError(f"{p} is not an ed25519 key", "an ed25519 private key", "use 'cleftedge keys generate'")
-    return key
+    return _load_key(path, private=True)
 
 
 def raw_public(public_key) -> bytes:
