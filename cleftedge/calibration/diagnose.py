@@ -50,7 +50,9 @@ def latency_ms(model_path: Path, backend: str, tensor: np.ndarray, runs: int = 4
 
 def parity(reference_scores: np.ndarray, candidate_scores: np.ndarray, positive: np.ndarray,
            threshold: float) -> dict:
-    from cleftedge.reference.metrics import auc
+    from cleftedge.calibration.qa.stats import auc  # the same AUC the QA gate judges with
 
     agree = float(np.mean((reference_scores >= threshold) == (candidate_scores >= threshold)))
-    return {"agreement": agree, "auc_drop": auc(positive, reference_scores) - auc(positive, candidate_scores)}
+    ref, cand = auc(positive, reference_scores), auc(positive, candidate_scores)
+    drop = float("nan") if ref is None or cand is None else ref - cand  # nan fails the gate: one class only
+    return {"agreement": agree, "auc_drop": drop}
