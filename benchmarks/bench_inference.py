@@ -6,8 +6,16 @@ on the same model, device and hint. Target: within 5 % of benchmark_app's median
 
 Runs alternate, A B A B ... (A: our backend's infer(), B: `benchmark_app -m MODEL -d CPU -hint latency
 -shape [1,C,H,W] -t SECONDS`), so that drift in machine load hits both alike; each pair gives a ratio
-ours/benchmark_app, and the verdict is on the median of those ratios. Ours is the wall time of
-Backend.infer() per call (input check, inference, outputs back as numpy), median over the run.
+ours/benchmark_app, and the verdict is on the median of those ratios.
+
+Two figures for ours, both medians over the run:
+- engine clock: OpenVINO's own time for each of our requests (InferRequest.latency). benchmark_app
+  reports exactly this figure for its requests, so this ratio is like for like: it shows whether our
+  backend makes OpenVINO itself run slower (configuration, threads, precision, input handling).
+- wall clock: the whole Backend.infer() call from Python (input copied into the request, inference,
+  outputs back as numpy): what the runtime's inference stage records. It adds OpenVINO's Python call
+  cost, which a bare `InferRequest.infer()` measures (`--floor`).
+The verdict is on the engine clock; the wall-clock ratio is printed beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +33,9 @@ from pathlib import Path
 TARGET = 0.05
 
 
-def ours(model: Path, seconds: float, device: str, cache: str, batch1: bool) -> float:
+def ours(model: Path, seconds: float, device: str, cache: str, batch1: bool) -> tuple[float, float, float]:
+    """Medians (ms) of: our call's wall time, OpenVINO's own time for it, and a bare
+    InferRequest.infer() on the same request, wall time (the floor of any call from Python)."""
     import numpy as np
 
     from cleftedge.runtime.backends import open_backend
@@ -34,12 +44,19 @@ def ours(model: Path, seconds: float, device: str, cache: str, batch1: bool) -> 
     with open_backend(model, "openvino", device=device, **options) as b:
         x = np.random.default_rng(0).normal(0, 1, (1, *b.spec.input.shape)).astype(np.float32)
         b.warmup(20)
-        times = []
+        wall, engine = [], []
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
             b.infer(x)
-            times.append(b.last_ms)
-    return statistics.median(times)
+            wall.append(b.last_ms)
+            engine.append(b.last_engine_ms)
+        bare = []
+        end = time.perf_counter() + min(seconds, 2.0)
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            b.request.infer()
+            bare.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(wall), statistics.median(engine), statistics.median(bare)
 
 
 def benchmark_app(model: Path, seconds: float, device: str, shape: tuple[int, ...]) -> float:
@@ -110,16 +127,23 @@ def main() -> None:
     shape = (1, *spec.input.shape)
     print(f"model {model} input {shape} device {args.device} hint LATENCY, {args.pairs} pairs of {args.seconds:g} s"
           f" runs, ours with {'batch fixed to 1' if not args.dynamic_batch else 'a dynamic batch'}")
-    ratios = []
+    engine_ratios, wall_ratios, floor_ratios = [], [], []
     with tempfile.TemporaryDirectory(prefix="cleftedge-ovcache-") as cache:
         for i in range(args.pairs):
-            a = ours(model, args.seconds, args.device, cache, batch1=not args.dynamic_batch)
+            wall, engine, bare = ours(model, args.seconds, args.device, cache, batch1=not args.dynamic_batch)
             b = benchmark_app(model, args.seconds, args.device, shape)
-            ratios.append(a / b)
-            print(f"  pair {i + 1}: A ours {a:.3f} ms  B benchmark_app {b:.3f} ms  ratio {a / b:.3f}", flush=True)
-    med = statistics.median(ratios)
+            engine_ratios.append(engine / b)
+            wall_ratios.append(wall / b)
+            floor_ratios.append(bare / b)
+            print(f"  pair {i + 1}: A ours {engine:.3f} ms engine clock, {wall:.3f} ms wall (bare infer() {bare:.3f})"
+                  f"  B benchmark_app {b:.3f} ms  ratios {engine / b:.3f} / {wall / b:.3f}", flush=True)
+    med = statistics.median(engine_ratios)
+    wall_med, floor_med = statistics.median(wall_ratios), statistics.median(floor_ratios)
     verdict = "within" if med <= 1 + TARGET else "NOT within"
-    print(f"median ratio ours/benchmark_app = {med:.3f} ({(med - 1) * 100:+.1f} %): {verdict} {TARGET:.0%}")
+    print(f"median ratio ours/benchmark_app, engine clock (like for like) = {med:.3f} ({(med - 1) * 100:+.1f} %): "
+          f"{verdict} {TARGET:.0%}")
+    print(f"median ratio ours/benchmark_app, wall clock of our Python call = {wall_med:.3f} "
+          f"({(wall_med - 1) * 100:+.1f} %); a bare InferRequest.infer() from Python: {floor_med:.3f}")
 
 
 if __name__ == "__main__":

@@ -116,3 +116,25 @@ def test_int8_model_reports_int8_precision(tmp_path, tiny_onnx):
         assert b.describe()["precision"] in ("u8", "i8") and r.describe()["precision"] == "int8"
         x = random_batch(2)
         np.testing.assert_allclose(b.infer(x)["logits"], r.infer(x)["logits"], atol=0.1)
+
+
+def test_calls_in_a_row_keep_callers_arrays_and_earlier_outputs(tiny_onnx):
+    # Small batches are copied into the request's own input buffer, large ones (over COPY_BYTES)
+    # handed over without a copy; outputs are copied out. In any order of sizes a caller's batch is
+    # never written to, and an output it holds is not changed by the next call.
+    from cleftedge.runtime.backends.openvino_backend import COPY_BYTES
+
+    path, _ = tiny_onnx
+    big = COPY_BYTES // random_batch(1).nbytes + 1
+    first, second, third = random_batch(3, seed=1), random_batch(3, seed=2), random_batch(5, seed=3)
+    large = random_batch(big, seed=4)
+    kept = first.copy()
+    with open_backend(path, "onnxruntime") as ref, open_backend(path, "openvino", true_fp32=True, cache_dir="") as b:
+        out1 = b.infer(first)["logits"]
+        held = out1.copy()
+        out2, out3, out4 = b.infer(second)["logits"], b.infer(third)["logits"], b.infer(large)["logits"]
+        again = b.infer(first)["logits"]
+        for x, got in ((first, out1), (second, out2), (third, out3), (large, out4), (first, again)):
+            np.testing.assert_allclose(got, ref.infer(x)["logits"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_array_equal(out1, held)

@@ -45,6 +45,18 @@ def test_bench_exit_code_follows_the_budget(ref_onnx):
     assert over.returncode == 1 and "OVER" in over.stdout
 
 
+def test_bench_on_openvino_also_gives_openvinos_own_clock(ref_onnx):
+    # The figure benchmark_app prints (InferRequest.latency), beside the wall-clock stage;
+    # onnxruntime reports no such clock, so its summary has none.
+    ov = json.loads(cli("bench", "--model", ref_onnx, "--backend", "openvino", "--frames", "30", "--json").stdout)
+    engine, stage = ov["inference_engine_clock"], ov["stages"]["inference"]
+    assert engine["count"] == 30 and 0 < engine["p50"] <= stage["p50"]
+    ort = json.loads(cli("bench", "--model", ref_onnx, "--frames", "30", "--json").stdout)
+    assert "inference_engine_clock" not in ort
+    text = cli("bench", "--model", ref_onnx, "--backend", "openvino", "--frames", "30").stdout
+    assert "inference as openvino itself times it" in text
+
+
 @pytest.mark.parametrize("source,needle", [("nothing-here.mp4", "does not exist"),
                                            ("sim:sideways", "simulator source kind")])
 def test_bad_source_is_one_line(ref_onnx, source, needle):

@@ -43,6 +43,10 @@ class Backend:
         self.device = device
         self.options = _check_options(self.name, self.OPTIONS, options)
         self.last_ms: float | None = None
+        # The inference time the library itself measures, where it reports one (OpenVINO's
+        # InferRequest.latency, the figure benchmark_app prints): the same clock as the vendor's
+        # tool, without the Python call around it. None where the library reports none.
+        self.last_engine_ms: float | None = None
         self.history_ms: deque[float] = deque(maxlen=HISTORY)
         self._closed = False
         if not self.model_path.exists():
@@ -71,6 +75,10 @@ class Backend:
     def _close_impl(self) -> None:
         pass
 
+    def _add_engine_ms(self, ms: float) -> None:
+        """For subclasses: add the library's own time for one `_infer_impl` call (chunks add up)."""
+        self.last_engine_ms = (self.last_engine_ms or 0.0) + ms
+
     def _batch_limits(self) -> tuple[int, int | None]:
         """(smallest, largest) batch one call of _infer_impl takes; None: no upper limit."""
         n = self.input_info.shape[0] if self.input_info.shape else None
@@ -83,6 +91,7 @@ class Backend:
             raise CleftEdgeError(f"the {self.name} backend for {self.model_path.name} is closed",
                                  "an open backend", "open the model again")
         batch = validate_batch(batch, self.spec)
+        self.last_engine_ms = None
         start = time.perf_counter()
         out = self._run_chunks(batch)
         self.last_ms = (time.perf_counter() - start) * 1000.0
