@@ -27,15 +27,14 @@ TARGET_S = 180.0
 
 def worker(args) -> None:
     from cleftedge.calibration.datasets import open_dataset
+    from cleftedge.calibration.qa.candidate import plan_candidate
     from cleftedge.calibration.qa.reading import iter_samples
-    from cleftedge.calibration.qa.run import reference_threads
+    from cleftedge.calibration.qa.run import open_qa_models
     from cleftedge.calibration.qa.scorer import score_stream
-    from cleftedge.runtime.model import Model
 
-    ref = None
-    if args.mode == "full":  # as `cleftedge qa` opens it
-        ref = Model.open(args.reference, backend="onnxruntime", threads=reference_threads())
-    cand = Model.open(args.candidate, backend=args.backend)
+    # as `cleftedge qa` opens them; the cart flow has saved reference scores and runs no reference
+    ref, cand = open_qa_models(args.reference if args.mode == "full" else None, args.candidate,
+                               plan_candidate(args.candidate, args.backend))
     samples = itertools.islice(iter_samples(open_dataset(args.data)), args.frames)
     first = list(itertools.islice(samples, 32))  # the first batch pays one-off costs (arenas, kernels)
     score_stream(first, ref, cand, progress=False)

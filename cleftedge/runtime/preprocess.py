@@ -78,6 +78,8 @@ class Preprocessor:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         frame = check_frame(frame)
+        if frame.ndim == 3 and self.spec.color == "GRAY":
+            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)  # once, for the fan search and the crop
         h, w = frame.shape[:2]
         roi, mask = self.detector.crop(frame) if self.detector else ((0, 0, w, h), None)
         x0, y0, x1, y1 = roi

@@ -95,19 +95,31 @@ def _check_leakage(qa_set, val_set, allow_overlap: bool) -> None:
 
 
 def _open_models(req: QaRequest, plan, need_reference: bool):
+    return open_qa_models(req.reference if need_reference else None, req.candidate, plan, req.device,
+                          _spec(req.spec))
+
+
+def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None):
+    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them.
+    CPU inference gets `inference_threads()`: the scorer's decoding and preprocessing threads
+    need the rest of the machine."""
     from cleftedge.runtime.model import Model
 
     ref_model = None
-    if need_reference:  # leave a core to the decoding and preprocessing threads (see scorer.py)
-        ref_model = Model.open(req.reference, backend="onnxruntime", device="CPU", threads=reference_threads())
+    if reference is not None:
+        ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=inference_threads())
     cand_model = None
-    if req.candidate is not None:
-        cand_model = Model.open(req.candidate, backend=plan.run, device=req.device, spec=_spec(req.spec),
-                                bundle_purpose="qa")
+    if candidate is not None:
+        runs_on = plan.run or plan.intended
+        cpu = device.upper() == "CPU" and runs_on in ("onnxruntime", "openvino")
+        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose="qa",
+                                **({"threads": inference_threads()} if cpu else {}))
     return ref_model, cand_model
 
 
-def reference_threads() -> int:
+def inference_threads() -> int:
+    """One core less than the machine has (at least 1). On 2 cores, QA with one inference thread
+    per model runs ~3 % faster than with OpenVINO's default of two (benchmarks/bench_qa.py)."""
     return max(1, (os.cpu_count() or 2) - 1)
 
 

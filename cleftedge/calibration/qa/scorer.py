@@ -10,8 +10,9 @@ import itertools
 import math
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,6 +155,20 @@ class _Batches:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def _opencv_single_threaded() -> Iterator[None]:
+    """Frames are already decoded and preprocessed on parallel threads: OpenCV's own worker
+    threads inside each small call only contend with them (~3 % slower QA on 2 cores)."""
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
 def _preprocessors(ref_model, cand_model) -> tuple[list, list[int]]:
     """The preprocessors to run, and which of them feeds each model. One is enough when both
     models take the same input (the usual case: the candidate is the reference quantized)."""
@@ -170,7 +185,7 @@ def score_stream(samples: Iterable, ref_model=None, cand_model=None, ref_t: floa
     thumbs = _Thumbs(keep_thumbs)
     pres, feeds = _preprocessors(ref_model, cand_model)
     models = [(m, who) for m, who in ((ref_model, "reference"), (cand_model, "candidate")) if m is not None]
-    with Progress(total, label, enabled=progress) as bar:
+    with Progress(total, label, enabled=progress) as bar, _opencv_single_threaded():
         for chunk, tensors in _Batches(samples, batch, pres):
             n = len(chunk)
             got = {who: _check(m.predict_tensors(tensors[feeds[i]]).scores, n, who)
