@@ -110,7 +110,7 @@ class OpenVINOBackend(Backend):
 
     def _set_input(self, batch: np.ndarray) -> None:
         # A frame is copied into an input buffer the backend owns, then infer() runs with no
-        # arguments: on a 0.35 ms model infer({0: batch}) and its result dict cost ~10 % more
+        # arguments: on a 0.35 ms model infer({0: batch}) and its result dict cost 7-9 % more
         # (benchmarks/bench_inference.py). A large batch (QA) is handed over without a copy instead.
         # Only a buffer the backend allocated is ever written to, never a caller's array.
         # (Shapes are compared on numpy views: iterating an ov.Shape costs ~13 us.)
