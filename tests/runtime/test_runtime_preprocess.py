@@ -136,3 +136,19 @@ def test_overlays_in_the_corners_of_the_crop_are_blanked():
     ix, iy = g.frame_to_input(160, 95)
     assert fan[95, 160] == 0
     assert out[0, int(iy), int(ix)] == 0.0
+
+
+@pytest.mark.parametrize("seed,shift", [(0, (0, 0)), (3, (-90, 30)), (5, (120, -20))])
+def test_fan_hull_from_row_ends_is_the_hull_of_every_fan_pixel(seed, shift):
+    # The fan search takes the hull from each row's first and last pixel (fast); it must be the
+    # same polygon as the hull of all of the fan's pixels, or QA and the runtime would crop differently.
+    from cleftedge.runtime.sector import _row_ends
+
+    _, fan = fan_frame(seed, shift)
+    region = fan > 0
+    fast = cv2.convexHull(_row_ends(region))
+    full = cv2.convexHull(cv2.findNonZero(region.astype(np.uint8)))
+    masks = [np.zeros(fan.shape, np.uint8) for _ in range(2)]
+    for mask, hull in zip(masks, (fast, full), strict=True):
+        cv2.fillConvexPoly(mask, hull, 255)
+    assert len(fast) >= 3 and np.array_equal(masks[0], masks[1])
