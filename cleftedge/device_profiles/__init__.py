@@ -81,12 +81,17 @@ def load_profile(name_or_path: str | Path) -> Profile:
             raise CleftEdgeError(f"profile file {path} does not exist", "a profile name or a .toml file",
                                  "see 'cleftedge profiles list'")
         return parse_profile(path.read_text(encoding="utf-8"), str(path))
-    builtin = _builtin_dir().joinpath(f"{text}.toml")
+    return parse_profile(builtin_text(text), text)
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in profile: what load_profile parses, and a start for a user's own."""
+    builtin = _builtin_dir().joinpath(f"{name}.toml")
     if not builtin.is_file():
         names = ", ".join(p.name for p in list_profiles())
-        raise CleftEdgeError(f"unknown device profile '{text}'", f"one of {names} or a .toml file",
+        raise CleftEdgeError(f"unknown device profile '{name}'", f"one of {names} or a .toml file",
                              "see 'cleftedge profiles list'")
-    return parse_profile(builtin.read_text(encoding="utf-8"), text)
+    return builtin.read_text(encoding="utf-8")
 
 
 def parse_profile(text: str, source: str) -> Profile:

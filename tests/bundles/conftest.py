@@ -1,10 +1,10 @@
 import shutil
-from importlib import resources
 
 import pytest
 from bundle_helpers import int8_ir
 
 from cleftedge.cli import main
+from cleftedge.device_profiles import builtin_text
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def built(tmp_path_factory, int8_model):
     root = tmp_path_factory.mktemp("bundle")
     profile = root / "cpu-no-qa.toml"
     # a user's own profile file, made from the built-in one
-    src = (resources.files("cleftedge.device_profiles") / "intel-cpu.toml").read_text()
+    src = builtin_text("intel-cpu")
     profile.write_text(src.replace('name = "intel-cpu"', 'name = "cpu-no-qa"').replace("required = true",
                                                                                            "required = false"))
     assert main(["build", "--model", str(int8_model), "--profile", str(profile), "--out", str(root / "b")]) == 0

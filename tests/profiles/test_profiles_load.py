@@ -1,7 +1,7 @@
 import pytest
 
 from cleftedge.cli import main
-from cleftedge.device_profiles import list_profiles, load_profile
+from cleftedge.device_profiles import builtin_text, list_profiles, load_profile
 from cleftedge.errors import CleftEdgeError
 
 NAMES = {"jetson-orin-nano", "jetson-orin-nx", "jetson-agx-orin", "jetson-agx-orin-jp7", "jetson-thor", "intel-cpu",
@@ -46,12 +46,6 @@ def test_profiles_cli(capsys):
     assert main(["profiles", "show", "nope"]) == 1
 
 
-def _builtin_text(name):
-    from importlib import resources
-
-    return (resources.files("cleftedge.device_profiles") / f"{name}.toml").read_text()
-
-
 @pytest.mark.parametrize("base,old,new,needle", [
     ("intel-cpu", 'precision = "int8"', 'precision = "int4"', "'precision' is 'int4'"),
     ("intel-cpu", 'device = "CPU"', 'device = "TPU"', "'device' is 'TPU'"),
@@ -68,7 +62,7 @@ def _builtin_text(name):
     ("jetson-agx-orin", "dla = true", 'dla = "yes"', "'tensorrt.dla' is 'yes'"),
 ])
 def test_bad_values_get_one_line_naming_the_key(tmp_path, base, old, new, needle):
-    text = _builtin_text(base)
+    text = builtin_text(base)
     assert old in text
     f = tmp_path / "mine.toml"
     f.write_text(text.replace(old, new, 1))
@@ -79,7 +73,7 @@ def test_bad_values_get_one_line_naming_the_key(tmp_path, base, old, new, needle
 
 def test_a_users_own_profile_works_where_a_name_does(tmp_path, capsys):
     f = tmp_path / "cart-7.toml"
-    f.write_text(_builtin_text("intel-cpu").replace('name = "intel-cpu"', 'name = "cart-7"'))
+    f.write_text(builtin_text("intel-cpu").replace('name = "intel-cpu"', 'name = "cart-7"'))
     assert main(["profiles", "show", str(f)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("cart-7:") and "performance_hint = LATENCY" in out

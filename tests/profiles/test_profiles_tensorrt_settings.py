@@ -2,7 +2,7 @@
 
 import pytest
 
-from cleftedge.device_profiles import list_profiles, load_profile
+from cleftedge.device_profiles import builtin_text, list_profiles, load_profile
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.tensorrt_settings import build_machine_problems, cache_key, plan_runs_here, settings_for
 
@@ -70,9 +70,7 @@ def test_a_tensorrt_the_profiles_jetpack_does_not_ship_is_refused(name, version)
 
 
 def test_the_profiles_input_shape_must_match_the_model(tmp_path):
-    from importlib import resources
-
-    text = (resources.files("cleftedge.device_profiles") / "jetson-orin-nx.toml").read_text()
+    text = builtin_text("jetson-orin-nx")
     f = tmp_path / "nx.toml"
     f.write_text(text.replace("batch = 1", "batch = 1\ninput_shape = [1, 224, 224]"))
     with pytest.raises(CleftEdgeError, match="input_shape"):
@@ -81,9 +79,7 @@ def test_the_profiles_input_shape_must_match_the_model(tmp_path):
 
 
 def test_same_compute_capability_needs_tensorrt_10_9(tmp_path):
-    from importlib import resources
-
-    text = (resources.files("cleftedge.device_profiles") / "jetson-agx-orin.toml").read_text()
+    text = builtin_text("jetson-agx-orin")
     f = tmp_path / "hw.toml"
     f.write_text(text.replace('hardware_compatibility = "none"', 'hardware_compatibility = "same_compute_capability"'))
     with pytest.raises(CleftEdgeError, match="TensorRT 10.9 or newer"):
@@ -120,8 +116,6 @@ def test_build_and_run_on_a_jetson(tmp_path):
     """Smoke test for a Jetson: pytest -m tensorrt (needs TensorRT and a GPU). Builds the reference
     model's Q/DQ ONNX (TensorRT rules: symmetric int8, no bias Q/DQ) into a bundle and verifies it."""
     pytest.importorskip("tensorrt", reason="TensorRT is not installed (run on a Jetson with JetPack 6.1+)")
-    from importlib import resources
-
     from cleftedge.cli import main
     from cleftedge.runtime.bundle.machine import gpu_compute_capability
 
@@ -132,7 +126,7 @@ def test_build_and_run_on_a_jetson(tmp_path):
     assert main(["export", "--reference", "--out", str(onnx)]) == 0
     qdq = _trt_qdq(onnx, tmp_path / "q.onnx")
     base = "jetson-thor" if cc.startswith("11") else "jetson-orin-nano"  # GPU-only profiles
-    text = (resources.files("cleftedge.device_profiles") / f"{base}.toml").read_text()
+    text = builtin_text(base)
     profile = tmp_path / "p.toml"
     profile.write_text(text.replace("required = true", "required = false"))
     assert main(["build", "--model", str(qdq), "--profile", str(profile), "--out", str(tmp_path / "b")]) == 0
