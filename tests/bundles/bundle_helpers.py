@@ -1,3 +1,5 @@
+import json
+
 from cleftedge.cli import main
 
 
@@ -11,6 +13,15 @@ def int8_ir(folder):
     assert main(["calibrate", "--model", str(onnx_path), "--data", str(folder / "calib"), "--profile", "intel-cpu",
                  "--out", str(out)]) == 0
     return out
+
+
+def sign(bundle, key):
+    """`cleftedge bundle sign BUNDLE --key KEY`; its exit code."""
+    return main(["bundle", "sign", str(bundle), "--key", str(key)])
+
+
+def manifest(bundle) -> dict:
+    return json.loads((bundle / "manifest.json").read_text())
 
 
 def flip_byte(path, offset=-100):

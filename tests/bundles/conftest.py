@@ -1,7 +1,7 @@
 import shutil
 
 import pytest
-from bundle_helpers import int8_ir
+from bundle_helpers import int8_ir, sign
 
 from cleftedge.cli import main
 from cleftedge.device_profiles import builtin_text
@@ -26,7 +26,7 @@ def built(tmp_path_factory, int8_model):
     assert main(["keys", "generate", "--out", str(root / "other"), "--name", "stranger"]) == 0
     (root / "trust").mkdir()
     shutil.copy(root / "keys" / "cleftedge-signing.pub.pem", root / "trust")
-    assert main(["bundle", "sign", str(root / "b"), "--key", str(root / "keys" / "cleftedge-signing.key.pem")]) == 0
+    assert sign(root / "b", root / "keys" / "cleftedge-signing.key.pem") == 0
     return root
 
 

@@ -5,6 +5,7 @@ import json
 import shutil
 
 import pytest
+from bundle_helpers import manifest, sign
 
 from cleftedge.cli import main
 from cleftedge.hashing import sha256_file
@@ -31,7 +32,7 @@ def qa(root, candidate, report):
 def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
     root, b = released, released / "b"
     trust = ["--trust-store", str(root / "trust")]
-    source = json.loads((b / "manifest.json").read_text())["source"]
+    source = manifest(b)["source"]
     assert source["onnx_sha256"] == sha256_file(root / "model.onnx")  # from calibrate's record
     assert source["calibration_data_sha256"] and source["recipe"] == "openvino"
     assert main(["bundle", "verify", str(b), "--allow-unsigned"]) == 1  # intel-cpu requires QA
@@ -42,7 +43,7 @@ def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
     assert (b / "qa" / "report.json").is_file()
     assert main(["bundle", "verify", str(b), *trust]) == 1  # attached but not signed yet
     assert "not signed" in capsys.readouterr().err
-    assert main(["bundle", "sign", str(b), "--key", str(root / "keys" / "cleftedge-signing.key.pem")]) == 0
+    assert sign(b, root / "keys" / "cleftedge-signing.key.pem") == 0
     assert main(["bundle", "verify", str(b), *trust]) == 0
     assert main(["run", "--model", str(b), *trust, "--source", str(root / "qa" / "normal"), "--max-frames", "8",
                  "--quiet"]) == 0
@@ -70,4 +71,4 @@ def test_attach_qa_refuses_a_report_on_another_engine_or_a_failed_one(released, 
     capsys.readouterr()
     assert main(["bundle", "attach-qa", str(b), str(tmp_path / "rep")]) == 1
     assert "the QA report failed" in capsys.readouterr().err
-    assert "qa" not in json.loads((b / "manifest.json").read_text())
+    assert "qa" not in manifest(b)

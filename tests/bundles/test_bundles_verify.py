@@ -3,7 +3,7 @@ import json
 import tarfile
 
 import pytest
-from bundle_helpers import flip_byte
+from bundle_helpers import flip_byte, manifest, sign
 
 from cleftedge.cli import main
 from cleftedge.errors import CleftEdgeError
@@ -13,6 +13,13 @@ from cleftedge.runtime.model import Model
 
 def verify(bundle, built, *extra):
     return main(["bundle", "verify", str(bundle), "--trust-store", str(built / "trust"), *extra])
+
+
+def edit_manifest(bundle, change) -> None:
+    """Change the manifest in place (change(m) edits the dict), as someone tampering would."""
+    m = manifest(bundle)
+    change(m)
+    (bundle / "manifest.json").write_text(json.dumps(m))
 
 
 def one_line_error(capsys):
@@ -39,15 +46,13 @@ def test_flipped_byte_in_the_engine_is_refused(built, bundle_copy, capsys):
 
 
 def test_manifest_edited_after_signing_is_refused(built, bundle_copy, capsys):
-    m = json.loads((bundle_copy / "manifest.json").read_text())
-    m["golden"]["tolerance"] = 0.5
-    (bundle_copy / "manifest.json").write_text(json.dumps(m))
+    edit_manifest(bundle_copy, lambda m: m["golden"].update(tolerance=0.5))
     assert verify(bundle_copy, built) == 1
     assert "edited after signing" in one_line_error(capsys)
 
 
 def test_untrusted_key_and_unsigned_bundles_are_refused(built, bundle_copy, capsys):
-    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "other" / "stranger.key.pem")]) == 0
+    assert sign(bundle_copy, built / "other" / "stranger.key.pem") == 0
     capsys.readouterr()
     assert verify(bundle_copy, built) == 1
     assert "not in the trust store" in one_line_error(capsys)
@@ -58,10 +63,8 @@ def test_untrusted_key_and_unsigned_bundles_are_refused(built, bundle_copy, caps
 
 
 def test_manifest_for_another_device_is_refused(built, bundle_copy, capsys):
-    m = json.loads((bundle_copy / "manifest.json").read_text())
-    m["device"] = "NPU"
-    (bundle_copy / "manifest.json").write_text(json.dumps(m))
-    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "keys" / "cleftedge-signing.key.pem")]) == 0
+    edit_manifest(bundle_copy, lambda m: m.update(device="NPU"))
+    assert sign(bundle_copy, built / "keys" / "cleftedge-signing.key.pem") == 0
     capsys.readouterr()
     assert verify(bundle_copy, built) == 1
     assert "device NPU is not present" in one_line_error(capsys)
@@ -98,20 +101,23 @@ def test_archive_with_a_symlink_is_refused(tmp_path):
 
 def test_a_wrong_known_answer_is_refused(built, bundle_copy, capsys):
     # the engine is intact and signed, but it no longer gives the scores it gave when it was built
-    m = json.loads((bundle_copy / "manifest.json").read_text())
-    m["golden"]["frames"][0]["score"] = min(1.0, m["golden"]["frames"][0]["score"] + 0.3)
-    (bundle_copy / "manifest.json").write_text(json.dumps(m))
-    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "keys" / "cleftedge-signing.key.pem")]) == 0
+    def shift_first_score(m):
+        first = m["golden"]["frames"][0]
+        first["score"] = min(1.0, first["score"] + 0.3)
+
+    edit_manifest(bundle_copy, shift_first_score)
+    assert sign(bundle_copy, built / "keys" / "cleftedge-signing.key.pem") == 0
     capsys.readouterr()
     assert verify(bundle_copy, built) == 1
     assert "golden frames scored" in one_line_error(capsys)
 
 
 def test_a_manifest_pointing_outside_the_bundle_is_refused(built, bundle_copy, capsys):
-    m = json.loads((bundle_copy / "manifest.json").read_text())
-    m["engine"]["path"] = "../outside.xml"
-    m["files"]["../outside.xml"] = "0" * 64
-    (bundle_copy / "manifest.json").write_text(json.dumps(m))
+    def point_outside(m):
+        m["engine"]["path"] = "../outside.xml"
+        m["files"]["../outside.xml"] = "0" * 64
+
+    edit_manifest(bundle_copy, point_outside)
     assert verify(bundle_copy, built, "--allow-unsigned") == 1
     assert "not a plain relative path" in one_line_error(capsys)
 
@@ -120,8 +126,7 @@ def test_a_packed_bundle_opens_through_model_open(built, tmp_path):
     archive = tmp_path / "b.tar.gz"
     assert main(["bundle", "pack", str(built / "b"), "--out", str(archive)]) == 0
     model = Model.open(archive, trust_store=built / "trust")
-    assert model.manifest["engine"]["sha256"] == json.loads((built / "b" / "manifest.json").read_text())["engine"][
-        "sha256"]
+    assert model.manifest["engine"]["sha256"] == manifest(built / "b")["engine"]["sha256"]
 
 
 def test_keys_are_private_and_never_overwritten(built, capsys):
@@ -137,7 +142,7 @@ def test_keys_are_private_and_never_overwritten(built, capsys):
 def test_attach_qa_refuses_a_bundle_changed_since_the_build(built, bundle_copy, tmp_path, capsys):
     report = tmp_path / "rep"
     report.mkdir()
-    engine_sha = json.loads((bundle_copy / "manifest.json").read_text())["engine"]["sha256"]
+    engine_sha = manifest(bundle_copy)["engine"]["sha256"]
     (report / "report.json").write_text(json.dumps({"kind": "cleftedge.qa_report", "schema": 1,
                                                     "candidate": {"sha256": engine_sha},
                                                     "verdict": {"passed": True, "line": "QA PASS"}}))
@@ -161,6 +166,6 @@ def test_the_trust_store_comes_from_the_environment(built, monkeypatch, tmp_path
 def test_a_changed_bundle_is_not_signed(built, bundle_copy, capsys):
     flip_byte(bundle_copy / "engine" / "model.xml", 10)
     before = (bundle_copy / "signature.json").read_bytes()
-    assert main(["bundle", "sign", str(bundle_copy), "--key", str(built / "keys" / "cleftedge-signing.key.pem")]) == 1
+    assert sign(bundle_copy, built / "keys" / "cleftedge-signing.key.pem") == 1
     assert "cannot sign" in one_line_error(capsys)
     assert (bundle_copy / "signature.json").read_bytes() == before
