@@ -10,11 +10,11 @@ from cleftedge.errors import CleftEdgeError
 
 
 def register(sub) -> None:
-    kinds = add_group(sub, "keys", "signing keys for bundles",
-                  "ed25519 signing keys. The private key stays on the signing host; the public "
-                  "key goes into each cart's trust store.",
-                  "cleftedge keys generate --out keys/")
-    g = add_command(kinds, "generate", "write NAME.key.pem (private, 0600) and NAME.pub.pem",
+    group = add_group(sub, "keys", "signing keys for bundles",
+                      "ed25519 signing keys. The private key stays on the signing host; the public "
+                      "key goes into each cart's trust store.",
+                      "cleftedge keys generate --out keys/")
+    g = add_command(group, "generate", "write NAME.key.pem (private, 0600) and NAME.pub.pem",
                     "cleftedge keys generate --out keys/ --name site-signing", _generate)
     g.add_argument("--out", required=True, help="folder for the key pair")
     g.add_argument("--name", default="cleftedge-signing", help="file name stem (default cleftedge-signing)")

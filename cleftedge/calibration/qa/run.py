@@ -94,11 +94,6 @@ def _check_leakage(qa_set, val_set, allow_overlap: bool) -> None:
     check_leakage({"QA set (--data)": qa_set, "validation set (--val-data)": val_set})
 
 
-def _open_models(req: QaRequest, plan, need_reference: bool):
-    return open_qa_models(req.reference if need_reference else None, req.candidate, plan, req.device,
-                          _spec(req.spec))
-
-
 def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None):
     """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them.
     CPU inference gets `inference_threads()`: the scorer's decoding and preprocessing threads
@@ -146,7 +141,8 @@ def run_qa(req: QaRequest) -> QaOutcome:
     ref_sha = sha256_file(req.reference)
     saved = refscores.load_reference_scores(req.reference_scores, ref_sha, data_hash) if req.reference_scores else None
     plan = plan_candidate(req.candidate, req.backend) if req.candidate is not None else None
-    ref_model, cand_model = _open_models(req, plan, need_reference=saved is None)
+    ref_model, cand_model = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
+                                           req.device, _spec(req.spec))
     ref_t = saved.threshold if saved else ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
 
