@@ -34,7 +34,8 @@ def test_signed_bundle_verifies_and_runs(built, capsys):
     for name in ("files", "signature", "machine", "qa", "known answers"):
         assert name in out
     model = Model.open(built / "b", trust_store=built / "trust")
-    assert model.manifest["profile"]["name"] == "cpu-no-qa" and model.describe()["precision"] in ("u8", "i8")
+    assert model.manifest["profile"]["name"] == "cpu-no-qa"
+    assert set(model.describe()["precision"].split("+")) <= {"u8", "i8"}
 
 
 def test_flipped_byte_in_the_engine_is_refused(built, bundle_copy, capsys):
