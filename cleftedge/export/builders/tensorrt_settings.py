@@ -11,8 +11,27 @@ from cleftedge.device_profiles.rules import NO_DLA_BOARDS
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
 
-__all__ = ["BuildSettings", "build_machine_problems", "cache_key", "dla_available", "parse_version", "plan_runs_here",
-           "settings_for"]
+__all__ = ["CHECKED_VERSIONS", "VERSIONED_NAMES", "BuildSettings", "build_machine_problems", "cache_key",
+           "dla_available", "has_name", "parse_version", "plan_runs_here", "settings_for"]
+
+# The TensorRT releases whose Python API the conformance test checks every `trt` name against
+# (tests/conformance: NVIDIA's binding sources; 11.4 from its wheel, its sources are not public).
+CHECKED_VERSIONS = ("10.3", "10.7", "10.16", "11.1", "11.4")
+
+# The one table of TensorRT names that only some supported versions bind: name -> (first version
+# that has it, first version that does not; None: open). Code that uses one asks has_name() first;
+# the conformance test checks the table against the binding sources of every 10.x and 11.x release.
+VERSIONED_NAMES: dict[str, tuple[str | None, str | None]] = {
+    "BuilderFlag.INT8": (None, "11.0"),  # weak typing (DLA on 10.x); 11.x builds INT8 only from Q/DQ
+    "BuilderFlag.FP16": (None, "11.0"),
+    "HardwareCompatibilityLevel.SAME_COMPUTE_CAPABILITY": ("10.9", None),
+}
+
+
+def has_name(name: str, v: tuple[int, ...]) -> bool:
+    """Whether TensorRT version `v` binds `name` (a key of VERSIONED_NAMES)."""
+    first, gone = VERSIONED_NAMES[name]
+    return (first is None or v >= parse_version(first)) and (gone is None or v < parse_version(gone))
 
 
 @dataclass(frozen=True)
