@@ -16,6 +16,7 @@ from cleftedge.export.calibration_record import calibration_record, provenance
 from cleftedge.export.golden_frames import write_golden
 from cleftedge.hashing import sha256_file
 from cleftedge.progress import Progress
+from cleftedge.runtime.backends import bundle_options
 from cleftedge.runtime.bundle.manifest import SCHEMA, engine_identity, hash_files, write_manifest
 from cleftedge.runtime.model_spec import resolve_spec
 
@@ -38,7 +39,8 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
         result = builder_for(profile.backend)(model_path, spec, profile, engine_dir, cache_dir)
         progress.update()
         engine = engine_dir / result.engine
-        golden = write_golden(tmp, spec, profile.backend, profile.device, engine)
+        golden = write_golden(tmp, spec, profile.backend, profile.device, engine,
+                              bundle_options({"backend": profile.backend, "build_settings": result.settings}))
         progress.update()
         manifest = {
             "schema": SCHEMA,

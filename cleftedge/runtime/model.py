@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.backends import Backend, backend_for_path, open_backend
+from cleftedge.runtime.backends import Backend, backend_for_path, bundle_options, open_backend
 from cleftedge.runtime.preprocess import Preprocessor
 from cleftedge.runtime.scoring import scores_from_output
 from cleftedge.spec import ModelSpec
@@ -55,6 +55,7 @@ class Model:
         if opened is not None:
             path, spec, manifest = opened
             backend = backend or _manifest_backend(manifest)
+            options = {**bundle_options(manifest), **options}  # e.g. the DLA core a TensorRT plan was built for
         if steady and "batch" not in options and (backend or backend_for_path(path)) == "openvino":
             # a live stream scores one frame at a time: a static batch of 1 spares OpenVINO the
             # per-call shape inference of a dynamic batch (measurable on a model this small)

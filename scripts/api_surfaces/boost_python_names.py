@@ -39,7 +39,10 @@ def read_boost_bindings(text: str, out: Bindings | None = None) -> Bindings:
         args = split_args(text[start + 1:balanced(text, start) - 1])
         name = string_literal(args[0]) if m.group(0).startswith("py::def") else args[0].strip()
         if name:
-            out.functions[name] = _signature(args[1:])
+            sig = _signature(args[1:])
+            known = out.functions.get(name, [])
+            out.functions[name] = None if sig is None or (name in out.functions and known is None) else \
+                known + [sig]  # overloads; None: one of them names no arguments
     for m in re.finditer(r'py::scope\(\)\s*\.\s*attr\(\s*"(\w+)"\s*\)', text):
         out.attributes.add(m.group(1))
     return out

@@ -26,7 +26,10 @@ def modules(surface: dict) -> dict[str, dict]:
     if "modules" in surface:
         return surface["modules"]
     name = {"tensorrt": "tensorrt", "cuda-python": "cuda.bindings.runtime"}[surface["library"]]
-    return {name: {"functions": surface["module"]["functions"], "attributes": surface["module"].get("attributes", [])}}
+    functions = surface["module"]["functions"]
+    if isinstance(functions, list):  # cuda-python's lists: names only, no keyword names
+        functions = dict.fromkeys(functions)
+    return {name: {"functions": functions, "attributes": surface["module"].get("attributes", [])}}
 
 
 def module_names(surface: dict, module: str | None = None) -> dict[str, str]:

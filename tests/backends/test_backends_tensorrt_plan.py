@@ -1,14 +1,18 @@
 """TensorRT logic that needs no GPU: dtype mapping, binding plans from I/O records, batch shapes
-within the profile, int8/fp16 I/O conversion, device names, CUDA layer choice, load errors."""
+within the profile, int8/fp16 I/O conversion, device names, CUDA layer choice, load errors, the
+engine inspector's precision in the 10.x and 11.x formats, the options a bundle implies."""
 
 import importlib.util
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from backends_helpers import make_spec
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.backends import open_backend
+from cleftedge.runtime.backends import bundle_options, open_backend
+from cleftedge.runtime.backends.tensorrt_inspector import engine_precision
 from cleftedge.runtime.backends.tensorrt_plan import (
     TensorRecord,
     from_engine,
@@ -16,10 +20,11 @@ from cleftedge.runtime.backends.tensorrt_plan import (
     make_plan,
     numpy_dtype,
     plan_load_error,
-    precision_from_layer_info,
     to_engine,
 )
 from cleftedge.runtime.cuda import choose_layer
+
+DATA = Path(__file__).parent / "data"
 
 SPEC = make_spec(heatmap="cam")  # input "image" (N, 1, 16, 16), outputs "logits" and "cam"
 
@@ -117,11 +122,33 @@ def test_load_errors_name_the_cause_in_one_line():
         assert "\n" not in str(e)
 
 
-def test_precision_from_inspector_text():
-    assert precision_from_layer_info('{"Layers": [{"Outputs": [{"Format/Datatype": "Int8 NC/32"}]}]}') == "int8"
-    assert precision_from_layer_info('{"Format/Datatype": "Channel major FP16 format"}') == "fp16"
-    assert precision_from_layer_info('{"Format/Datatype": "Row major linear FP32"}') == "fp32"
-    assert precision_from_layer_info('{"Layers": ["conv1", "relu1"]}') == "unknown"
+def test_precision_from_a_10x_inspector_output():
+    precision, per_layer = engine_precision((DATA / "inspector-10x-detailed.json").read_text())
+    # the reformat into int8 and the int8 convolution are int8; the FP16 head and its reformat fp16
+    assert precision == "int8" and per_layer == {"int8": 2, "fp16": 2}
+
+
+def test_precision_from_an_11x_inspector_output():
+    text = (DATA / "inspector-11x-detailed.json").read_text()
+    assert "Bindings" not in json.loads(text) and "Format/Datatype" not in text  # the 11.x schema
+    precision, per_layer = engine_precision(text)
+    assert precision == "int8" and per_layer == {"int8": 2, "fp32": 1}
+    # the 11.x type field wins over a format string that names another type
+    layer = {"Layers": [{"Inputs": [{"Datatype": "Half", "Format": "Row major linear FP32 format (kLINEAR)"}]}]}
+    assert engine_precision(json.dumps(layer)) == ("fp16", {"fp16": 1})
+
+
+def test_an_engine_without_detailed_verbosity_is_unknown_whatever_its_layer_names_say():
+    # layer names here contain "Int8" and "FP16": only typed tensor fields count (the old text search said int8)
+    assert engine_precision((DATA / "inspector-names-only.json").read_text()) == ("unknown", {})
+    assert engine_precision("") == ("unknown", {}) and engine_precision("not json") == ("unknown", {})
+
+
+def test_a_dla_bundle_opens_its_plan_on_the_dla_core_it_was_built_for():
+    manifest = {"backend": "tensorrt", "build_settings": {"dla_core": 1, "strongly_typed": False}}
+    assert bundle_options(manifest) == {"dla_core": 1}
+    assert bundle_options({"backend": "tensorrt", "build_settings": {"dla_core": None}}) == {}
+    assert bundle_options({"backend": "openvino", "build_settings": {"dla_core": 1}}) == {}
 
 
 def test_cuda_layer_choice():

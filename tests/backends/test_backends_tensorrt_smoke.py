@@ -1,10 +1,10 @@
 """TensorRT on a real GPU (a Jetson or a CUDA workstation): `pytest -m tensorrt tests/backends`.
 
 Builds a plan from the tiny ONNX model on this device and checks that the TensorRT backend gives
-onnxruntime's scores, through each installed CUDA layer. Skips where TensorRT is not importable
-(the development machines have neither TensorRT nor a GPU)."""
+onnxruntime's scores, through each installed CUDA layer, and reports the precision its engine
+inspector gives. Skips where TensorRT is not importable (the development machines have neither
+TensorRT nor a GPU; not run on a GPU in this round)."""
 
-import importlib.util
 import threading
 
 import numpy as np
@@ -13,6 +13,7 @@ from backends_helpers import make_onnx, make_spec, random_batch
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import open_backend
+from cleftedge.runtime.cuda import available_layers
 
 pytestmark = pytest.mark.tensorrt
 
@@ -27,6 +28,7 @@ def _build_plan(onnx_path, plan_path, max_batch=4):
         pytest.fail("; ".join(str(parser.get_error(i)) for i in range(parser.num_errors)))
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, 256 << 20)
+    config.profiling_verbosity = trt.ProfilingVerbosity.DETAILED  # as the builder sets it: per-layer types
     profile = builder.create_optimization_profile()
     profile.set_shape("image", (1, 1, 16, 16), (1, 1, 16, 16), (max_batch, 1, 16, 16))
     config.add_optimization_profile(profile)
@@ -37,8 +39,9 @@ def _build_plan(onnx_path, plan_path, max_batch=4):
 
 
 def _layers():
-    found = [name for name, mod in (("pycuda", "pycuda"), ("cuda-python", "cuda.bindings"))
-             if importlib.util.find_spec(mod.split(".")[0]) is not None]
+    # the library's own probe: cuda-python is `cuda.bindings`, not any `cuda` package (cuda-core and
+    # cuda-pathfinder bring one without the runtime bindings)
+    found = [name for name, here in available_layers().items() if here]
     return found or ["none"]
 
 
@@ -62,6 +65,7 @@ def test_plan_matches_onnxruntime_from_another_thread(tmp_path, layer):
         d = b.describe()
     np.testing.assert_allclose(got["logits"], want, rtol=1e-3, atol=1e-3)
     assert d["backend"] == "tensorrt" and d["cuda_layer"] == layer and d["profile_batch"]["max"] == 4
+    assert d["precision"] != "unknown" and d["layer_precisions"], d  # detailed verbosity: per-layer types
 
 
 def test_damaged_plan_is_one_line(tmp_path):

@@ -1,8 +1,13 @@
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
 from cleftedge.cli import main
+
+# the fake TensorRT and host CUDA layer (built on the committed API surfaces) live with the conformance tests
+sys.path[:0] = [str(Path(__file__).parents[1] / "conformance"), str(Path(__file__).parents[2] / "scripts/api_surfaces")]
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,37 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None
                                 reason="TensorRT is installed here: the missing-TensorRT message cannot be shown")
 
 
-@pytest.mark.parametrize("profile", ["jetson-orin-nano", "jetson-agx-orin", "jetson-agx-orin-jp7", "jetson-thor"])
-def test_build_without_tensorrt_says_to_build_on_the_target(trt_qdq_onnx, tmp_path, capsys, profile):
+@pytest.mark.parametrize("profile,versions", [("jetson-orin-nano", "TensorRT 10.3..10.99 (the jetson-orin-nano "
+                                                                 "profile's range, JetPack 6.1)"),
+                                              ("jetson-agx-orin", "TensorRT 10.3..10.99 (the jetson-agx-orin"),
+                                              ("jetson-agx-orin-jp7", "TensorRT 10.16..11.99 (the jetson-agx-orin-jp7"),
+                                              ("jetson-thor", "TensorRT 10.13..11.99 (the jetson-thor")])
+def test_build_without_tensorrt_says_to_build_on_the_target(trt_qdq_onnx, tmp_path, capsys, profile, versions):
     out = tmp_path / "b"
     assert main(["build", "--model", str(trt_qdq_onnx), "--profile", profile, "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "TensorRT is not importable here" in err
     assert "same TensorRT version and GPU" in err and "--system-site-packages" in err
+    assert f"expected {versions}" in err  # the profile's own range, not "10.3+ or 11.x" for a JetPack 6 board
     assert not out.exists()
+
+
+def test_bench_and_build_give_the_same_hint_for_a_missing_tensorrt(trt_qdq_onnx, tmp_path, capsys):
+    from cleftedge.runtime.model_spec import resolve_spec
+
+    plan = tmp_path / "model.plan"
+    plan.write_bytes(b"\0" * 64)
+    spec = tmp_path / "spec.json"
+    spec.write_text(resolve_spec(trt_qdq_onnx).to_json())
+    assert main(["bench", "--model", str(plan), "--spec", str(spec), "--backend", "tensorrt", "--frames", "1"]) == 1
+    bench = capsys.readouterr().err
+    assert main(["build", "--model", str(trt_qdq_onnx), "--profile", "jetson-thor", "--out", str(tmp_path / "b")]) == 1
+    build = capsys.readouterr().err
+    assert bench.count("\n") == build.count("\n") == 1
+    parts = [(line.split("; expected ")[0], line.split("; expected ")[1].split("; ", 1)[1]) for line in (bench, build)]
+    assert parts[0] == parts[1]  # the same what and fix; only "expected" names the profile's range
+    assert parts[0][0] == "cleftedge: error: TensorRT is not importable here (No module named 'tensorrt')"
+    assert "JetPack, not from pip" in parts[0][1]
 
 
 def test_an_onnxruntime_u8_model_is_refused_for_tensorrt_before_any_tensorrt_call(qdq_onnx, tmp_path, capsys):

@@ -26,7 +26,12 @@ class Library:
     roles: dict[str, str] = field(default_factory=dict)  # parameter/attribute name -> class
     returns: dict[tuple[str, str], str] = field(default_factory=dict)  # (class|module, method) -> class|"enum:E"|PY
     module_params: tuple[str, ...] = ()  # parameters that receive the module itself (`def _config(trt, ...)`)
+    module_functions: tuple[str, ...] = ()  # project functions, imported from elsewhere, that return the module
     nested: frozenset[str] = frozenset()  # nested class names (trt.ILogger.Severity)
+    classes: frozenset[str] = frozenset()  # the module's classes, where their names are not Capitalised
+
+    def is_class(self, attr: str) -> bool:
+        return attr in self.classes or attr[:1].isupper()
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def uses_in(path: Path, lib: Library, root: Path) -> list[Use]:
     """Every use of `lib` in one file ([] when the file does not import it)."""
     text = path.read_text()
     if not any(f'"{m}"' in text or f"import {m}" in text or f"from {m.rsplit('.', 1)[0]} import" in text
-               for m in lib.imports):
+               for m in lib.imports) and not any(f in text for f in lib.module_functions):
         return []  # cannot import the library: spare the parse
     return uses_in_source(text, lib, str(path.relative_to(root)))
 
@@ -107,7 +112,10 @@ class _Walker(ast.NodeVisitor):
         if isinstance(node, ast.Name) and node.id in self.params:
             return next(iter(self.lib.imports.values()))
         if isinstance(node, ast.Call):
-            return self.import_call(node) or self.module_functions.get((dotted(node.func) or "").rsplit(".", 1)[-1])
+            func = (dotted(node.func) or "").rsplit(".", 1)[-1]
+            if func in self.lib.module_functions:
+                return next(iter(self.lib.imports.values()))
+            return self.import_call(node) or self.module_functions.get(func)
         return None
 
     def find_aliases(self, tree: ast.Module) -> bool:
@@ -183,7 +191,7 @@ class _Walker(ast.NodeVisitor):
                 return self.attr_types[name]
             base = self.type_of(node.value)
             if base[0] == "module":
-                return ("ref", node.attr) if node.attr[:1].isupper() else (PY,)
+                return ("ref", node.attr) if self.lib.is_class(node.attr) else (PY,)
             if base[0] == "ref":
                 return ("ref", f"{base[1]}.{node.attr}") if node.attr in self.lib.nested else ("value", base[1])
             if name.startswith("self.") and name.count(".") == 1:
@@ -199,7 +207,7 @@ class _Walker(ast.NodeVisitor):
             owner = self.type_of(func.value)
             if owner[0] == "inst" or (owner[0] == "module" and (owner[1], func.attr) in self.lib.returns):
                 return self.returned(owner[1], func.attr)
-            if owner[0] == "module" and func.attr[:1].isupper():
+            if owner[0] == "module" and self.lib.is_class(func.attr):
                 return ("inst", func.attr)  # a constructor: trt.Builder(logger)
             if owner[0] in ("module", "ref", "value", "unknown"):
                 return (PY,)
@@ -228,7 +236,7 @@ class _Walker(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Attribute):
             self.use(func, func.value, func.attr, "call", node)
-            if self.type_of(func.value)[0] == "module" and func.attr[:1].isupper():
+            if self.type_of(func.value)[0] == "module" and self.lib.is_class(func.attr):
                 self.record(func, func.attr, "__init__", "call", node)
             self.visit(func.value)
         else:

@@ -2,7 +2,12 @@
 role names of parameters and attributes, and what the methods that give objects return (only those
 whose result the code uses further need an entry; a missing one is reported, never guessed)."""
 
+from pathlib import Path
+
 from api_usage import PY, Library
+from surface_lookup import load
+
+SURFACES = Path(__file__).resolve().parent / "surfaces"
 
 TENSORRT = Library(
     name="tensorrt",
@@ -33,10 +38,16 @@ TENSORRT = Library(
         ("EngineInspector", "get_engine_information"): PY,
     },
     module_params=("trt",),
+    module_functions=("import_tensorrt",),  # cleftedge.runtime.backends.tensorrt_plan
     nested=frozenset({"Severity"}),
 )
 
-CUDA_PYTHON = Library(name="cuda-python", imports={"cuda.bindings.runtime": "cuda.bindings.runtime"})
+def _classes(*surfaces: str) -> frozenset[str]:
+    return frozenset(c for name in surfaces for c in load(SURFACES / f"{name}.json")["classes"])
+
+
+CUDA_PYTHON = Library(name="cuda-python", imports={"cuda.bindings.runtime": "cuda.bindings.runtime"},
+                      classes=_classes("cuda-python-12.6", "cuda-python-13.0"))
 
 PYCUDA = Library(
     name="pycuda",

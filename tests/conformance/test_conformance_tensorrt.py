@@ -21,14 +21,15 @@ def test_every_tensorrt_name_the_project_uses_is_in_every_checked_version():
 def test_the_checker_sees_the_calls_that_matter():
     # a walker that found nothing would pass the test above: it must see the builder's and runtime's calls
     seen = {(u.dotted, u.kind) for u in project_uses(TENSORRT)}
-    for name, kind in [("IBuilderConfig.set_memory_pool_limit", "call"),
+    expected = [("IBuilderConfig.set_memory_pool_limit", "call"), ("IBuilderConfig.profiling_verbosity", "store"),
                        ("IBuilderConfig.DLA_core", "store"), ("BuilderFlag.INT8", "load"),
                        ("HardwareCompatibilityLevel.SAME_COMPUTE_CAPABILITY", "load"),
                        ("IBuilderConfig.create_timing_cache", "call"), ("ITimingCache.serialize", "call"),
-                       ("Runtime.deserialize_cuda_engine", "call"),
+                       ("Runtime.DLA_core", "store"), ("Runtime.deserialize_cuda_engine", "call"),
                        ("ICudaEngine.get_tensor_profile_shape", "call"), ("IExecutionContext.execute_async_v3", "call"),
-                       ("EngineInspector.get_engine_information", "call"),
-                       ("Logger.WARNING", "load"), ("OnnxParser.__init__", "call"), ("ITensor.name", "load")]:
+                       ("EngineInspector.get_engine_information", "call"), ("ProfilingVerbosity.DETAILED", "load"),
+                       ("Logger.WARNING", "load"), ("OnnxParser.__init__", "call"), ("ITensor.name", "load")]
+    for name, kind in expected:
         assert (name, kind) in seen, f"the checker did not see trt {name} ({kind})"
     assert len(seen) >= 60
 

@@ -4,7 +4,15 @@ import pytest
 
 from cleftedge.device_profiles import builtin_text, list_profiles, load_profile
 from cleftedge.errors import CleftEdgeError
-from cleftedge.export.builders.tensorrt_settings import build_machine_problems, cache_key, plan_runs_here, settings_for
+from cleftedge.export.builders.tensorrt_settings import (
+    board_from_model,
+    build_machine_problems,
+    cache_key,
+    plan_runs_here,
+    profiles_for,
+    settings_for,
+    this_board,
+)
 
 SHAPE = (1, 128, 160)
 
@@ -33,6 +41,15 @@ def test_settings_per_profile_and_version(name, version, jetpack, expected):
     assert s.workspace_bytes == load_profile(name).memory["workspace_mib"] << 20
     if load_profile(name).tensorrt.get("dla") and s.dla_core is None:
         assert any("DLA asked for but not used" in n for n in s.notes)
+
+
+def test_dla_profiles_have_min_opt_max_equal(tmp_path):
+    for name, dla in (("jetson-agx-orin", True), ("jetson-orin-nano", False)):
+        f = tmp_path / f"{name}.toml"
+        f.write_text(builtin_text(name).replace("batch = 1", "batch = 4"))
+        s = settings_for(load_profile(f), "10.3.0", SHAPE)
+        assert (s.dla_core is not None) == dla
+        assert s.shapes == (((4, *SHAPE),) * 3 if dla else ((1, *SHAPE), (4, *SHAPE), (4, *SHAPE)))
 
 
 def test_orin_nano_keeps_a_small_workspace():
@@ -111,22 +128,51 @@ def test_plan_compatibility_rules():
     assert plan_runs_here(vc, {"trt_version": "11.4.1", "compute_capability": "8.6"}) == []
 
 
+@pytest.mark.parametrize("model,board", [
+    ("NVIDIA Jetson AGX Orin Developer Kit\0", "agx-orin"), ("Jetson AGX Orin 64GB", "agx-orin"),
+    ("NVIDIA Jetson Orin Nano Engineering Reference Developer Kit Super", "orin-nano"),
+    ("NVIDIA Jetson Orin NX Engineering Reference Developer Kit", "orin-nx"),
+    ("NVIDIA Jetson AGX Thor Developer Kit", "thor"), ("NVIDIA Jetson Xavier NX Developer Kit", None),
+    ("QEMU Virtual Machine", None), ("", None)])
+def test_the_board_from_the_device_tree_model(model, board):
+    assert board_from_model(model) == board
+
+
+@pytest.mark.parametrize("board,version,profiles", [
+    ("agx-orin", "10.3.0.30", ["jetson-agx-orin"]),  # JetPack 6
+    ("agx-orin", "11.4.1.5", ["jetson-agx-orin-jp7"]),  # JetPack 7.2.2: not the 10.x-only profile
+    ("agx-orin", "10.16.0", ["jetson-agx-orin-jp7", "jetson-agx-orin"]),  # both ranges hold 10.16
+    ("orin-nano", "10.3.0", ["jetson-orin-nano"]), ("orin-nano", "11.4.1", []),  # no profile: the test skips
+    ("thor", "10.13.0", ["jetson-thor"]), ("thor", "11.4.1", ["jetson-thor"]),
+    (None, "10.16.0", []),  # a CUDA workstation: no Jetson profile fits, the test skips
+])
+def test_the_jetson_smoke_test_picks_its_profile_from_the_board_and_version(board, version, profiles):
+    assert [p.name for p in profiles_for(board, version)] == profiles
+
+
 @pytest.mark.tensorrt
 def test_build_and_run_on_a_jetson(tmp_path):
     """Smoke test for a Jetson: pytest -m tensorrt (needs TensorRT and a GPU). Builds the reference
     model's Q/DQ ONNX (TensorRT rules: symmetric int8, no bias Q/DQ) into a bundle and verifies it."""
     pytest.importorskip("tensorrt", reason="TensorRT is not installed (run on a Jetson with JetPack 6.1+)")
+    import tensorrt
+
     from cleftedge.cli import main
     from cleftedge.runtime.bundle.machine import gpu_compute_capability
 
     cc = gpu_compute_capability()
     if cc is None:
         pytest.skip("no CUDA GPU found")
+    board = this_board()
+    if board is None:
+        pytest.skip(f"not a Jetson (GPU compute capability {cc}): the Jetson profiles build for Jetson GPUs")
+    fitting = profiles_for(board, tensorrt.__version__)
+    if not fitting:
+        pytest.skip(f"no built-in profile for {board} with TensorRT {tensorrt.__version__}")
     onnx = tmp_path / "m.onnx"
     assert main(["export", "--reference", "--out", str(onnx)]) == 0
     qdq = _trt_qdq(onnx, tmp_path / "q.onnx")
-    base = "jetson-thor" if cc.startswith("11") else "jetson-orin-nano"  # GPU-only profiles
-    text = builtin_text(base)
+    text = builtin_text(fitting[0].name)
     profile = tmp_path / "p.toml"
     profile.write_text(text.replace("required = true", "required = false"))
     assert main(["build", "--model", str(qdq), "--profile", str(profile), "--out", str(tmp_path / "b")]) == 0

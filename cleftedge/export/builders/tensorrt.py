@@ -1,10 +1,14 @@
-"""TensorRT builder, written to the TensorRT 10.x (10.3+) and 11.x Python API. NOT RUN HERE: there
-is no TensorRT or GPU on the development machines; run `pytest -m tensorrt` on a Jetson.
+"""TensorRT builder, written to the TensorRT 10.x (10.3+) and 11.x Python API. Not run on a GPU in
+this round (the development machines have neither TensorRT nor a GPU): every TensorRT name here is
+checked against NVIDIA's binding sources of each supported version by tests/conformance, the call
+sequence against a fake TensorRT that knows only each version's names; `pytest -m tensorrt` runs
+the real build on a Jetson.
 
 Strongly typed networks from the Q/DQ ONNX with no precision flags (TensorRT 10 rejects FP16 with
 STRONGLY_TYPED); DLA only where it exists (see tensorrt_settings.dla_available); an optimisation
-profile for the batch shape; the workspace limit; a timing cache kept beside the bundle; the
-version-compatible flag where the profile asks. All decisions are made in tensorrt_settings."""
+profile for the batch shape (min = opt = max for DLA); the workspace limit; detailed profiling
+verbosity so the engine inspector reports per-layer types; a timing cache kept beside the bundle;
+the version-compatible flag where the profile asks. All decisions are made in tensorrt_settings."""
 
 from __future__ import annotations
 
@@ -13,19 +17,16 @@ from pathlib import Path
 from cleftedge.atomic import write_bytes
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.base import BuildResult
-from cleftedge.export.builders.tensorrt_settings import BuildSettings, build_machine_problems, cache_key, settings_for
+from cleftedge.export.builders.tensorrt_settings import (
+    BuildSettings,
+    build_machine_problems,
+    cache_key,
+    profile_range,
+    settings_for,
+)
 from cleftedge.hashing import sha256_file
+from cleftedge.runtime.backends.tensorrt_plan import import_tensorrt
 from cleftedge.runtime.bundle.machine import jetson_info
-
-
-def _import_tensorrt():
-    try:
-        import tensorrt as trt
-    except ImportError:
-        raise CleftEdgeError("TensorRT is not importable here", "TensorRT 10.3+ (JetPack 6.1+) or 11.x on the target",
-                             "build on the Jetson itself (or on the same TensorRT version and GPU architecture): "
-                             "JetPack's python3 with a venv made with --system-site-packages") from None
-    return trt
 
 
 def _network(trt, builder, s: BuildSettings):
@@ -43,10 +44,11 @@ def _parse(trt, network, logger, onnx_path: Path) -> None:
                              "a Q/DQ ONNX that meets TensorRT's rules", "run 'cleftedge check-qdq' on it")
 
 
-def _config(trt, builder, s: BuildSettings, input_name: str, timing_cache: bytes):
+def _config(trt, builder, s: BuildSettings, input_name: str, timing_cache: bytes, notes: list[str]):
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_bytes)
     config.builder_optimization_level = s.optimization_level
+    config.profiling_verbosity = trt.ProfilingVerbosity.DETAILED  # per-layer types for the engine inspector
     if s.int8_flag:  # weakly typed DLA build on 10.x only (never with STRONGLY_TYPED)
         config.set_flag(trt.BuilderFlag.INT8)
     if s.fp16_flag:
@@ -65,9 +67,33 @@ def _config(trt, builder, s: BuildSettings, input_name: str, timing_cache: bytes
     profile = builder.create_optimization_profile()
     profile.set_shape(input_name, *s.shapes)
     config.add_optimization_profile(profile)
-    cache = config.create_timing_cache(timing_cache)
-    config.set_timing_cache(cache, ignore_mismatch=False)
+    _timing_cache(config, timing_cache, notes)
     return config
+
+
+def _timing_cache(config, saved: bytes, notes: list[str]) -> None:
+    """Give the build a timing cache: the saved one, or a fresh one when TensorRT refuses it
+    (create_timing_cache returns None for a damaged cache, set_timing_cache False for one from
+    another device or version); a build never fails for a cache, but it says so."""
+    if saved:
+        cache = config.create_timing_cache(saved)
+        if cache is not None and config.set_timing_cache(cache, ignore_mismatch=False):
+            return
+        notes.append("the saved timing cache was refused by TensorRT (damaged, or from another device or "
+                     "version): built with a fresh one")
+    cache = config.create_timing_cache(b"")
+    if cache is None or not config.set_timing_cache(cache, ignore_mismatch=False):
+        raise CleftEdgeError("TensorRT could not create a timing cache", "an empty timing cache for the build",
+                             "check the TensorRT installation (see the TensorRT log above)")
+
+
+def _save_timing_cache(config, path: Path, notes: list[str]) -> None:
+    cache = config.get_timing_cache()
+    data = cache.serialize() if cache is not None else None
+    if data is None:
+        notes.append("TensorRT gave no timing cache to keep: the next build times its layers again")
+        return
+    write_bytes(path, bytes(data))
 
 
 def check_trt_qdq(model_path: Path) -> None:
@@ -88,7 +114,7 @@ def check_trt_qdq(model_path: Path) -> None:
 
 def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir: Path | None) -> BuildResult:
     check_trt_qdq(model_path)
-    trt = _import_tensorrt()
+    trt = import_tensorrt(profile_range(profile))
     info = jetson_info()
     s = settings_for(profile, trt.__version__, spec.input.shape, info.get("jetpack"))
     problems = build_machine_problems(profile, info.get("compute_capability"))
@@ -107,8 +133,9 @@ def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir:
     key = cache_key(trt.__version__, info.get("compute_capability", ""), info.get("l4t"), sha256_file(model_path))
     # the timing cache lives beside the bundle, never inside it (the bundle's files keep their hashes)
     cache_path = cache_dir / f"timing-{key}.cache" if cache_dir is not None else None
+    notes = list(s.notes)
     config = _config(trt, builder, s, spec.input.name,
-                     cache_path.read_bytes() if cache_path is not None and cache_path.is_file() else b"")
+                     cache_path.read_bytes() if cache_path is not None and cache_path.is_file() else b"", notes)
     plan = builder.build_serialized_network(network, config)
     if plan is None:
         raise CleftEdgeError(f"TensorRT could not build an engine from {model_path.name}",
@@ -116,12 +143,12 @@ def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir:
                              f"lower the workspace ({profile.memory.get('workspace_mib')} MiB) or check the model")
     (engine_dir / "model.plan").write_bytes(bytes(plan))
     if cache_path is not None:
-        write_bytes(cache_path, bytes(config.get_timing_cache().serialize()))
+        _save_timing_cache(config, cache_path, notes)
     return BuildResult(engine="model.plan", files=["model.plan"], precision="int8",
                        toolkit={"tensorrt": trt.__version__},
                        target={"compute_capability": info.get("compute_capability", ""),
                                "power_mode": info.get("power_mode", ""), "l4t": info.get("l4t", ""),
                                "jetpack": info.get("jetpack", ""), "board": profile.target.get("board", "")},
-                       checks=["built by TensorRT on this device"], notes=list(s.notes),
+                       checks=["built by TensorRT on this device"], notes=notes,
                        settings={**s.__dict__, "cache_key": key},
                        extra={"timing_cache": cache_path} if cache_path is not None else {})

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from cleftedge.device_profiles import list_profiles
 from cleftedge.device_profiles.rules import NO_DLA_BOARDS
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
 
 __all__ = ["CHECKED_VERSIONS", "VERSIONED_NAMES", "BuildSettings", "build_machine_problems", "cache_key",
-           "dla_available", "has_name", "parse_version", "plan_runs_here", "settings_for"]
+           "board_from_model", "dla_available", "has_name", "parse_version", "plan_runs_here", "profile_range",
+           "profiles_for", "settings_for", "this_board"]
 
 # The TensorRT releases whose Python API the conformance test checks every `trt` name against
 # (tests/conformance: NVIDIA's binding sources; 11.4 from its wheel, its sources are not public).
@@ -57,6 +60,15 @@ def check_version(v: tuple[int, ...]) -> None:
         raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is not supported",
                              "TensorRT 10.3 or newer (JetPack 6.1+); JetPack 5.x and 6.0 ship TensorRT 8.x",
                              "flash JetPack 6.1 or newer, or use a TensorRT 10.x/11.x container")
+
+
+def profile_range(profile) -> str:
+    """The TensorRT versions a profile builds with, as the errors name them: "TensorRT 10.3..10.99
+    (the jetson-orin-nano profile's range, JetPack 6.1)"."""
+    lo, hi = profile.toolkit.get("min_version"), profile.toolkit.get("max_version")
+    jetpack = profile.target.get("jetpack")
+    return (f"TensorRT {lo or ''}..{hi or ''} (the {profile.name} profile's range"
+            + (f", JetPack {jetpack})" if jetpack else ")"))
 
 
 def check_profile_range(profile, v: tuple[int, ...]) -> None:
@@ -115,13 +127,13 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
         if not use_dla:
             notes.append(f"DLA asked for but not used: {why}; building for the GPU")
     hw = trt.get("hardware_compatibility", "none")  # one of HW_COMPAT (checked when the profile loads)
-    if hw == "same_compute_capability" and v < (10, 9):  # the enum value first appears in 10.9's bindings
+    if hw == "same_compute_capability" and not has_name("HardwareCompatibilityLevel.SAME_COMPUTE_CAPABILITY", v):
         raise CleftEdgeError(f"tensorrt.hardware_compatibility 'same_compute_capability' on TensorRT "
                              f"{'.'.join(map(str, v))}", "TensorRT 10.9 or newer for that level",
                              "use 'none' (build on the target) or 'ampere_plus'")
     if hw != "none":
         notes.append(f"hardware compatibility {hw}: whether such plans load on Jetson GPUs is unconfirmed")
-    if use_dla and v[0] == 10:
+    if use_dla and has_name("BuilderFlag.INT8", v):
         # JetPack 6 / TensorRT 10.3: DLA wants a weakly typed network with the INT8 flag
         strongly, int8 = False, True
         notes.append("DLA on TensorRT 10.x: weakly typed network with BuilderFlag.INT8 and GPU fallback")
@@ -129,15 +141,18 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
         strongly, int8 = True, False  # explicit quantization from the Q/DQ ONNX; no precision flags
     batch = int(profile.batch)
     shape = (batch, *input_shape)
+    # DLA needs min = opt = max in the optimisation profile; the GPU takes any batch up to the profile's
+    lo = shape if use_dla else (1, *input_shape)
     ws_mib = int(profile.memory.get("workspace_mib", 1024))
     return BuildSettings(
         trt_version=".".join(map(str, v)), strongly_typed=strongly, set_strongly_typed_flag=strongly and v[0] == 10,
-        int8_flag=int8, fp16_flag=int8, dla_core=int(trt.get("dla_core", 0)) if use_dla else None,
+        int8_flag=int8, fp16_flag=int8 and has_name("BuilderFlag.FP16", v),
+        dla_core=int(trt.get("dla_core", 0)) if use_dla else None,
         gpu_fallback=bool(trt.get("gpu_fallback", True)) if use_dla else False,
         workspace_bytes=ws_mib * (1 << 20), version_compatible=bool(trt.get("version_compatible", False)),
         exclude_lean_runtime=False, hardware_compatibility=hw,
         optimization_level=int(trt.get("optimization_level", 3)),
-        shapes=((1, *input_shape), shape, shape), notes=tuple(notes))
+        shapes=(lo, shape, shape), notes=tuple(notes))
 
 
 def cache_key(trt_version: str, compute_capability: str, l4t: str | None, onnx_sha256: str) -> str:
@@ -145,3 +160,39 @@ def cache_key(trt_version: str, compute_capability: str, l4t: str | None, onnx_s
     text = "|".join([".".join(map(str, parse_version(trt_version))), compute_capability or "?", l4t or "?",
                      onnx_sha256])
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# /proc/device-tree/model ("NVIDIA Jetson AGX Orin Developer Kit") -> the profiles' target.board;
+# the more specific names first
+BOARD_MODELS = (("AGX Orin", "agx-orin"), ("Orin NX", "orin-nx"), ("Orin Nano", "orin-nano"), ("Thor", "thor"))
+MODEL_FILE = Path("/proc/device-tree/model")
+
+
+def board_from_model(text: str | None) -> str | None:
+    """The Jetson board a device-tree model string names; None for anything else."""
+    text = (text or "").replace("\0", " ")
+    return next((board for key, board in BOARD_MODELS if "Jetson" in text and key in text), None)
+
+
+def this_board() -> str | None:
+    """This machine's Jetson board, or None (not a Jetson, or not one the profiles know)."""
+    try:
+        return board_from_model(MODEL_FILE.read_text(errors="replace")) if MODEL_FILE.is_file() else None
+    except OSError:
+        return None
+
+
+def profiles_for(board: str | None, trt_version: str, profiles=None) -> list:
+    """The TensorRT profiles for `board` whose TensorRT range holds `trt_version` (built-ins by default)."""
+    profiles = list_profiles() if profiles is None else profiles
+    v = parse_version(trt_version)
+    found = []
+    for p in profiles:
+        if p.backend != "tensorrt" or p.target.get("board") != board:
+            continue
+        try:
+            check_profile_range(p, v)
+        except CleftEdgeError:
+            continue
+        found.append(p)
+    return found

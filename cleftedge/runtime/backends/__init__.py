@@ -20,7 +20,8 @@ BACKENDS: dict[str, str] = {
 # The backend a model file gets when none is named.
 BY_SUFFIX: dict[str, str] = {".onnx": "onnxruntime", ".xml": "openvino", ".plan": "tensorrt", ".engine": "tensorrt"}
 
-__all__ = ["BACKENDS", "BY_SUFFIX", "Backend", "TensorInfo", "backend_class", "backend_for_path", "open_backend"]
+__all__ = ["BACKENDS", "BY_SUFFIX", "Backend", "TensorInfo", "backend_class", "backend_for_path", "bundle_options",
+           "open_backend"]
 
 
 def backend_for_path(model_path: str | os.PathLike) -> str:
@@ -48,3 +49,12 @@ def open_backend(model_path: str | os.PathLike, backend: str | None = None, devi
     """
     name = backend or backend_for_path(model_path)
     return backend_class(name)(model_path, device=device, spec=spec, **options)
+
+
+def bundle_options(manifest: Any) -> dict[str, Any]:
+    """Backend options a bundle's manifest implies (TensorRT: the DLA core its plan was built for)."""
+    if isinstance(manifest, dict) and manifest.get("backend") == "tensorrt":
+        from cleftedge.runtime.backends.tensorrt_plan import manifest_options
+
+        return manifest_options(manifest)
+    return {}

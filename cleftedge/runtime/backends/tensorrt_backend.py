@@ -4,9 +4,11 @@ One execution context, one CUDA stream, page-locked host buffers and device buff
 for the profile's largest batch; the engine's own I/O dtypes; the CUDA context pushed in
 whichever thread calls infer(). A bare plan carries no spec: pass `spec=` (--spec).
 
-Not run on the development machines (no GPU, TensorRT not installable there); written to the
-TensorRT Python API (checked against the 10.3, 10.16 and 11.1 binding sources). The plain logic
-lives in tensorrt_plan.py and is tested without a GPU; `pytest -m tensorrt` runs this on a Jetson.
+Not run on a GPU in this round (the development machines have none, and TensorRT cannot be
+installed there). Every TensorRT name used here is checked against NVIDIA's binding sources of
+10.3, 10.7, 10.16 and 11.1 (and 11.4's wheel) by tests/conformance; the plain logic lives in
+tensorrt_plan.py and is tested without a GPU, the call sequence against a fake TensorRT that knows
+only each version's names; `pytest -m tensorrt` runs this on a Jetson.
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ from typing import Any
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.lazy import require
 from cleftedge.runtime.backends.base import Backend, TensorInfo, check_io
+from cleftedge.runtime.backends.tensorrt_inspector import engine_precision
 from cleftedge.runtime.backends.tensorrt_plan import (
     TRT_TO_NUMPY,
     TensorRecord,
     from_engine,
     gpu_index,
+    import_tensorrt,
     make_plan,
     plan_load_error,
-    precision_from_layer_info,
     to_engine,
 )
 from cleftedge.runtime.cuda import open_cuda
@@ -38,12 +40,14 @@ class TensorRTBackend(Backend):
     name = "tensorrt"
     # cuda: "pycuda" | "cuda-python" | "auto"; allow_host_code: let a version-compatible plan run the
     # TensorRT runtime embedded in it (only for plans you trust: a verified bundle, your own build);
-    # input_scale / output_scale: quantization scales for int8 engine I/O.
-    OPTIONS = {"cuda": str, "allow_host_code": bool, "input_scale": float, "output_scale": float}
+    # input_scale / output_scale: quantization scales for int8 engine I/O; dla_core: the DLA core a
+    # DLA plan runs on (set on the Runtime before deserializing, as trtexec --useDLACore; a bundle's
+    # manifest gives it).
+    OPTIONS = {"cuda": str, "allow_host_code": bool, "input_scale": float, "output_scale": float, "dla_core": int}
 
     def _load_impl(self, spec: ModelSpec | str | os.PathLike | None) -> ModelSpec:
         model_spec = resolve_spec(self.model_path, spec)  # a bare plan without --spec fails here, before any GPU work
-        self._trt = trt = require("tensorrt", "tensorrt", "TensorRT (JetPack or NVIDIA's wheel)")
+        self._trt = trt = import_tensorrt()
         self._index = gpu_index(self.device)
         self.cuda = open_cuda(self.options.get("cuda"), self._index)
         self._buffers: dict[str, Any] = {}
@@ -76,6 +80,8 @@ class TensorRTBackend(Backend):
         self._runtime = trt.Runtime(logger)
         # Version-compatible plans embed a lean runtime: TensorRT runs it only when host code is allowed.
         self._runtime.engine_host_code_allowed = bool(self.options.get("allow_host_code", True))
+        if self.options.get("dla_core") is not None:  # a DLA plan: before deserializing, as trtexec does
+            self._runtime.DLA_core = int(self.options["dla_core"])
         engine = self._runtime.deserialize_cuda_engine(self.model_path.read_bytes())
         if engine is None:
             info = self.cuda.device_info()
@@ -126,14 +132,13 @@ class TensorRTBackend(Backend):
 
     def _describe_impl(self) -> dict[str, Any]:
         info = self.cuda.device_info()
-        try:
-            inspector = self.engine.create_engine_inspector()
-            precision = precision_from_layer_info(
-                inspector.get_engine_information(self._trt.LayerInformationFormat.JSON))
-        except Exception:  # older plans or builds without an inspector
-            precision = "unknown"
-        return {"device": f"GPU:{self._index} ({info['name']}, compute {info['compute_capability']})",
-                "precision": precision, "cuda_layer": self.cuda.name,
+        inspector = self.engine.create_engine_inspector()
+        text = inspector.get_engine_information(self._trt.LayerInformationFormat.JSON) if inspector else ""
+        precision, per_layer = engine_precision(text)  # "unknown" for plans built without DETAILED verbosity
+        device = f"GPU:{self._index} ({info['name']}, compute {info['compute_capability']})"
+        if self.options.get("dla_core") is not None:
+            device += f", DLA core {self.options['dla_core']}"
+        return {"device": device, "precision": precision, "layer_precisions": per_layer, "cuda_layer": self.cuda.name,
                 "io_dtypes": {b.name: b.dtype.name for b in self.plan.bindings},
                 "profile_batch": {"min": self.plan.min_batch, "opt": self.plan.opt_batch, "max": self.plan.max_batch},
                 "versions": {"tensorrt": self._trt.__version__, **self.cuda.versions()}}
@@ -143,12 +148,15 @@ class TensorRTBackend(Backend):
 
     def _release(self) -> None:
         with self.cuda.active():
-            if getattr(self, "stream", None) is not None:
-                self.cuda.synchronize(self.stream)
+            stream = getattr(self, "stream", None)
+            if stream is not None:
+                self.cuda.synchronize(stream)
             for device, _host in self._buffers.values():
                 device.free()
             self._buffers.clear()
             self.context = self.engine = self.stream = None  # destroyed while the context is current
+            if stream is not None:
+                self.cuda.destroy_stream(stream)
             self._runtime = None
         self.cuda.close()
 

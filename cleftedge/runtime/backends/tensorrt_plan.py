@@ -1,13 +1,15 @@
 """Everything about running a TensorRT plan that needs no GPU, as plain functions on plain data:
 I/O tensor records (read from the engine by a thin adapter in tensorrt_backend.py), dtype mapping,
 the binding plan (buffers sized for the profile's largest batch), the input shape for a batch,
-the CUDA device name, and the one-line errors for a plan TensorRT will not load."""
+the CUDA device name, the options a bundle's manifest implies, and the one-line errors for a
+missing TensorRT and for a plan TensorRT will not load."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -190,10 +192,26 @@ def plan_load_error(plan: str, log: list[str], trt_version: str, gpu: str) -> Cl
                           "the plan was built by another TensorRT version or GPU, or is damaged: " + fix)
 
 
-def precision_from_layer_info(text: str) -> str:
-    """The lowest precision named in the engine inspector's layer information (JSON text).
-    Plans built without detailed profiling verbosity list layer names only: "unknown"."""
-    found = [(tag, pat) for tag, pat in (("int8", r"\bInt8\b|\bINT8\b"), ("fp8", r"\bFP8\b"),
-                                         ("fp16", r"\bFP16\b|\bHalf\b"), ("bf16", r"\bBF16\b"),
-                                         ("fp32", r"\bFP32\b|\bFloat\b")) if re.search(pat, text)]
-    return found[0][0] if found else "unknown"
+# --- TensorRT itself and what a bundle asks of it ----------------------------------------------
+
+TENSORRT_ANY = "TensorRT 10.3+ (JetPack 6.1+) or 11.x (JetPack 7)"
+
+
+def import_tensorrt(expected: str = TENSORRT_ANY) -> Any:
+    """`import tensorrt`, or the one line (the same for build, bench and run) that says where
+    TensorRT comes from: JetPack, not pip. `expected` names the versions wanted (a profile's range)."""
+    try:
+        import tensorrt
+    except ImportError as exc:
+        raise CleftEdgeError(f"TensorRT is not importable here ({exc})", expected,
+                             "TensorRT comes with JetPack, not from pip: run on the Jetson itself (or on the same "
+                             "TensorRT version and GPU) with JetPack's python3, in a venv made with "
+                             "--system-site-packages; pip install 'cleftedge[tensorrt]' adds the CUDA layer") from None
+    return tensorrt
+
+
+def manifest_options(manifest: dict) -> dict[str, Any]:
+    """Backend options a bundle's manifest implies: the DLA core the plan was built for (a DLA plan
+    is deserialized onto the runtime's DLA_core, as trtexec --useDLACore does)."""
+    core = (manifest.get("build_settings") or {}).get("dla_core")
+    return {"dla_core": int(core)} if core is not None else {}

@@ -1,7 +1,8 @@
 """The few CUDA calls the TensorRT backend needs, behind one small interface, so that pycuda (what
 the users named) and cuda-python (what NVIDIA's own samples use since TensorRT 10.14) both serve.
 
-Not run on the development machines (no GPU): written to each library's documented API.
+Not run on a GPU in this round (the development machines have none): written to each library's
+API, and every name checked against its sources or wheel by tests/conformance.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ class CudaLayer:
         raise NotImplementedError
 
     def synchronize(self, stream: Any) -> None:
+        raise NotImplementedError
+
+    def destroy_stream(self, stream: Any) -> None:
+        """Destroy a stream from create_stream (with the context current); it is not used after."""
         raise NotImplementedError
 
     # --- about -------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The CUDA interface on pycuda: the device's primary context (retain_primary_context), pushed in the
 thread that runs inference; pagelocked_empty, mem_alloc, Stream, memcpy_*_async.
 
-Not run here (no GPU, pycuda compiles against CUDA at install): written to pycuda's API.
+Not run on a GPU in this round (no GPU here; pycuda compiles against CUDA at install): written to
+pycuda's API, its names checked against pycuda 2026.1's sources by tests/conformance.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class PyCudaLayer(CudaLayer):
     def synchronize(self, stream: Any) -> None:
         stream.synchronize()
 
+    def destroy_stream(self, stream: Any) -> None:
+        pass  # pycuda destroys a Stream when its last reference goes (the backend drops it, context current)
+
     def device_info(self) -> dict[str, Any]:
         major, minor = self._device.compute_capability()
         return {"name": self._device.name(), "compute_capability": f"{major}.{minor}"}
@@ -62,6 +66,12 @@ class PyCudaLayer(CudaLayer):
                 "cuda_driver": str(self.cuda.get_driver_version())}
 
     def close(self) -> None:
-        if self._context is not None:
-            self._context.detach()  # releases our reference to the primary context
+        """Release our reference to the primary context. pycuda's detach() releases only when the
+        context is current in the calling thread or that thread made it; from any other thread it
+        silently skips the release (the context leaks). Pushing it first makes it current here, so
+        the release happens on whichever thread closes the backend (detach pops it again)."""
+        context = self._context
+        if context is not None:
             self._context = None
+            context.push()
+            context.detach()

@@ -1,0 +1,113 @@
+"""The TensorRT backend's calls, run on this machine: a fake TensorRT that binds only one version's
+names (tests/conformance/fake_tensorrt.py) runs the "plan" (an ONNX model) with onnxruntime on the
+memory the backend bound, through a CUDA layer on host memory. Checks the scores against
+onnxruntime, the DLA core set before deserializing, the inspector's precision, and that close (or a
+failed load) gives everything back. On a GPU: `pytest -m gpu` (real CUDA) and `-m tensorrt` (real TensorRT)."""
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from backends_helpers import make_onnx, make_spec, random_batch
+from fake_tensorrt import FakeTensorRT
+from host_cuda import HostCudaLayer
+from onnx_engine import onnx_engine_behaviour
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.backends import open_backend
+from cleftedge.runtime.backends import tensorrt_backend as backend_module
+
+DATA = Path(__file__).parent / "data"
+INSPECTOR = {"10.3": "inspector-10x-detailed.json", "11.1": "inspector-11x-detailed.json"}
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """Install a fake TensorRT of a version and a host CUDA layer; returns (trt, layers made)."""
+    made: list[HostCudaLayer] = []
+
+    def install(version: str, **behaviour):
+        trt = FakeTensorRT(version)
+        text = (DATA / INSPECTOR.get(version, "inspector-11x-detailed.json")).read_text()
+        trt.behaviour.update({**onnx_engine_behaviour(trt, max_batch=4, inspector_json=text), **behaviour})
+        monkeypatch.setitem(sys.modules, "tensorrt", trt)
+        monkeypatch.setattr(backend_module, "open_cuda", lambda name, index: made.append(HostCudaLayer(index))
+                            or made[-1])
+        return trt, made
+
+    return install
+
+
+@pytest.fixture
+def plan(tmp_path):
+    spec = make_spec()
+    onnx_path = make_onnx(tmp_path / "tiny.onnx", spec)
+    plan = tmp_path / "tiny.plan"
+    plan.write_bytes(onnx_path.read_bytes())  # the fake's "plan" is the ONNX it runs
+    return plan, onnx_path, spec
+
+
+@pytest.mark.parametrize("version", ["10.3", "11.1"])
+def test_scores_match_onnxruntime_from_another_thread(fake_gpu, plan, version):
+    trt, layers = fake_gpu(version)
+    plan_path, onnx_path, spec = plan
+    x = random_batch(6)  # more than the profile's 4: run in chunks
+    with open_backend(onnx_path) as ref, open_backend(plan_path, spec=spec, device="GPU") as b:
+        want = ref.infer(x)["logits"]
+        got = {}
+        worker = threading.Thread(target=lambda: got.update(b.infer(x)))
+        worker.start()
+        worker.join()
+        d = b.describe()
+    np.testing.assert_allclose(got["logits"], want, rtol=1e-5, atol=1e-5)
+    assert d["profile_batch"] == {"min": 1, "opt": 1, "max": 4} and d["io_dtypes"] == {"image": "float32",
+                                                                                        "logits": "float32"}
+    assert d["precision"] == "int8" and d["layer_precisions"]["int8"] == 2
+    pushes = {t for call, t in layers[0].log if call == "push"}
+    assert threading.get_ident() in pushes and len(pushes) == 2  # the context was pushed in the worker thread too
+
+
+def test_close_destroys_the_stream_and_frees_everything(fake_gpu, plan):
+    trt, layers = fake_gpu("10.3")
+    plan_path, _, spec = plan
+    b = open_backend(plan_path, spec=spec, device="GPU")
+    b.infer(random_batch(2))
+    layer = layers[0]
+    assert layer.live and layer.streams
+    b.close()
+    calls = [c for c, _ in layer.log]
+    assert not layer.live and not layer.streams  # every buffer freed, the stream destroyed
+    assert calls.index("synchronize", calls.index("dtoh")) < calls.index("destroy_stream") < calls.index("close")
+
+
+def test_a_dla_plan_is_deserialized_on_its_dla_core(fake_gpu, plan):
+    trt, _ = fake_gpu("10.3")
+    plan_path, _, spec = plan
+    with open_backend(plan_path, spec=spec, device="GPU", dla_core=1) as b:
+        assert "DLA core 1" in b.describe()["device"]
+    logged = trt.names_logged()
+    assert logged.index("Runtime.DLA_core=") < logged.index("Runtime.deserialize_cuda_engine")
+    assert [core for _, core in trt.deserialized] == [1]
+    with open_backend(plan_path, spec=spec, device="GPU"):
+        pass
+    assert [core for _, core in trt.deserialized] == [1, None]  # a GPU plan leaves the runtime's DLA core alone
+
+
+def test_a_plan_tensorrt_refuses_is_one_line_and_leaves_nothing_behind(fake_gpu, tmp_path):
+    trt, layers = fake_gpu("11.1")
+    bad = tmp_path / "bad.plan"
+    bad.write_bytes(b"not a plan" * 10)
+    with pytest.raises(CleftEdgeError, match="could not load bad.plan.*rebuild the plan on this device") as err:
+        open_backend(bad, spec=make_spec(), device="GPU")
+    assert "\n" not in str(err.value)
+    assert [c for c, _ in layers[0].log][-1] == "close" and not layers[0].live
+
+
+def test_an_engine_without_detailed_verbosity_reports_unknown_precision(fake_gpu, plan):
+    names_only = (DATA / "inspector-names-only.json").read_text()
+    fake_gpu("10.3", **{"EngineInspector.get_engine_information": lambda inspector, fmt: names_only})
+    plan_path, _, spec = plan
+    with open_backend(plan_path, spec=spec, device="GPU") as b:
+        assert b.describe()["precision"] == "unknown"
