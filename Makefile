@@ -19,11 +19,11 @@ demo: $(STAMP)
 	$(VENV)/bin/cleftedge demo --out demo-out
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check cleftedge tests benchmarks
+	$(VENV)/bin/ruff check cleftedge tests benchmarks scripts
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check cleftedge tests benchmarks
+	$(VENV)/bin/ruff check cleftedge tests benchmarks scripts
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -116,3 +116,41 @@ def test_a_build_without_a_timing_cache_to_keep_says_so(monkeypatch, tmp_path, c
     _, result = fake_build(monkeypatch, tmp_path, trt_qdq_onnx, "jetson-orin-nano", "10.3", "orin",
                            **{"IBuilderConfig.get_timing_cache": None})
     assert any("no timing cache to keep" in n for n in result.notes) and not list(cache_dir.iterdir())
+
+
+def test_a_dla_bundle_runs_on_its_dla_core_from_build_to_cart(monkeypatch, tmp_path, trt_qdq_onnx):
+    """build -> bundle -> verify -> Model.open on the fake (the "plan" is the Q/DQ ONNX, run by
+    onnxruntime on host memory): every deserialization of the DLA plan happens on DLA core 0."""
+    import numpy as np
+    from host_cuda import HostCudaLayer
+    from onnx_engine import onnx_engine_behaviour
+
+    from cleftedge.cli import main
+    from cleftedge.runtime.backends import open_backend
+    from cleftedge.runtime.backends import tensorrt_backend
+    from cleftedge.runtime.bundle import machine
+    from cleftedge.runtime.model import Model
+    from cleftedge.runtime.preprocess import Preprocessor
+    from cleftedge.simulator.render import render_frame
+
+    spec = resolve_spec(trt_qdq_onnx)
+    trt = FakeTensorRT("10.3")
+    trt.behaviour.update({**builder_behaviour(trt, trt_qdq_onnx, spec.input.name), **onnx_engine_behaviour(trt)})
+    monkeypatch.setitem(sys.modules, "tensorrt", trt)
+    monkeypatch.setattr(builder, "jetson_info", lambda: dict(JETSONS["orin"]))
+    monkeypatch.setattr(machine, "gpu_compute_capability", lambda: "8.7")
+    monkeypatch.setattr(tensorrt_backend, "open_cuda", lambda name, index: HostCudaLayer(index))
+    profile = tmp_path / "agx.toml"
+    profile.write_text(builtin_text("jetson-agx-orin").replace("required = true", "required = false"))
+    bundle = tmp_path / "bundle"
+    assert main(["build", "--model", str(trt_qdq_onnx), "--profile", str(profile), "--out", str(bundle)]) == 0
+    assert main(["bundle", "verify", str(bundle), "--allow-unsigned"]) == 0  # known answers on DLA core 0
+    frames = [render_frame("bilateral", 0.7, np.random.default_rng(i)).image for i in range(3)]
+    with Model.open(bundle, allow_unsigned=True) as model:
+        got = model.predict(frames).raw[spec.output.name]
+        assert "DLA core 0" in model.describe()["device"]
+    with open_backend(trt_qdq_onnx) as ref:
+        want = ref.infer(Preprocessor(spec.input).batch(frames))[spec.output.name]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    cores = [core for _, core in trt.deserialized]
+    assert len(cores) >= 3 and set(cores) == {0}  # golden frames at build, verify, the cart's Model.open
