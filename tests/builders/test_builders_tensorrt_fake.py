@@ -126,8 +126,7 @@ def test_a_dla_bundle_runs_on_its_dla_core_from_build_to_cart(monkeypatch, tmp_p
     from onnx_engine import onnx_engine_behaviour
 
     from cleftedge.cli import main
-    from cleftedge.runtime.backends import open_backend
-    from cleftedge.runtime.backends import tensorrt_backend
+    from cleftedge.runtime.backends import open_backend, tensorrt_backend
     from cleftedge.runtime.bundle import machine
     from cleftedge.runtime.model import Model
     from cleftedge.runtime.preprocess import Preprocessor
