@@ -1,6 +1,6 @@
 """Which layers lose the most to quantization: onnxruntime's qdq_loss_debug (SQNR per tensor,
 float model vs Q/DQ model on the same frames), ranked worst first, mapped to the nodes that
-`--keep-float` takes. And the auto keep-float loop that retries until a parity gate passes."""
+`--keep-float` takes; and the latency of a model on a backend (median of batch-1 runs)."""
 
 from __future__ import annotations
 
@@ -46,13 +46,3 @@ def latency_ms(model_path: Path, backend: str, tensor: np.ndarray, runs: int = 4
             b.infer(tensor)
             t.append((time.perf_counter() - t0) * 1e3)
     return float(np.median(t))
-
-
-def parity(reference_scores: np.ndarray, candidate_scores: np.ndarray, positive: np.ndarray,
-           threshold: float) -> dict:
-    from cleftedge.calibration.qa.stats import auc  # the same AUC the QA gate judges with
-
-    agree = float(np.mean((reference_scores >= threshold) == (candidate_scores >= threshold)))
-    ref, cand = auc(positive, reference_scores), auc(positive, candidate_scores)
-    drop = float("nan") if ref is None or cand is None else ref - cand  # nan fails the gate: one class only
-    return {"agreement": agree, "auc_drop": drop}

@@ -41,7 +41,8 @@ def _run(args) -> int:
 
         spec = load_spec(args.spec)
         r = bring_your_own(args.onnx, spec, args.out)
-        summary = {"out": str(r.path), "opset": r.opset, "max_abs_diff": r.max_abs_diff, "fixed": r.fixed_dims}
+        summary = {"out": str(r.path), "opset": r.opset, "source_opset": r.source_opset,
+                   "max_abs_diff": r.max_abs_diff, "fixed": r.fixed_dims, "warnings": r.warnings}
     else:
         module, spec = _torch_source(args)
         from cleftedge.export.onnx_export import export_module
@@ -52,7 +53,9 @@ def _run(args) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"wrote {summary['out']} (opset {summary['opset']}); onnxruntime vs source: max abs diff "
+        upgraded = summary.get("source_opset", summary["opset"])
+        opset = f"opset {summary['opset']}" + (f", upgraded from {upgraded}" if upgraded != summary["opset"] else "")
+        print(f"wrote {summary['out']} ({opset}); onnxruntime vs source: max abs diff "
               f"{summary['max_abs_diff']:.2e}")
     return 0
 
