@@ -40,7 +40,7 @@ def format_summary(s: dict) -> str:
     lines = [f"  {k:<{width}}  {v}" for k, v in rows]
     worst = s.get("worst_layers")
     if worst:
-        lines.append("  worst layers (decisions flipped on the validation set, SQNR; worst first):")
+        lines.append("  worst layers, worst first (decision flips fixed in float on the validation set, then SQNR):")
         lines += [f"    {w['node']:<32} {w['sqnr_db']:6.1f} dB" + (
             f"  in float: {w['flips_fixed']:+d} of {w['flips_base']} flips fixed" if "flips_fixed" in w else "")
                   for w in worst]

@@ -110,6 +110,7 @@ def _run(args) -> int:
         from cleftedge.calibration.preset import end_layers
 
         req.keep_float += [n for n in end_layers(req.model) if n not in req.keep_float]
+    _terminate_as_interrupt()
     with staged_output(req.out) as stage:  # every step works on the staged model: a failure leaves nothing
         summary = _calibrate_steps(args, replace(req, out=stage, keep_float=list(req.keep_float)))
     summary["out"], summary["sidecar"] = str(req.out), str(req.out.with_name(req.out.name + ".calibration.json"))
@@ -118,6 +119,18 @@ def _run(args) -> int:
     else:
         print_summary(summary)
     return 0
+
+
+def _terminate_as_interrupt() -> None:
+    """A SIGTERM (a CI time-out, `kill`) unwinds like Ctrl-C, so the staged files are removed too."""
+    import signal
+    import threading
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _calibrate_steps(args, req) -> dict:
@@ -139,6 +152,9 @@ def _calibrate_steps(args, req) -> dict:
         summary["keep_float"] = list(req.keep_float)
     if args.diagnose:
         summary["worst_layers"] = _diagnosis(req, summary)
+    ranking = summary.get("worst_layers") or (summary.get("auto_keep_float") or {}).get("ranking")
+    if ranking:  # beside the model, for the advice after a failed QA (calibration/next_steps.py)
+        _record_diagnosis(req.out, ranking)
     auto = summary.get("auto_keep_float")
     if auto and not auto["passed"]:
         raise CleftEdgeError(f"the QA gate is still not met on the validation set after keeping "
@@ -147,6 +163,15 @@ def _calibrate_steps(args, req) -> dict:
                              f"written", "a model that passes the QA policy on --val-data",
                              "raise --max-keep, try --preset, or see --diagnose")
     return summary
+
+
+def _record_diagnosis(out: Path, ranking: list[dict]) -> None:
+    from cleftedge.calibration.record import sidecar_path, write_sidecar
+
+    record = json.loads(sidecar_path(out).read_text())
+    record["diagnosis"] = [{k: r[k] for k in ("node", "sqnr_db", "flips_fixed", "flips_base") if k in r}
+                           for r in ranking[:8]]
+    write_sidecar(out, record)
 
 
 def _diagnosis(req, summary: dict) -> list[dict]:

@@ -138,3 +138,23 @@ def test_a_failing_diagnosis_leaves_no_file(current, tmp_path, capsys, monkeypat
     assert calibrate(current["model"], current["calib"], out, target, "--diagnose") == 1
     assert "diagnosis failed" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_terminated_calibration_leaves_no_file(current, tmp_path):
+    """kill (SIGTERM) in the middle of a run: the staged model and its companions are removed."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "v.xml"
+    p = subprocess.Popen([sys.executable, "-m", "cleftedge", "calibrate", "--model", str(current["model"]), "--data",
+                          str(current["calib"]), "--val-data", str(current["val"]), "--target", "openvino",
+                          "--auto-keep-float", "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".*staging*")) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    assert p.poll() is None, "the run ended before it could be interrupted"
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=60) == 130
+    assert list(tmp_path.iterdir()) == []
