@@ -19,16 +19,16 @@ def _reference():
     return CleftNet()
 
 
-def _resnet18():
+def _resnet18(classes: int = 2):
     from cleftedge.export.zoo import ResNet18
 
-    return ResNet18(in_channels=3, classes=2)
+    return ResNet18(in_channels=3, classes=classes)
 
 
-def _mobilenet_v3_small():
+def _mobilenet_v3_small(classes: int = 2):
     from cleftedge.export.zoo import MobileNetV3Small
 
-    return MobileNetV3Small(in_channels=3, classes=2)
+    return MobileNetV3Small(in_channels=3, classes=classes)
 
 
 ARCHS: dict[str, Callable] = {
@@ -138,6 +138,11 @@ def load_checkpoint(module, path: str | os.PathLike, arch: str):
                              "save the state_dict, not the whole model object") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
+    from cleftedge.export import torchvision_layout as tv
+
+    if isinstance(state, dict) and tv.is_torchvision(arch, state):  # saved from torchvision's own model
+        module = ARCHS[arch](tv.classes_of(arch, state))
+        state = tv.rename(arch, state, module.state_dict())
     if not isinstance(state, dict):
         raise CleftEdgeError(f"{p} holds a {type(state).__name__}, not a state_dict",
                              "a state_dict saved with torch.save(model.state_dict(), path)",

@@ -204,3 +204,32 @@ def write_set(model: RealModel, root: Path, role: str, per_side: int, seed: int)
         w.writerows(rows)
     (root / "labels.json").write_text(json.dumps({"positive": list(model.positive), "negative": negatives}))
     return root
+
+
+# --- torchvision's own architectures, for the checkpoint key layouts ---------------------------------
+
+TORCHVISION = "torchvision==0.28.0"  # the release for torch 2.13
+
+
+def torchvision_models(timeout: int = 600):
+    """torchvision.models.resnet and .mobilenetv3 from the torchvision wheel (fetched once, unpacked
+    into the cache), imported without torchvision's package __init__ (which loads its compiled ops,
+    built for another torch variant): the architecture code needs only torch."""
+    import types
+
+    root = cache_dir() / "torchvision-0.28.0"
+    if not (root / "torchvision" / "models" / "resnet.py").is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+                            "-d", tmp, TORCHVISION], check=True, timeout=timeout, capture_output=True)
+            with zipfile.ZipFile(next(Path(tmp).glob("*.whl"))) as z:
+                z.extractall(root.with_suffix(".part"))
+            root.with_suffix(".part").replace(root)
+    if "torchvision" not in sys.modules:
+        for name, path in (("torchvision", root / "torchvision"), ("torchvision.models", root / "torchvision" /
+                                                                   "models")):
+            module = types.ModuleType(name)
+            module.__path__ = [str(path)]
+            sys.modules[name] = module
+    return (importlib.import_module("torchvision.models.resnet"),
+            importlib.import_module("torchvision.models.mobilenetv3"))
