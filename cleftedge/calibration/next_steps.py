@@ -35,6 +35,8 @@ def next_steps(candidate: Path | None) -> list[str]:
     untried = [m for m in METHODS[target] if m != rec.get("method") and target != "openvino"]
     if untried:
         tips.append(f"another calibration method: --method {' or --method '.join(untried)}")
+    if target == "openvino" and rec.get("activations", "symmetric") == "symmetric":
+        tips.append("asymmetric activations (NNCF's MIXED preset): --activations asymmetric")
     if target == "openvino" and rec.get("bias_correction", "fast") == "fast":
         tips.append("accurate bias correction: --bias-correction accurate")
     if target == "openvino" and not rec.get("accuracy_control"):

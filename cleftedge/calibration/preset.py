@@ -25,9 +25,10 @@ LATENCY_RUNS = 40
 ORT_PRESET = (("minmax", {"method": "minmax"}), ("percentile", {"method": "percentile"}),
               ("entropy", {"method": "entropy"}), ("minmax, first+last float", {"method": "minmax", "ends": True}),
               ("percentile, first+last float", {"method": "percentile", "ends": True}))
-OV_PRESET = (("nncf", {}), ("nncf, accurate bias correction", {"bias_correction": "accurate"}),
-             ("nncf, first+last float", {"ends": True}),
-             ("nncf accuracy control (agreement)", {"bias_correction": "accurate", "accuracy_control": True}))
+OV_PRESET = (("nncf", {}), ("nncf, asymmetric activations", {"activations": "asymmetric"}),
+             ("nncf, accurate bias correction", {"bias_correction": "accurate"}),
+             ("nncf, asymmetric, first+last float", {"activations": "asymmetric", "ends": True}),
+             ("nncf accuracy control (agreement)", {"activations": "asymmetric", "accuracy_control": True}))
 PRESETS = {"tensorrt": ORT_PRESET, "onnxruntime": ORT_PRESET, "openvino": OV_PRESET}
 
 
@@ -45,7 +46,7 @@ def attempt_request(req: CalibrateRequest, change: dict, out: Path, policy) -> C
     max_drop = None
     if change.get("accuracy_control"):  # NNCF's budget: a quarter of what the gate allows to flip
         max_drop = max(0.001, (1.0 - policy.min_agreement) / 4)
-    options = {"bias_correction": change["bias_correction"]} if "bias_correction" in change else {}
+    options = {k: change[k] for k in ("bias_correction", "activations") if k in change}
     return replace(req, out=out, method=change.get("method"), keep_float=keep, max_drop=max_drop, options=options)
 
 

@@ -40,6 +40,8 @@ def register(sub) -> None:
     p.add_argument("--policy", help="QA policy TOML the tuning loops judge with (default: the QA default gate)")
     p.add_argument("--bias-correction", choices=("fast", "accurate"), help="openvino: NNCF's bias correction "
                    "(default fast)")
+    p.add_argument("--activations", choices=("symmetric", "asymmetric"), help="openvino: NNCF's activation "
+                   "quantization (default symmetric; asymmetric is NNCF's MIXED preset)")
     p.add_argument("--keep-first-last", action="store_true", help="keep the first and last Conv/Gemm/MatMul "
                    "in float")
     p.add_argument("--max-keep", type=int, default=4, help="most layers --auto-keep-float may keep (default 4)")
@@ -83,8 +85,9 @@ def _check_flags(args) -> None:
     if args.preset and not args.val_data:
         raise CleftEdgeError("--preset needs --val-data", "a validation set to judge each attempt on",
                              "add --val-data DIR (never the QA set)")
-    if args.preset and (args.method or args.max_drop is not None or args.bias_correction):
-        raise CleftEdgeError("--preset with --method/--max-drop/--bias-correction", "--preset alone (it tries "
+    if args.preset and (args.method or args.max_drop is not None or args.bias_correction or args.activations):
+        raise CleftEdgeError("--preset with --method/--max-drop/--bias-correction/--activations", "--preset alone "
+                             "(it tries "
                              "those settings itself)", "drop the other flags, or drop --preset")
 
 
@@ -100,11 +103,12 @@ def _run(args) -> int:
     req = CalibrateRequest(Path(args.model), Path(args.data), _target(args), Path(args.out), args.method,
                            args.subset_size, args.seed, list(args.keep_float),
                            Path(args.val_data) if args.val_data else None, args.max_drop, args.allow_overlap, reduce)
-    if args.bias_correction:
-        if req.target != "openvino":
-            raise CleftEdgeError(f"--bias-correction for the {req.target} recipe", "the openvino recipe (NNCF)",
-                                 "drop --bias-correction")
-        req.options["bias_correction"] = args.bias_correction
+    for flag, key in (("--bias-correction", "bias_correction"), ("--activations", "activations")):
+        if getattr(args, key):
+            if req.target != "openvino":
+                raise CleftEdgeError(f"{flag} for the {req.target} recipe", "the openvino recipe (NNCF)",
+                                     f"drop {flag}")
+            req.options[key] = getattr(args, key)
     check_request(req)
     if args.keep_first_last:
         from cleftedge.calibration.preset import end_layers

@@ -158,3 +158,18 @@ def test_a_terminated_calibration_leaves_no_file(current, tmp_path):
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=60) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_nncf_options_are_recorded_and_refused_for_other_recipes(current, tmp_path, capsys):
+    from cleftedge.calibration.record import read_record
+
+    out = tmp_path / "v.xml"
+    assert calibrate(current["model"], current["calib"], out, "openvino", "--activations", "asymmetric",
+                     "--bias-correction", "accurate") == 0
+    rec = read_record(out)
+    assert (rec["activations"], rec["bias_correction"]) == ("asymmetric", "accurate")
+    capsys.readouterr()
+    assert calibrate(current["model"], current["calib"], tmp_path / "t.onnx", "tensorrt", "--activations",
+                     "asymmetric") == 1
+    assert "--activations for the tensorrt recipe" in capsys.readouterr().err
+    assert not (tmp_path / "t.onnx").exists()

@@ -35,6 +35,9 @@ def quantize_openvino(r: RecipeInput) -> Path:
     kwargs = {"subset_size": len(r.tensors),
               "fast_bias_correction": r.options.get("bias_correction", "fast") != "accurate"}
     r.record["bias_correction"] = "accurate" if not kwargs["fast_bias_correction"] else "fast"
+    if r.options.get("activations") == "asymmetric":  # NNCF's MIXED preset: asymmetric activations
+        kwargs["preset"] = nncf.QuantizationPreset.MIXED
+    r.record["activations"] = r.options.get("activations", "symmetric")
     scope = ignored_scope(nncf, r.keep_float)
     if scope is not None:
         kwargs["ignored_scope"] = scope
