@@ -25,23 +25,40 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "byo"))
 
+import numpy as np  # noqa: E402
 import real_models  # noqa: E402
 
 from cleftedge.calibration.datasets import open_dataset  # noqa: E402
-from cleftedge.calibration.diagnose import latency_ms  # noqa: E402
 from cleftedge.calibration.qa.policy import Policy  # noqa: E402
 from cleftedge.calibration.val_gate import BACKEND, gate_on_validation, load_validation, model_scores  # noqa: E402
 from cleftedge.runtime.model_spec import resolve_spec  # noqa: E402
 
 RECIPES = (("tensorrt", ".onnx"), ("onnxruntime", ".onnx"), ("openvino", ".xml"))
 SIZES = {"calib": (150, 21), "val": (300, 22), "qa": (400, 23)}
-RUNS = 60
+RUNS = 200
 
 
 def cli(*args) -> tuple[int, str, str, float]:
     t0 = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "cleftedge", *map(str, args)], capture_output=True, text=True)
     return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
+
+
+def paired_latency(fp32_model: Path, int8_model: Path, backend: str, tensor, runs: int) -> tuple[float, float]:
+    """Median batch-1 latency of both models, their runs alternated one by one (FP32, INT8, FP32, ...)
+    so that a load that comes and goes on a shared machine falls on both alike."""
+    from cleftedge.runtime.backends import open_backend
+
+    with open_backend(fp32_model, backend=backend) as a, open_backend(int8_model, backend=backend) as b:
+        a.warmup(5)
+        b.warmup(5)
+        ta, tb = [], []
+        for _ in range(runs):
+            for backend_, times in ((a, ta), (b, tb)):
+                t0 = time.perf_counter()
+                backend_.infer(tensor)
+                times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(ta)), float(np.median(tb))
 
 
 def held_out(out: Path, target: str, exported: Path, qa, reference, spec) -> dict:
@@ -78,11 +95,8 @@ def bench_model(name: str, work: Path, preset: bool) -> list[dict]:
                 if variant == "preset":
                     row["chosen"] = summary["preset"]["chosen"]
                 row.update(held_out(q, target, exported, qa, reference, spec))
-                one = qa.tensors[:1]
-                fp32 = [latency_ms(exported, BACKEND[target], one, RUNS) for _ in range(2)]
-                int8 = [latency_ms(q, BACKEND[target], one, RUNS) for _ in range(2)]  # alternated with FP32 above
-                row.update(fp32_ms=round(min(fp32), 3), int8_ms=round(min(int8), 3),
-                           speedup=round(min(fp32) / min(int8), 2))
+                fp32, int8 = paired_latency(exported, q, BACKEND[target], qa.tensors[:1], RUNS)
+                row.update(fp32_ms=round(fp32, 3), int8_ms=round(int8, 3), speedup=round(fp32 / int8, 2))
             else:
                 row["error"] = err.strip().splitlines()[-1][:200] if err.strip() else "?"
             rows.append(row)
