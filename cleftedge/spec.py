@@ -21,7 +21,8 @@ METADATA_KEY = "cleftedge.spec"
 
 LAYOUTS = ("NCHW",)
 COLORS = ("GRAY", "RGB", "BGR")
-RESIZE_MODES = ("stretch", "letterbox", "letterbox_topleft")
+RESIZE_MODES = ("stretch", "letterbox", "letterbox_topleft", "short_side_crop")
+INTERPOLATIONS = ("auto", "linear", "area", "cubic", "lanczos")  # auto: area when shrinking, else linear
 OUTPUT_KINDS = ("logits", "probabilities")
 ACTIVATIONS = ("softmax", "sigmoid", "none")
 
@@ -40,6 +41,8 @@ class InputSpec:
     mean: tuple[float, ...] = (0.0,)
     std: tuple[float, ...] = (1.0,)
     crop_sector: bool = False
+    resize_short: int = 0  # short_side_crop: the shorter side is resized to this, then centre-cropped (0: max(H, W))
+    interpolation: str = "auto"
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -230,7 +233,20 @@ def _parse_input(t: Any, source: str) -> InputSpec:
         mean=mean,
         std=std,
         crop_sector=_get(t, "crop_sector", source, bool, False, w),
+        resize_short=_resize_short(t, source, height, width),
+        interpolation=_choice(_get(t, "interpolation", source, str, "auto", w), INTERPOLATIONS, source,
+                              "input.interpolation"),
     )
+
+
+def _resize_short(t: dict, source: str, height: int, width: int) -> int:
+    """S of short_side_crop (ImageNet evaluation: S = 256 for a 224 x 224 crop); at least the crop."""
+    value = _get(t, "resize_short", source, int, 0, "input")
+    if value and t.get("resize", "stretch") != "short_side_crop":
+        raise _bad(source, "input.resize_short", value, "only with resize = \"short_side_crop\"")
+    if value and not max(height, width) <= value <= 8192:
+        raise _bad(source, "input.resize_short", value, f"an integer from {max(height, width)} (the crop) to 8192")
+    return value
 
 
 def _nonempty(value: str, source: str, name: str) -> str:

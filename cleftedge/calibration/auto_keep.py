@@ -1,6 +1,7 @@
-"""--diagnose and --auto-keep-float: rank layers by quantization error, and keep the worst in float
-until the candidate agrees with the FP32 model on the validation set (or a limit is reached), then
-say what was kept and what it cost in latency (measured before and after, same backend)."""
+"""--diagnose and --auto-keep-float: rank layers by what quantizing them costs (SQNR per layer, and,
+with a validation set, the decisions each one flips), and keep the worst in float until the
+candidate passes the QA gate on the validation set (or a limit is reached), measuring the latency
+each kept layer costs (same backend, batch 1)."""
 
 from __future__ import annotations
 
@@ -10,65 +11,87 @@ from pathlib import Path
 
 import numpy as np
 
-from cleftedge.calibration.calibrate import CalibrateRequest, labelled_tensors, run_calibration, tensors_for
+from cleftedge.calibration.calibrate import CalibrateRequest, run_calibration, tensors_for
 from cleftedge.calibration.datasets import open_dataset
-from cleftedge.calibration.diagnose import latency_ms, parity, rank_layers
+from cleftedge.calibration.diagnose import latency_ms, rank_layers
 from cleftedge.calibration.subset import stratified_subset
+from cleftedge.calibration.val_gate import BACKEND, gate_on_validation, load_validation, model_scores
 from cleftedge.runtime.model_spec import resolve_spec
 
-# How a recipe's output is judged here: a TensorRT recipe's Q/DQ ONNX on onnxruntime (a proxy).
-BACKEND = {"tensorrt": "onnxruntime", "onnxruntime": "onnxruntime", "openvino": "openvino"}
 LATENCY_RUNS = 40
 DIAGNOSIS_FRAMES = 64
+FLIP_LAYERS = 6  # layers (worst SQNR first) whose decision flips are measured, one recalibration each
 
 
-def _scores(model_path: Path, backend: str, tensors: list[np.ndarray], spec) -> np.ndarray:
-    from cleftedge.runtime.backends import open_backend
-    from cleftedge.runtime.scoring import scores_from_output
-
-    with open_backend(model_path, backend=backend, spec=spec) as b:
-        raw = b.infer(np.concatenate(tensors))
-    return scores_from_output(spec.output, raw[spec.output.name])
+def _quiet(req: CalibrateRequest, out: Path, **changes) -> CalibrateRequest:
+    return replace(req, out=out, **changes)
 
 
-def diagnose(req: CalibrateRequest) -> list[dict]:
-    """Worst layers first. An OpenVINO IR is ranked through a TensorRT-style Q/DQ twin (same nodes)."""
-    spec = resolve_spec(req.model)
+def _sqnr_ranking(req: CalibrateRequest, spec) -> list[dict]:
     data = open_dataset(req.data)
     tensors = tensors_for(data, stratified_subset(data, min(req.subset_size, DIAGNOSIS_FRAMES), req.seed), spec,
                           "diagnosis frames")
     with tempfile.TemporaryDirectory() as tmp:
         qdq = req.out
-        if req.target == "openvino":
+        if req.target == "openvino":  # an IR is ranked through a TensorRT-style Q/DQ twin (same nodes)
             qdq = Path(tmp) / "twin.onnx"
-            run_calibration(replace(req, target="tensorrt", out=qdq, max_drop=None, method=None))
+            run_calibration(_quiet(req, qdq, target="tensorrt", max_drop=None, method=None, options={}))
         return rank_layers(req.model, qdq, spec.input.name, tensors)
 
 
-def auto_keep_float(req: CalibrateRequest, max_keep: int, gate: dict) -> dict:
-    """Recalibrate with one more of the worst layers in float each round until the gate passes."""
+def _flips(req: CalibrateRequest, val, ref_flags: np.ndarray, spec, keep: list[str], tmp: Path) -> int:
+    out = tmp / f"k{len(list(tmp.iterdir()))}{req.out.suffix}"
+    run_calibration(_quiet(req, out, keep_float=keep))
+    cand = model_scores(out, BACKEND[req.target], val.tensors, spec) >= spec.output.threshold
+    return int(np.sum(cand != ref_flags))
+
+
+def diagnose(req: CalibrateRequest, val=None, reference: np.ndarray | None = None) -> list[dict]:
+    """Worst layers first: [{node, tensor, sqnr_db, flips_fixed?}]. With a validation set, the
+    FLIP_LAYERS worst by SQNR are each recalibrated alone in float and ranked by how many of the
+    calibrated model's decision flips (against FP32) that removes; the rest follow by SQNR."""
     spec = resolve_spec(req.model)
-    val = open_dataset(req.val_data)
-    tensors, labels = labelled_tensors(val, val.records, spec, "validation frames")
-    positive = np.array(labels)
-    reference = _scores(req.model, "onnxruntime", tensors, spec)
+    ranking = _sqnr_ranking(req, spec)
+    if val is None:
+        return ranking
+    ref_flags = reference >= spec.output.threshold
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        base = _flips(req, val, ref_flags, spec, list(req.keep_float), tmp)
+        for r in ranking[:FLIP_LAYERS]:
+            r["flips_fixed"] = base - _flips(req, val, ref_flags, spec, [*req.keep_float, r["node"]], tmp)
+            r["flips_base"] = base
+    head = sorted(ranking[:FLIP_LAYERS], key=lambda r: (-r["flips_fixed"], r["sqnr_db"]))
+    return head + ranking[FLIP_LAYERS:]
+
+
+def auto_keep_float(req: CalibrateRequest, max_keep: int, policy) -> dict:
+    """Recalibrate with one more of the worst layers in float each round until the QA gate passes on
+    the validation set; every round's verdict and latency are kept."""
+    spec = resolve_spec(req.model)
+    val = load_validation(open_dataset(req.val_data), spec)
+    reference = model_scores(req.model, "onnxruntime", val.tensors, spec)
     backend = BACKEND[req.target]
-    before = latency_ms(req.out, backend, tensors[0], LATENCY_RUNS)
-    ranking = diagnose(req)
+    one = val.tensors[:1]
+    fp32_ms = latency_ms(req.model, backend, one, LATENCY_RUNS)
+    ranking = diagnose(req, val, reference)
     start = list(req.keep_float)
     kept = list(start)
     rounds = []
     while True:
-        p = parity(reference, _scores(req.out, backend, tensors, spec), positive, spec.output.threshold)
-        passed = p["agreement"] >= gate["agreement"] and p["auc_drop"] <= gate["auc_drop"]
-        rounds.append({"kept": kept[len(start):], **p, "passed": passed})
+        g = gate_on_validation(val, reference, model_scores(req.out, backend, val.tensors, spec),
+                               spec.output.threshold, policy)
+        ms = latency_ms(req.out, backend, one, LATENCY_RUNS)
+        rounds.append({"kept": kept[len(start):], **g, "latency_ms": ms})
         worst = next((r["node"] for r in ranking if r["node"] not in kept), None)
-        if passed or worst is None or len(kept) - len(start) >= max_keep:
+        if g["passed"] or worst is None or len(kept) - len(start) >= max_keep:
             break
         kept.append(worst)
         run_calibration(replace(req, keep_float=kept))
     req.keep_float[:] = kept
-    after = latency_ms(req.out, backend, tensors[0], LATENCY_RUNS)
-    return {"kept": kept[len(start):], "passed": passed, **p, "gate": gate, "rounds": rounds,
-            "latency_ms_before": before, "latency_ms_after": after, "latency_runs": LATENCY_RUNS,
+    costs = [{"node": b["kept"][-1], "latency_ms_added": round(b["latency_ms"] - a["latency_ms"], 4)}
+             for a, b in zip(rounds, rounds[1:], strict=False)]
+    return {"kept": kept[len(start):], **rounds[-1], "policy": policy.to_dict(), "rounds": rounds,
+            "latency_ms_fp32": fp32_ms, "latency_ms_before": rounds[0]["latency_ms"],
+            "latency_ms_after": rounds[-1]["latency_ms"], "layer_costs": costs, "latency_runs": LATENCY_RUNS,
             "backend": backend, "ranking": ranking[:8]}

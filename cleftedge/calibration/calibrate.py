@@ -12,10 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.calibration.datasets import Dataset, check_leakage, open_dataset
+from cleftedge.calibration.output_check import check_output
 from cleftedge.calibration.recipes import METHODS, OUTPUT_SUFFIX, RecipeInput, default_method, recipe
 from cleftedge.calibration.record import make_record, write_sidecar
+from cleftedge.calibration.staging import staged_output
 from cleftedge.calibration.subset import stratified_subset
 from cleftedge.errors import CleftEdgeError
+from cleftedge.export.opset_upgrade import require_opset
 from cleftedge.progress import Progress
 from cleftedge.runtime.model_spec import resolve_spec
 from cleftedge.runtime.preprocess import Preprocessor
@@ -35,6 +38,7 @@ class CalibrateRequest:
     max_drop: float | None = None
     allow_overlap: bool = False
     reduce_range: bool | None = None  # onnxruntime recipe: None = from this CPU's VNNI flags
+    options: dict = field(default_factory=dict)  # recipe options: {"bias_correction": "fast"|"accurate"}
 
 
 def tensors_for(dataset: Dataset, records, spec, label: str) -> list[np.ndarray]:
@@ -104,6 +108,7 @@ def check_keep_float(model: Path, names: list[str]) -> None:
 def run_calibration(r: CalibrateRequest) -> dict:
     start = time.monotonic()
     check_request(r)
+    require_opset(r.model)
     check_keep_float(r.model, r.keep_float)
     method = r.method or default_method(r.target)
     spec = resolve_spec(r.model)
@@ -121,26 +126,14 @@ def run_calibration(r: CalibrateRequest) -> dict:
     record = make_record(r.target, method, r.model, data, [x.key for x in subset], r.keep_float,
                          {"seed": r.seed, "subset_labels": strata, "validation_hash": val.content_hash() if val
                           else None, "overlap_allowed": bool(r.allow_overlap and val is not None)})
-    r.out.parent.mkdir(parents=True, exist_ok=True)
-    recipe(r.target)(RecipeInput(r.model, spec, tensors, r.out, method, list(r.keep_float), record, validation,
-                                 r.max_drop, r.reduce_range))
-    if r.target == "tensorrt":
-        _check_tensorrt_output(r.out)
-    write_sidecar(r.out, record)
+    with staged_output(r.out) as stage:  # nothing lands at --out unless the output passed its own check
+        recipe(r.target)(RecipeInput(r.model, spec, tensors, stage, method, list(r.keep_float), record, validation,
+                                     r.max_drop, r.reduce_range, r.options))
+        check_output(stage, r.target, spec, tensors, record)
+        write_sidecar(stage, record)
     return {"out": str(r.out), "recipe": r.target, "method": method, "frames": len(subset), "subset_labels": strata,
             "data_hash": record["data_hash"], "source_sha256": record["source_sha256"], "keep_float": r.keep_float,
             "reduce_range": record.get("reduce_range"), "accuracy_control": record.get("accuracy_control"),
             "qdq_check": "pass" if r.target == "tensorrt" else "n/a", "seconds": round(time.monotonic() - start, 2),
             "sidecar": str(r.out.with_name(r.out.name + ".calibration.json"))}
 
-
-def _check_tensorrt_output(out: Path) -> None:
-    from cleftedge.calibration.qdq_rules import check_model
-    from cleftedge.export.onnx_meta import load_onnx
-
-    violations = check_model(load_onnx(out))
-    if violations:
-        out.unlink()
-        raise CleftEdgeError(f"the TensorRT recipe's output breaks TensorRT's Q/DQ rules: {violations[0].line()}",
-                             "int8, zero point 0, per-tensor activations, per-channel weights on the output axis",
-                             "report this; nothing was written")

@@ -1,4 +1,5 @@
-"""`cleftedge check-qdq`: does a Q/DQ ONNX meet TensorRT's rules? Names the node that breaks them."""
+"""`cleftedge check-qdq`: is a Q/DQ ONNX valid (onnx.checker, full check) and does it meet TensorRT's
+rules? Names the node that breaks them."""
 
 from __future__ import annotations
 
@@ -16,10 +17,15 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
+    from pathlib import Path
+
+    from cleftedge.calibration.output_check import check_onnx_valid
     from cleftedge.calibration.qdq_rules import check_model
     from cleftedge.export.onnx_meta import load_onnx
 
-    violations = check_model(load_onnx(args.model))
+    model = load_onnx(args.model)
+    check_onnx_valid(Path(args.model), args.model)  # a model TensorRT's parser would refuse is no pass
+    violations = check_model(model)
     if args.json:
         print(json.dumps({"model": args.model, "ok": not violations,
                           "violations": [{"node": v.node, "rule": v.rule} for v in violations]}))

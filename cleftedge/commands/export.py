@@ -20,7 +20,10 @@ def register(sub) -> None:
     src.add_argument("--reference", action="store_true", help="the shipped reference model (not for clinical use)")
     src.add_argument("--checkpoint", help="a PyTorch state_dict (.pt), loaded with weights_only=True")
     src.add_argument("--onnx", help="bring your own ONNX image classifier")
-    p.add_argument("--arch", help="architecture of --checkpoint (reference, resnet18, mobilenet_v3_small)")
+    p.add_argument("--arch", help="architecture of --checkpoint: reference, resnet18, mobilenet_v3_small, or your "
+                   "own nn.Module as package.module:Class")
+    p.add_argument("--arch-kwargs", help="JSON keyword arguments for --arch package.module:Class, e.g. "
+                   "'{\"classes\": 2}'")
     p.add_argument("--spec", help="spec TOML/JSON (required for --onnx; for --checkpoint the default is the "
                    "reference spec for --arch reference, else 3x224x224 RGB with ImageNet mean/std)")
     p.add_argument("--out", required=True, help="output .onnx")
@@ -41,7 +44,8 @@ def _run(args) -> int:
 
         spec = load_spec(args.spec)
         r = bring_your_own(args.onnx, spec, args.out)
-        summary = {"out": str(r.path), "opset": r.opset, "max_abs_diff": r.max_abs_diff, "fixed": r.fixed_dims}
+        summary = {"out": str(r.path), "opset": r.opset, "source_opset": r.source_opset,
+                   "max_abs_diff": r.max_abs_diff, "fixed": r.fixed_dims, "warnings": r.warnings}
     else:
         module, spec = _torch_source(args)
         from cleftedge.export.onnx_export import export_module
@@ -52,7 +56,9 @@ def _run(args) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"wrote {summary['out']} (opset {summary['opset']}); onnxruntime vs source: max abs diff "
+        upgraded = summary.get("source_opset", summary["opset"])
+        opset = f"opset {summary['opset']}" + (f", upgraded from {upgraded}" if upgraded != summary["opset"] else "")
+        print(f"wrote {summary['out']} ({opset}); onnxruntime vs source: max abs diff "
               f"{summary['max_abs_diff']:.2e}")
     return 0
 
@@ -66,5 +72,9 @@ def _torch_source(args):
     if not args.arch:
         raise CleftEdgeError("--checkpoint needs --arch", "one of " + ", ".join(sorted(archs.ARCHS)),
                              "e.g. --arch resnet18")
-    module = archs.load_checkpoint(archs.build(args.arch), args.checkpoint, args.arch)
+    module = archs.load_checkpoint(archs.build(args.arch, archs.parse_arch_kwargs(args.arch_kwargs)),
+                                   args.checkpoint, args.arch)
+    if ":" in args.arch and not args.spec:
+        raise CleftEdgeError(f"--arch {args.arch} needs --spec", "a spec TOML describing the model's input and output",
+                             "write one (see docs/export.md) and pass --spec spec.toml")
     return module, (load_spec(args.spec) if args.spec else archs.default_spec(args.arch))

@@ -71,6 +71,12 @@ def _run(args) -> int:
             print(f"report: {args.report}/report.html, {args.report}/report.json")
         if not outcome.exit_code:
             print(outcome.line)
+    if outcome.exit_code and outcome.report and not args.json:  # build host: what to try next
+        from cleftedge.calibration.next_steps import next_steps
+
+        tips = next_steps(args.candidate)
+        if tips:
+            print("what to try next:\n" + "\n".join(f"  - {t}" for t in tips))
     if outcome.exit_code:  # the failing criterion, in one line, where scripts and people look for errors
         print(f"cleftedge: {outcome.line}", file=sys.stderr)
     return outcome.exit_code

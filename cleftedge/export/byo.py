@@ -1,16 +1,20 @@
-"""Bring your own ONNX: check the spec against the graph, fix dynamic H x W to the spec's size
-(the batch stays as it is, dynamic if it was), embed the spec, run onnx.checker, and compare the
-original and the fixed model on onnxruntime (same outputs on the same real frames)."""
+"""Bring your own ONNX: check the spec against the graph, upgrade an opset older than 13 (per-channel
+Q/DQ needs it), fix dynamic H x W to the spec's size (the batch stays as it is, dynamic if it was),
+embed the spec and the export record, run onnx.checker, and compare the original and the fixed model
+on onnxruntime (same outputs on the same real frames)."""
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleftedge.atomic import write_bytes
 from cleftedge.errors import CleftEdgeError
-from cleftedge.export.onnx_meta import embed_spec, load_onnx, opset_of
+from cleftedge.export.onnx_meta import embed_spec, load_onnx, opset_of, set_metadata
+from cleftedge.export.opset_upgrade import upgrade_opset
 from cleftedge.export.sample_frames import sample_batch
 from cleftedge.export.verify import check_model, max_abs_diff, require_close, run_onnx
 from cleftedge.lazy import require
@@ -23,6 +27,11 @@ class ByoResult:
     opset: int
     max_abs_diff: float
     fixed_dims: list[str]
+    source_opset: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+EXPORT_KEY = "cleftedge.export"
 
 
 def _graph_inputs(model) -> dict:
@@ -70,8 +79,11 @@ def fix_spatial_dims(model, spec: ModelSpec) -> list[str]:
     onnx = require("onnx", "build")
     dims = _graph_inputs(model)[spec.input.name].type.tensor_type.shape.dim
     fixed = []
+    if not dims[0].HasField("dim_param") and dims[0].dim_value <= 0:  # -1 or 0: a dynamic batch, unnamed
+        fixed.append("N=dynamic")
+        dims[0].dim_param = "N"
     for axis, want in ((1, spec.input.channels), (2, spec.input.height), (3, spec.input.width)):
-        if not dims[axis].HasField("dim_value"):
+        if not dims[axis].HasField("dim_value") or dims[axis].dim_value <= 0:
             fixed.append(f"{'NCHW'[axis]}={want}")
             dims[axis].dim_value = want
     if fixed:
@@ -85,9 +97,12 @@ def bring_your_own(onnx_path: str | os.PathLike, spec: ModelSpec, out: str | os.
     original = load_onnx(onnx_path, "ONNX")
     original_bytes = original.SerializeToString()
     check_against_graph(original, spec, source)
-    model = load_onnx(onnx_path, "ONNX")
+    source_opset = opset_of(original)
+    model = upgrade_opset(load_onnx(onnx_path, "ONNX"), source)
     fixed = fix_spatial_dims(model, spec)
     embed_spec(model, spec)
+    set_metadata(model, EXPORT_KEY, json.dumps({"source": source, "source_opset": source_opset,
+                                                "opset": opset_of(model), "fixed_dims": fixed}))
     check_model(model, source)
     data = model.SerializeToString()
     frames = sample_batch(spec, 4)
@@ -100,8 +115,33 @@ def bring_your_own(onnx_path: str | os.PathLike, spec: ModelSpec, out: str | os.
         raise CleftEdgeError(f"{source} does not run on onnxruntime with the spec's input ({str(exc).splitlines()[0]})",
                              f"a model that takes float32 (N, {spec.input.channels}, {spec.input.height}, "
                              f"{spec.input.width})", "check the spec's size, channels and input name") from None
-    diff = max_abs_diff(expected, run_onnx(data, feeds))
+    got = run_onnx(data, feeds)
+    diff = max_abs_diff(expected, got)
     require_close(diff, source)
+    notes = [w for w in [double_softmax_warning(spec, got[_output_index(model, spec)])] if w]
+    for note in notes:
+        print(f"cleftedge: warning: {note}", file=sys.stderr)
     write_bytes(out, data)
-    return ByoResult(Path(out), opset_of(model), diff, fixed)
+    return ByoResult(Path(out), opset_of(model), diff, fixed, source_opset, notes)
+
+
+def _output_index(model, spec: ModelSpec) -> int:
+    return [o.name for o in model.graph.output].index(spec.output.name)
+
+
+def double_softmax_warning(spec: ModelSpec, scores) -> str | None:
+    """A warning when an output the spec calls logits already looks like probabilities on real frames
+    (every row in [0, 1] and summing to 1): a softmax on top of it would squash every score."""
+    import numpy as np
+
+    o = spec.output
+    x = np.asarray(scores, np.float64)
+    if o.kind != "logits" or x.ndim != 2 or x.shape[1] < 2 or not np.all(np.isfinite(x)):
+        return None
+    if np.all((x >= -1e-6) & (x <= 1 + 1e-6)) and np.allclose(x.sum(axis=1), 1.0, atol=1e-3):
+        return (f"output '{o.name}' is declared as logits (kind = \"logits\", activation = \"{o.activation}\") "
+                f"but its rows already sum to 1 on real frames: it looks like probabilities; set "
+                f"kind = \"probabilities\" and activation = \"none\" in the spec, or the {o.activation} is applied "
+                f"twice")
+    return None
 

@@ -29,11 +29,16 @@ def load_onnx(path: str | os.PathLike, what: str = "model"):
 
 def embed_spec(model, spec: ModelSpec) -> None:
     """Put the spec JSON into model.metadata_props (replacing an older one)."""
-    keep = [(p.key, p.value) for p in model.metadata_props if p.key != METADATA_KEY]
+    set_metadata(model, METADATA_KEY, spec.to_json())
+
+
+def set_metadata(model, key: str, value: str) -> None:
+    """Set one metadata_props entry (replacing an older one with that key, keeping the others)."""
+    keep = [(p.key, p.value) for p in model.metadata_props if p.key != key]
     del model.metadata_props[:]
-    for key, value in [*keep, (METADATA_KEY, spec.to_json())]:
+    for k, v in [*keep, (key, value)]:
         entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
+        entry.key, entry.value = k, v
 
 
 def spec_of(model, source: str = "model") -> ModelSpec | None:

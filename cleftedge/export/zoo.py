@@ -40,11 +40,21 @@ class ResNet18(nn.Module):
         return self.fc(self.layers(self.stem(x)).mean(dim=(2, 3)))
 
 
+def _divisible(v: float, by: int = 8) -> int:
+    """torchvision's _make_divisible: the nearest multiple of `by`, never 10 % below `v`."""
+    n = max(by, int(v + by / 2) // by * by)
+    return n + by if n < 0.9 * v else n
+
+
+def _bn(c: int) -> nn.BatchNorm2d:
+    return nn.BatchNorm2d(c, eps=0.001, momentum=0.01)  # torchvision's MobileNetV3 norm layer
+
+
 class SqueezeExcite(nn.Module):
     def __init__(self, c: int):
         super().__init__()
-        self.fc1 = nn.Conv2d(c, max(8, c // 4), 1)
-        self.fc2 = nn.Conv2d(max(8, c // 4), c, 1)
+        self.fc1 = nn.Conv2d(c, _divisible(c // 4), 1)
+        self.fc2 = nn.Conv2d(_divisible(c // 4), c, 1)
 
     def forward(self, x):
         s = nn.functional.hardsigmoid(self.fc2(self.fc1(x.mean(dim=(2, 3), keepdim=True)).relu()))
@@ -57,11 +67,11 @@ class InvertedResidual(nn.Module):
         a = nn.Hardswish if act == "HS" else nn.ReLU
         layers = []
         if exp != cin:
-            layers += [nn.Conv2d(cin, exp, 1, bias=False), nn.BatchNorm2d(exp), a()]
-        layers += [nn.Conv2d(exp, exp, k, stride, k // 2, groups=exp, bias=False), nn.BatchNorm2d(exp), a()]
+            layers += [nn.Conv2d(cin, exp, 1, bias=False), _bn(exp), a()]
+        layers += [nn.Conv2d(exp, exp, k, stride, k // 2, groups=exp, bias=False), _bn(exp), a()]
         if se:
             layers.append(SqueezeExcite(exp))
-        layers += [nn.Conv2d(exp, cout, 1, bias=False), nn.BatchNorm2d(cout)]
+        layers += [nn.Conv2d(exp, cout, 1, bias=False), _bn(cout)]
         self.block = nn.Sequential(*layers)
         self.residual = stride == 1 and cin == cout
 
@@ -84,12 +94,12 @@ class MobileNetV3Small(nn.Module):
         def c(n):
             return max(8, int(n * width))
 
-        layers = [nn.Conv2d(in_channels, c(16), 3, 2, 1, bias=False), nn.BatchNorm2d(c(16)), nn.Hardswish()]
+        layers = [nn.Conv2d(in_channels, c(16), 3, 2, 1, bias=False), _bn(c(16)), nn.Hardswish()]
         cin = c(16)
         for k, exp, out, se, act, s in _SMALL:
             layers.append(InvertedResidual(cin, k, c(exp), c(out), se, act, s))
             cin = c(out)
-        layers += [nn.Conv2d(cin, c(576), 1, bias=False), nn.BatchNorm2d(c(576)), nn.Hardswish()]
+        layers += [nn.Conv2d(cin, c(576), 1, bias=False), _bn(c(576)), nn.Hardswish()]
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.Linear(c(576), c(1024)), nn.Hardswish(), nn.Linear(c(1024), classes))
 

@@ -111,11 +111,13 @@ class Preprocessor:
         h, w = img.shape[:2]
         if s.resize == "stretch":
             sx, sy = s.width / w, s.height / h
-            out = cv2.resize(img, (s.width, s.height), interpolation=_interp(sx * sy))
+            out = cv2.resize(img, (s.width, s.height), interpolation=_interp(s.interpolation, sx * sy))
             return out, Geometry(roi, sx, sy, 0, 0)
+        if s.resize == "short_side_crop":
+            return self._short_side_crop(img, roi)
         f = min(s.width / w, s.height / h)
         nw, nh = max(1, round(w * f)), max(1, round(h * f))
-        small = cv2.resize(img, (nw, nh), interpolation=_interp(f * f))
+        small = cv2.resize(img, (nw, nh), interpolation=_interp(s.interpolation, f * f))
         if s.resize == "letterbox":
             px, py = (s.width - nw) // 2, (s.height - nh) // 2
         else:  # letterbox_topleft
@@ -126,5 +128,29 @@ class Preprocessor:
         return out, Geometry(roi, nw / w, nh / h, px, py)
 
 
-def _interp(area_ratio: float) -> int:
+    def _short_side_crop(self, img: np.ndarray, roi) -> tuple[np.ndarray, Geometry]:
+        """ImageNet evaluation style: the shorter side to S (resize_short, default max(H, W)), then the
+        centre H x W (a side shorter than the crop after resizing is padded with pad_value)."""
+        s = self.spec
+        h, w = img.shape[:2]
+        f = (s.resize_short or max(s.height, s.width)) / min(h, w)
+        nw, nh = max(1, round(w * f)), max(1, round(h * f))
+        big = cv2.resize(img, (nw, nh), interpolation=_interp(s.interpolation, f * f))
+        x0, y0 = (nw - s.width) // 2, (nh - s.height) // 2
+        out = big[max(0, y0):max(0, y0) + s.height, max(0, x0):max(0, x0) + s.width]
+        if out.shape[:2] != (s.height, s.width):
+            pad = np.full((s.height, s.width) + out.shape[2:], s.pad_value, dtype=np.float32)
+            py, px = max(0, -y0), max(0, -x0)
+            pad[py:py + out.shape[0], px:px + out.shape[1]] = out
+            out = pad
+        return out, Geometry(roi, nw / w, nh / h, -x0, -y0)
+
+
+INTERPOLATION = {"linear": cv2.INTER_LINEAR, "area": cv2.INTER_AREA, "cubic": cv2.INTER_CUBIC,
+                 "lanczos": cv2.INTER_LANCZOS4}
+
+
+def _interp(name: str, area_ratio: float) -> int:
+    if name != "auto":
+        return INTERPOLATION[name]
     return cv2.INTER_AREA if area_ratio < 1.0 else cv2.INTER_LINEAR

@@ -23,7 +23,7 @@ def spec_dict(threshold: float = 0.5) -> dict:
                        "kind": "logits", "activation": "softmax", "threshold": threshold}}
 
 
-def tiny_model(path: Path, seed: int = 0) -> Path:
+def tiny_model(path: Path, seed: int = 0, opset: int = 17) -> Path:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -46,7 +46,7 @@ def tiny_model(path: Path, seed: int = 0) -> Path:
     graph = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("image", TensorProto.FLOAT,
                                                                              ["N", 1, SIZE, SIZE])],
                               [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 2])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
     model.metadata_props.add(key="cleftedge.spec", value=json.dumps(spec_dict()))
     onnx.checker.check_model(model)

