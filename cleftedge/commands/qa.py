@@ -59,7 +59,7 @@ def _run(args) -> int:
     if args.json:
         r = outcome.report or {}
         doc = {"passed": outcome.exit_code == 0, "line": outcome.line, "report": str(args.report) if r else None}
-        for key in ("verdict", "figures", "flips", "score_difference", "retuned_threshold", "alerts"):
+        for key in ("verdict", "evidence", "figures", "flips", "score_difference", "retuned_threshold", "alerts"):
             if key in r:
                 doc[key] = r[key]
         if "flips" in doc:

@@ -26,7 +26,8 @@ def test_faithful_openvino_candidate_passes(qa_world, ir_candidate, tmp_path, ca
     assert "QA PASS" in stdout and "sensitivity %" in stdout  # the summary table and the verdict line
     r = _report(out)
     assert r["verdict"]["passed"] and r["candidate"]["backend"]["backend"] == "openvino"
-    assert r["candidate"]["proxy"] is False and r["data"]["frames"] == 480 and r["figures"]["clustered"]
+    assert r["candidate"]["proxy"] is False and r["figures"]["clustered"]
+    assert r["data"]["frames"] == len(qa_world["frames"])
     assert r["reference"]["backend"]["backend"] == "onnxruntime"
     assert {row["group"] for row in r["sites"]} == {"site-A", "site-B"}
     html = (out / "report.html").read_text()
@@ -65,7 +66,7 @@ def test_saved_reference_scores_are_bound_to_model_and_data(qa_world, ir_candida
     scores = tmp_path / "ref-scores.json"
     rc, stdout, _ = _qa(capsys, "--reference", qa_world["reference"], "--data", qa_world["qa"],
                         "--save-reference-scores", scores)
-    assert rc == 0 and scores.is_file() and "saved 480 reference scores" in stdout
+    assert rc == 0 and scores.is_file() and f"saved {len(qa_world['frames'])} reference scores" in stdout
     out = tmp_path / "qa-cart"
     rc, _, _ = _qa(capsys, "--reference", qa_world["reference"], "--reference-scores", scores,
                    "--candidate", ir_candidate, "--data", qa_world["qa"], "--report", out)

@@ -7,6 +7,7 @@ import pytest
 
 from cleftedge.calibration.qa.compare import (
     ScoredSet,
+    band_groups,
     case_summary,
     flip_summary,
     flips,
@@ -52,7 +53,7 @@ def test_score_differences():
 
 
 def test_label_groups_with_severity_bands():
-    g = label_groups(_set())
+    g = {**label_groups(_set()), **band_groups(_set())}
     assert g["unilateral"].tolist() == [False, True, True, False, False, True]
     assert g["off_plane"].tolist() == [False, False, False, False, True, False]
     assert g["severity subtle [0, 0.35)"].tolist() == [False, True, False, False, False, True]

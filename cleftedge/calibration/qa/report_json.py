@@ -7,23 +7,39 @@ from pathlib import Path
 
 from cleftedge.atomic import write_text
 
-SCHEMA = 1
+SCHEMA = 2
 KIND = "cleftedge.qa_report"
 
 
-def verdict_line(report: dict) -> str:
-    """One line: PASS or FAIL, the failing criterion, and PROXY when the candidate's real backend
-    did not run."""
-    v = report["verdict"]
+def _flags(report: dict) -> str:
+    """PROXY (why the real engine did not run) and the --allow-* options used, for the verdict line."""
     cand = report["candidate"]
-    proxy = ""
+    text = ""
     if cand.get("proxy"):
-        proxy = (f" [PROXY: {cand['intended_backend']} could not run here; the candidate ran on "
-                 f"{cand['backend'].get('backend')} instead, not the {cand['intended_backend']} engine]")
-    if v["passed"]:
-        return f"QA PASS{proxy}: all {len(v['criteria'])} criteria met on {report['data']['frames']} frames"
+        reasons = cand.get("proxy_reasons") or [f"{cand.get('intended_backend')} could not run here"]
+        text += " [PROXY: " + "; ".join(reasons) + "]"
+    allowed = report.get("allowances") or []
+    if allowed:
+        text += " [ALLOWED: " + ", ".join(a.replace("allow_", "--allow-").replace("_", "-") for a in allowed) + "]"
+    return text
+
+
+def verdict_line(report: dict) -> str:
+    """One line: PASS, FAIL with the failing criteria, or INCONCLUSIVE with why the set cannot show
+    it; PROXY when the candidate's real engine did not run; the --allow-* options used."""
+    v = report["verdict"]
+    flags = _flags(report)
+    result = v.get("result", "pass" if v["passed"] else "fail")
+    if result == "pass":
+        ev = report.get("evidence") or {}
+        clusters = (f" ({ev['positive_clusters']} positive and {ev['negative_clusters']} negative clusters)"
+                    if "positive_clusters" in ev else "")
+        return f"QA PASS{flags}: all {len(v['criteria'])} criteria met on {report['data']['frames']} frames{clusters}"
+    if result == "inconclusive":
+        return (f"QA INCONCLUSIVE{flags}: " + "; ".join(v["reasons"]) +
+                " (nothing was shown either way; size the set with 'cleftedge qa-plan')")
     failed = [c for c in v["criteria"] if not c["passed"]]
-    return f"QA FAIL{proxy}: " + "; ".join(c["line"] for c in failed)
+    return f"QA FAIL{flags}: " + "; ".join(c["line"] for c in failed)
 
 
 def write_report_json(path: str | Path, report: dict) -> None:

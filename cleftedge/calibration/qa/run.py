@@ -167,6 +167,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cleftedge_version": __version__,
         "policy": policy.to_dict(),
+        "policy_sha256": policy.sha256(),
         "reference": {"path": str(req.reference), "sha256": ref_sha, "threshold": ref_t, "backend": ref_backend,
                       "scores_from": str(req.reference_scores) if saved else "the reference model, run here"},
         "candidate": _candidate_info(req, plan, cand_model, cand_t),
