@@ -115,6 +115,15 @@ def _tango_z(delta: float, b: float, c: float, n: float) -> float:
     return num / math.sqrt(var)
 
 
+def tango_lower(b: float, c: float, n: float, confidence: float) -> float:
+    """The lower limit of tango_interval alone (half the work)."""
+    if n <= 0:
+        return math.nan
+    z = two_sided_z(confidence)
+    est = (b - c) / n
+    return -1.0 if est <= -1.0 else _root(lambda d: _tango_z(d, b, c, n) - z, -1.0, est)
+
+
 def tango_interval(b: float, c: float, n: float, confidence: float) -> tuple[float, float]:
     """Score interval for p1 - p2 = (b - c) / n of paired binary outcomes (Tango 1998).
 
@@ -125,7 +134,7 @@ def tango_interval(b: float, c: float, n: float, confidence: float) -> tuple[flo
     z = two_sided_z(confidence)
     est = (b - c) / n
     # Z(delta) falls from +inf at delta = -1 to -inf at +1; the limits are where it crosses +z and -z
-    lo = -1.0 if est <= -1.0 else _root(lambda d: _tango_z(d, b, c, n) - z, -1.0, est)
+    lo = tango_lower(b, c, n, confidence)
     hi = 1.0 if est >= 1.0 else _root(lambda d: _tango_z(d, b, c, n) + z, est, 1.0)
     return lo, hi
 
