@@ -13,6 +13,14 @@ from cleftedge.atomic import atomic_dir
 from cleftedge.calibration.qa import refscores, retune
 from cleftedge.calibration.qa.assemble import figures_section, flipped_mask, judged_figures
 from cleftedge.calibration.qa.candidate import model_identity, plan_candidate
+from cleftedge.calibration.qa.inputs import (
+    check_data_hash,
+    check_request,
+    load_spec_file,
+    open_qa_set,
+    open_role,
+    size,
+)
 from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.reading import iter_samples
 from cleftedge.calibration.qa.report_html import write_report_html
@@ -49,43 +57,6 @@ class QaOutcome:
     report: dict | None = None
 
 
-def _bad_flags(what: str, fix: str) -> CleftEdgeError:
-    return CleftEdgeError(what, "a consistent set of qa options (see cleftedge qa --help)", fix)
-
-
-def check_request(req: QaRequest) -> None:
-    if req.reference_scores and req.save_reference_scores:
-        raise _bad_flags("--reference-scores and --save-reference-scores were both given", "give one of them")
-    if req.candidate is None and not req.save_reference_scores:
-        raise _bad_flags("no --candidate was given", "give --candidate, or --save-reference-scores FILE alone")
-    if req.candidate is not None and req.report is None:
-        raise _bad_flags("no --report folder was given", "add --report OUT/")
-    if req.retune_threshold and not req.val_data:
-        raise _bad_flags("--retune-threshold needs a validation set", "add --val-data DIR (never the QA set)")
-    if req.retune_threshold and req.reference_scores:
-        raise _bad_flags("--retune-threshold needs the reference model to score the validation set",
-                         "run it on the build host without --reference-scores")
-    if not Path(req.reference).is_file():
-        raise CleftEdgeError(f"reference model {req.reference} does not exist", "the FP32 ONNX model",
-                             "check --reference")
-
-
-def _open_dataset(path: Path, role: str):
-    from cleftedge.calibration.datasets import open_dataset
-
-    if not Path(path).exists():
-        raise CleftEdgeError(f"{role} {path} does not exist", "a data-set folder, manifest CSV or video",
-                             f"check the path given for the {role}")
-    return open_dataset(path)
-
-
-def _size(dataset) -> int | None:
-    try:
-        return len(dataset)
-    except TypeError:
-        return None
-
-
 def _check_leakage(qa_set, val_set, allow_overlap: bool) -> None:
     if allow_overlap:
         return
@@ -118,36 +89,25 @@ def inference_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _spec(path: Path | None):
-    if path is None:
-        return None
-    from cleftedge.spec import load_spec
-
-    return load_spec(path)
-
-
 def run_qa(req: QaRequest) -> QaOutcome:
     check_request(req)
     policy = load_policy(req.policy)
-    qa_set = _open_dataset(req.data, "QA set (--data)")
+    qa_set = open_qa_set(req.data)
     data_hash = qa_set.content_hash()
-    if req.expect_data_hash and data_hash != req.expect_data_hash.strip().lower():
-        raise CleftEdgeError(f"the QA set {req.data} has content hash {data_hash}",
-                             f"the locked hash {req.expect_data_hash}",
-                             "use the locked QA set; a changed set needs a new sign-off")
-    val_set = _open_dataset(req.val_data, "validation set (--val-data)") if req.val_data else None
+    check_data_hash(req.expect_data_hash, data_hash, req.data)
+    val_set = open_role(req.val_data, "validation set (--val-data)") if req.val_data else None
     if val_set is not None:
         _check_leakage(qa_set, val_set, req.allow_overlap)
     ref_sha = sha256_file(req.reference)
     saved = refscores.load_reference_scores(req.reference_scores, ref_sha, data_hash) if req.reference_scores else None
     plan = plan_candidate(req.candidate, req.backend) if req.candidate is not None else None
     ref_model, cand_model = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
-                                           req.device, _spec(req.spec))
+                                           req.device, load_spec_file(req.spec))
     ref_t = saved.threshold if saved else ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
 
     start = time.monotonic()
-    collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=_size(qa_set),
+    collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=size(qa_set),
                                      progress=req.progress)
     seconds = time.monotonic() - start
     data = collected.scored_set()
@@ -218,7 +178,7 @@ def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) 
 
 def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
             policy: Policy) -> tuple[dict, float]:
-    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=_size(val_set),
+    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=size(val_set),
                           label="validation scoring", keep_thumbs=0, progress=req.progress)
     v = val.scored_set()
     found = retune.retune_threshold(v.positive, v.ref, v.cand, ref_t)
