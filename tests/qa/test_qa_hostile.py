@@ -31,6 +31,10 @@ def _rows(world):
         return list(csv.DictReader(f))
 
 
+def write_manifest(root, rows):
+    write_manifest(root, rows)
+
+
 def copy_set(world, root, rows):
     """A QA set of the given manifest rows (files copied), with the world's label map."""
     root.mkdir(parents=True)
@@ -38,10 +42,7 @@ def copy_set(world, root, rows):
     for r in rows:
         (root / r["path"]).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(world["qa"] / r["path"], root / r["path"])
-    with open(root / "manifest.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_manifest(root, rows)
     return root
 
 
@@ -75,10 +76,7 @@ def test_copies_under_new_names_and_case_ids_are_refused(qa_world, ir_candidate,
             rel = f"{r['label']}/copy{k:02d}_{i:02d}.png"
             shutil.copy(root / r["path"], root / rel)
             copies.append({**r, "path": rel, "case_id": f"fake-{k}-{i}"})
-    with open(root / "manifest.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(copies)
+    write_manifest(root, copies)
     rc, _, err = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", root,
                      "--report", tmp_path / "rep")
     line = _one_line(err)
@@ -96,10 +94,7 @@ def test_nan_frames_are_refused_not_scored_as_blank(qa_world, ir_candidate, tmp_
         cv2.imwrite(str(root / tif), img)
         (root / r["path"]).unlink()
         r["path"] = tif
-    with open(root / "manifest.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_manifest(root, rows)
     rc, _, err = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", root,
                      "--report", tmp_path / "rep")
     assert rc == 1 and "non-finite pixels" in _one_line(err)
@@ -123,10 +118,7 @@ def test_manifest_rows_that_break_the_rules_are_refused(qa_world, ir_candidate, 
     rows = _rows(qa_world)[:8]
     root = copy_set(qa_world, tmp_path / "m", rows)
     rows[3] = edit(rows[3])
-    with open(root / "manifest.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_manifest(root, rows)
     rc, _, err = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", root,
                      "--report", tmp_path / "rep")
     assert rc == 1 and needle in _one_line(err)
