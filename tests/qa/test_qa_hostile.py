@@ -32,7 +32,10 @@ def _rows(world):
 
 
 def write_manifest(root, rows):
-    write_manifest(root, rows)
+    with open(root / "manifest.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
 
 
 def copy_set(world, root, rows):
