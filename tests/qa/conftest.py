@@ -210,3 +210,34 @@ def sweeps_dir(tmp_path_factory):
         video.release()
         (root / f"{name}.labels.csv").write_text("frame,in_plane,cleft\n" + "\n".join(rows) + "\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def signing(tmp_path_factory):
+    """A signing key pair and a trust store holding its public key (as on a signing host and a cart)."""
+    from cleftedge.cli import main
+
+    root = tmp_path_factory.mktemp("signing")
+    assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
+    (root / "trust").mkdir()
+    (root / "trust" / "cleftedge-signing.pub.pem").write_bytes(
+        (root / "keys" / "cleftedge-signing.pub.pem").read_bytes())
+    return {"key": root / "keys" / "cleftedge-signing.key.pem", "trust": root / "trust"}
+
+
+@pytest.fixture(scope="session")
+def calibrated(qa_world):
+    """Candidates made by `cleftedge calibrate` (so they carry a calibration record): the reference
+    calibrated on its own calibration set (validation set: the world's), and the damaged model
+    calibrated likewise (another FP32 source)."""
+    from cleftedge.cli import main
+
+    root = qa_world["root"]
+    calib = write_frames(root / "calib", n=400, seed=5, prefix="k")
+    out = {"calib": calib}
+    for name, model in (("candidate", qa_world["reference"]), ("other_source", qa_world["damaged"])):
+        path = root / f"{name}.int8.onnx"
+        assert main(["calibrate", "--model", str(model), "--data", str(calib), "--val-data", str(qa_world["val"]),
+                     "--target", "tensorrt", "--out", str(path), "--keep-float", "head"]) == 0
+        out[name] = path
+    return out

@@ -62,22 +62,34 @@ def test_tensorrt_qdq_runs_as_a_proxy_and_says_so(qa_world, qdq_tensorrt_candida
     assert 'id="proxy"' in (out / "report.html").read_text()
 
 
-def test_saved_reference_scores_are_bound_to_model_and_data(qa_world, ir_candidate, tmp_path, capsys):
+def test_saved_reference_scores_are_signed_and_bound_to_model_and_data(qa_world, ir_candidate, signing, tmp_path,
+                                                                       capsys):
     scores = tmp_path / "ref-scores.json"
     rc, stdout, _ = _qa(capsys, "--reference", qa_world["reference"], "--data", qa_world["qa"],
                         "--save-reference-scores", scores)
     assert rc == 0 and scores.is_file() and f"saved {len(qa_world['frames'])} reference scores" in stdout
+    cart = ["--reference", qa_world["reference"], "--reference-scores", scores, "--candidate", ir_candidate]
+    # unsigned: refused, unless --allow-unsigned-scores (recorded)
+    rc, _, stderr = _qa(capsys, *cart, "--data", qa_world["qa"], "--report", tmp_path / "u")
+    assert rc == 1 and "are not signed" in stderr and not (tmp_path / "u").exists()
+    rc, _, _ = _qa(capsys, *cart, "--data", qa_world["qa"], "--report", tmp_path / "u", "--allow-unsigned-scores")
+    r = _report(tmp_path / "u")
+    assert rc == 0 and r["allowances"] == ["allow_unsigned_scores"]
+    assert r["reference"]["scores_signature"]["status"] == "unsigned_allowed"
+    assert main(["scores", "sign", str(scores), "--key", str(signing["key"])]) == 0
     out = tmp_path / "qa-cart"
-    rc, _, _ = _qa(capsys, "--reference", qa_world["reference"], "--reference-scores", scores,
-                   "--candidate", ir_candidate, "--data", qa_world["qa"], "--report", out)
-    assert rc == 0 and _report(out)["reference"]["scores_from"] == str(scores)
+    rc, _, _ = _qa(capsys, *cart, "--data", qa_world["qa"], "--report", out, "--trust-store", signing["trust"])
+    r = _report(out)
+    assert rc == 0 and r["reference"]["scores_from"] == str(scores) and r["allowances"] == []
+    assert r["reference"]["scores_signature"]["status"] == "verified"
     # another reference model: refused
     rc, _, stderr = _qa(capsys, "--reference", qa_world["damaged"], "--reference-scores", scores,
-                        "--candidate", ir_candidate, "--data", qa_world["qa"], "--report", tmp_path / "x")
+                        "--candidate", ir_candidate, "--data", qa_world["qa"], "--report", tmp_path / "x",
+                        "--trust-store", signing["trust"])
     assert rc == 1 and "bound to reference model" in stderr and not (tmp_path / "x").exists()
     # another data set: refused
-    rc, _, stderr = _qa(capsys, "--reference", qa_world["reference"], "--reference-scores", scores,
-                        "--candidate", ir_candidate, "--data", qa_world["val"], "--report", tmp_path / "y")
+    rc, _, stderr = _qa(capsys, *cart, "--data", qa_world["val"], "--report", tmp_path / "y",
+                        "--trust-store", signing["trust"])
     assert rc == 1 and "bound to data set" in stderr
 
 
@@ -95,15 +107,31 @@ def test_expect_data_hash(qa_world, ir_candidate, tmp_path, capsys):
     assert rc == 0 and _report(out)["data"]["content_hash"] == good
 
 
-def test_retune_threshold_on_the_validation_set(qa_world, tmp_path, capsys):
+def test_retune_threshold_on_the_validation_set(qa_world, ir_candidate, tmp_path, capsys):
+    # a damaged candidate: re-tuned on the validation set, it still fails the QA set: no spec patch
     out = tmp_path / "qa-retune"
-    rc, _, _ = _qa(capsys, "--reference", qa_world["reference"], "--candidate", qa_world["damaged"],
-                   "--data", qa_world["qa"], "--val-data", qa_world["val"], "--retune-threshold", "--report", out)
+    rc, stdout, _ = _qa(capsys, "--reference", qa_world["reference"], "--candidate", qa_world["damaged"],
+                        "--data", qa_world["qa"], "--val-data", qa_world["val"], "--retune-threshold", "--report", out)
     assert rc == 1  # the fixed-threshold verdict sets the exit code
     r = _report(out)["retuned_threshold"]
     v = r["validation"]
     assert v["candidate_retuned"]["sensitivity"] >= v["reference"]["sensitivity"]
-    assert "verdict" in r and "qa_figures" in r
+    assert "verdict" in r and "qa_figures" in r and not r["verdict"]["passed"]
+    assert r["spec_patch"] is None and not (out / "spec-patch.toml").exists()
+    assert "retune: no spec-patch.toml written" in stdout
+    # a faithful candidate: the highest threshold that keeps every validation cleft also drops the
+    # reference's false alarms, so agreement falls below 98 %: no patch under the default policy ...
+    out = tmp_path / "qa-retune-ok"
+    args = ["--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", qa_world["qa"],
+            "--val-data", qa_world["val"], "--retune-threshold"]
+    rc, stdout, _ = _qa(capsys, *args, "--report", out)
+    assert rc == 0 and not (out / "spec-patch.toml").exists() and "no spec-patch.toml written" in stdout
+    # ... and under a test policy that accepts 90 % agreement the re-tuned result passes: only then the patch
+    policy = tmp_path / "test-policy.toml"
+    policy.write_text("min_agreement = 0.90  # a test policy: exercises the patch writer, not a real gate\n")
+    rc, stdout, _ = _qa(capsys, *args, "--report", out, "--policy", policy)
+    r = _report(out)["retuned_threshold"]
+    assert rc == 0 and r["verdict"]["passed"] and "retune: wrote spec-patch.toml" in stdout
     from cleftedge.toml import loads
 
     assert loads((out / "spec-patch.toml").read_text())["output"]["threshold"] == pytest.approx(r["threshold"])

@@ -110,3 +110,42 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
     raise CleftEdgeError(f"candidate {p} has an unknown kind ('{p.suffix}')",
                          "an .onnx file, an OpenVINO .xml, a TensorRT .plan, a bundle folder or .tar.gz",
                          "pass the model the bundle was built from, or the bundle, or use --backend")
+
+
+def candidate_record(path: str | Path, model) -> dict:
+    """The candidate's calibration record: a bundle's manifest (source.calibration), else the model
+    file's own (sidecar, ONNX metadata, IR rt_info); {} when it carries none."""
+    from cleftedge.runtime.model_record import calibration_record, manifest_record
+
+    if isinstance(getattr(model, "manifest", None), dict):
+        return manifest_record(model.manifest)
+    return calibration_record(path)
+
+
+def inference_precision(backend: dict, manifest) -> str | None:
+    """The precision the candidate's float layers ran in: what the compiled model reports (OpenVINO),
+    f32 for onnxruntime's CPU kernels, else what the bundle recorded at build time."""
+    reported = backend.get("inference_precision")
+    if reported:
+        return str(reported)
+    if backend.get("backend") == "onnxruntime":
+        return "f32"
+    engine = manifest.get("engine") if isinstance(manifest, dict) else None
+    return engine.get("inference_precision") if isinstance(engine, dict) else None
+
+
+def candidate_info(path: str | Path, plan: CandidatePlan, model, threshold: float, device: str,
+                   proxy_reasons: list[str]) -> dict:
+    """What was judged. For a bundle: its engine's SHA-256 (what `bundle attach-qa` checks) and the
+    backend its manifest names."""
+    backend = model.describe()
+    info = {"path": str(path), "sha256": model_identity(path), "threshold": threshold, "backend": backend,
+            "intended_backend": plan.intended, "proxy": bool(proxy_reasons), "proxy_reasons": list(proxy_reasons),
+            "plan": plan.why, "device": device, "inference_precision": inference_precision(backend, model.manifest)}
+    manifest = model.manifest
+    if isinstance(manifest, dict):
+        info["bundle_manifest_sha256"] = info["sha256"]
+        info["sha256"] = manifest.get("engine", {}).get("sha256", info["sha256"])
+        info["intended_backend"] = manifest.get("backend", plan.intended)
+        info["bundle"] = {k: manifest.get(k) for k in ("model", "profile", "backend", "device", "precision")}
+    return info

@@ -147,8 +147,8 @@ def _retune(report: dict) -> str:
             f'{_pct({"value": r["target_sensitivity"]}, False)} %. On the QA set at that threshold: '
             f'<b>{"PASS" if v.get("passed") else "FAIL"}</b>; sensitivity difference '
             f'{_pct(r["qa_figures"]["difference"].get("sensitivity"))}, specificity difference '
-            f'{_pct(r["qa_figures"]["difference"].get("specificity"))}. Patch: '
-            f'{escape(r.get("spec_patch", ""))}</p></section>')
+            f'{_pct(r["qa_figures"]["difference"].get("specificity"))}. '
+            f'{escape(str(r.get("action", "")))}.</p></section>')
 
 
 def _provenance(report: dict) -> str:
