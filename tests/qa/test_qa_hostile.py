@@ -276,3 +276,48 @@ def test_every_qa_run_on_the_locked_set_is_counted(qa_world, ir_candidate, qdq_t
         counts.append(json.loads((tmp_path / "rep" / "report.json").read_text())["ledger"])
     assert [c["runs_on_this_data"] for c in counts] == [1, 2, 3]
     assert counts[-1]["candidates_judged"] == 2
+
+
+# --- near-duplicates --------------------------------------------------------------------------------
+
+def _noisy(img, rng):
+    return np.clip(img.astype(int) + rng.integers(-2, 3, img.shape), 0, 255).astype(np.uint8)
+
+
+def test_near_duplicate_copies_under_new_case_ids_count_as_one_cluster(qa_world, ir_candidate, tmp_path, capsys):
+    # 20 frames, each re-encoded 40 times with a little noise (no byte-identical file), every copy a
+    # "case" of its own: 800 frames, 800 cases. Counted as independent they would pass the default
+    # policy; clustered by their perceptual hashes they are the 5 cases they came from.
+    rng = np.random.default_rng(0)
+    rows = _rows(qa_world)[:20]
+    root = copy_set(qa_world, tmp_path / "near", rows)
+    copies = []
+    for k in range(40):
+        for i, r in enumerate(rows):
+            rel = f"{r['label']}/near{k:02d}_{i:02d}.png"
+            cv2.imwrite(str(root / rel), _noisy(cv2.imread(str(root / r["path"]), cv2.IMREAD_GRAYSCALE), rng))
+            copies.append({**r, "path": rel, "case_id": f"fake-{k}-{i}"})
+    write_manifest(root, copies)
+    rc, _, err = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", root,
+                     "--report", tmp_path / "rep")
+    line = _one_line(err)
+    r = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert rc == 1 and line.startswith("cleftedge: QA INCONCLUSIVE")
+    assert r["near_duplicates"]["clusters_before"] == 800 and r["near_duplicates"]["clusters_after"] <= 20
+    assert r["evidence"]["positive_clusters"] <= 9 and r["evidence"]["frames"] == 800
+
+
+def test_a_qa_frame_near_a_calibration_frame_is_reported(qa_world, calibrated, tmp_path, capsys):
+    rows = _rows(qa_world)
+    root = copy_set(qa_world, tmp_path / "with-copy", rows)
+    with open(calibrated["calib"] / "manifest.csv", newline="") as f:
+        cal = next(csv.DictReader(f))
+    img = cv2.imread(str(calibrated["calib"] / cal["path"]), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(root / "normal" / "from-calib.png"), _noisy(img, np.random.default_rng(1)))
+    write_manifest(root, rows + [{**rows[0], "path": "normal/from-calib.png", "label": cal["label"],
+                                  "case_id": "new-case"}])
+    rc, stdout, _ = _qa(capsys, "--reference", qa_world["reference"], "--candidate", calibrated["candidate"],
+                        "--data", root, "--report", tmp_path / "rep")
+    r = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert r["data_roles"]["calibration"]["near_duplicates"]["qa_frames"] == 1
+    assert "near-duplicates of calibration frames" in stdout
