@@ -51,7 +51,11 @@ def register(sub) -> None:
                    "~/.local/share/cleftedge/qa-ledger)")
     p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"),
                    help="the candidate's backend (default: what the candidate was made for)")
-    p.add_argument("--device", default="CPU", help="the candidate's device (default CPU)")
+    p.add_argument("--device", default="CPU", help="the candidate's device (default CPU; a GPU or NPU bundle judged "
+                   "on the CPU is a PROXY)")
+    p.add_argument("--inference-precision", choices=("f32", "bf16", "f16"),
+                   help="OpenVINO candidate (not a bundle, which runs in the precision it pinned): the precision of "
+                   "its float layers (default f32 on the CPU, what CPU profiles pin)")
     p.add_argument("--spec", type=Path, help="spec TOML/JSON for a candidate that carries none (a bare plan)")
     p.add_argument("--json", action="store_true", help="print the verdict and figures as JSON on stdout")
 
@@ -66,7 +70,8 @@ def _run(args) -> int:
                     sweeps=args.sweeps, val_data=args.val_data, retune_threshold=args.retune_threshold,
                     allow_overlap=args.allow_overlap, allow_different_source=args.allow_different_source,
                     allow_unsigned_scores=args.allow_unsigned_scores, trust_store=args.trust_store,
-                    ledger=args.ledger, backend=args.backend, device=args.device, spec=args.spec,
+                    ledger=args.ledger, backend=args.backend, device=args.device,
+                    inference_precision=args.inference_precision, spec=args.spec,
                     progress=False if args.json else None)
     outcome = run_qa(req)
     if args.json:

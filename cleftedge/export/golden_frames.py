@@ -11,8 +11,9 @@ GOLDEN_TOLERANCE = 0.02  # absolute score difference the known-answer test allow
 GOLDEN = (("normal", 0.0), ("bilateral", 0.7), ("unilateral_left", 0.5), ("off_plane", 0.0))
 
 
-def write_golden(folder: Path, spec, backend: str, device: str, engine: Path) -> dict:
-    """A few simulator frames and the scores the built engine gives them."""
+def write_golden(folder: Path, spec, backend: str, device: str, engine: Path, inference_precision: str | None = None
+                 ) -> dict:
+    """A few simulator frames and the scores the built engine gives them (in its pinned precision)."""
     import numpy as np
 
     from cleftedge.runtime.backends import open_backend
@@ -28,7 +29,8 @@ def write_golden(folder: Path, spec, backend: str, device: str, engine: Path) ->
         cv2.imwrite(str(folder / rel), image)
         frames.append(cv2.imread(str(folder / rel), cv2.IMREAD_UNCHANGED))  # exactly what the cart will read
         entries.append({"file": rel, "label": label})
-    with open_backend(engine, backend=backend, device=device, spec=spec) as b:
+    options = {"inference_precision": inference_precision} if backend == "openvino" and inference_precision else {}
+    with open_backend(engine, backend=backend, device=device, spec=spec, **options) as b:
         raw = b.infer(Preprocessor(spec.input).batch(frames))
     for entry, score in zip(entries, scores_from_output(spec.output, raw[spec.output.name]), strict=True):
         entry["score"] = float(score)

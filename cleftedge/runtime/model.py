@@ -18,6 +18,7 @@ import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import Backend, backend_for_path, open_backend
+from cleftedge.runtime.backends.precision import engine_options
 from cleftedge.runtime.preprocess import Preprocessor
 from cleftedge.runtime.scoring import scores_from_output
 from cleftedge.spec import ModelSpec
@@ -55,6 +56,8 @@ class Model:
         if opened is not None:
             path, spec, manifest = opened
             backend = backend or _manifest_backend(manifest)
+            if backend == "openvino":  # run the engine in the precision the bundle pinned (and QA validated)
+                options = {**engine_options(manifest), **options}
         if steady and "batch" not in options and (backend or backend_for_path(path)) == "openvino":
             # a live stream scores one frame at a time: a static batch of 1 spares OpenVINO the
             # per-call shape inference of a dynamic batch (measurable on a model this small)

@@ -23,7 +23,7 @@ def test_faithful_openvino_candidate_passes(qa_world, ir_candidate, tmp_path, ca
     rc, stdout, _ = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate,
                         "--data", qa_world["qa"], "--report", out)
     assert rc == 0, stdout
-    assert "QA PASS" in stdout and "sensitivity %" in stdout  # the summary table and the verdict line
+    assert "QA PASS" in stdout and "sensitivity" in stdout and " pp [" in stdout  # the summary table and the verdict
     r = _report(out)
     assert r["verdict"]["passed"] and r["candidate"]["backend"]["backend"] == "openvino"
     assert r["candidate"]["proxy"] is False and r["figures"]["clustered"]

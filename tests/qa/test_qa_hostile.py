@@ -248,6 +248,10 @@ def test_a_candidate_calibrated_from_another_fp32_model_is_refused(qa_world, cal
                    "--data", qa_world["qa"], "--report", tmp_path / "rep", "--allow-different-source")
     r = json.loads((tmp_path / "rep" / "report.json").read_text())
     assert r["lineage"]["status"] == "different_source_allowed" and r["allowances"] == ["allow_different_source"]
+    # the damaged source fails; the report names what to try next from the candidate's own record
+    assert r["verdict"]["result"] == "fail"
+    assert any("--target tensorrt --diagnose" in step for step in r["next_steps"])
+    assert "What to try next" in (tmp_path / "rep" / "report.html").read_text()
 
 
 def test_a_candidate_with_another_spec_is_refused(qa_world, tmp_path, capsys):

@@ -90,4 +90,41 @@ def test_failing_line_names_the_criterion_and_json_is_complete(tmp_path):
     assert {"unilateral", "bilateral", "off_plane", "severity subtle [0, 0.35)"} <= {r["group"] for r in doc["labels"]}
     assert doc["cases"]["frames"] == 400
     text = summary_table(report)
-    assert "sensitivity %" in text and "FAIL  decision agreement" in text
+    assert "FAIL  decision agreement" in text
+    sens = next(line for line in text.splitlines() if line.startswith("sensitivity"))
+    assert sens.count(" %") == 2 and sens.count(" pp") == 1  # rates in %, their difference in pp
+
+
+def test_a_page_a_qa_lead_can_sign():
+    data = _data()
+    report = _report(data)
+    report.update(cleftedge_version="9.9", created="2026-12-01T10:00:00Z", policy_sha256="e" * 64)
+    html = render_html(report, data.ref, data.cand, flipped_mask(data, 0.5, 0.5), {})
+    for sid in ("evidence", "criteria", "hashes", "signoff"):
+        assert f'id="{sid}"' in html, sid
+    assert "cleftedge 9.9, report created 2026-12-01T10:00:00Z" in html
+    for word in ("Name", "Role", "Date", "Signature"):
+        assert f"<td>{word}</td>" in html
+    assert "min_sensitivity_difference_pp" in html and "policy SHA-256 " + "e" * 64 in html  # the policy beside it
+    assert "tango" in html and "clopper_pearson" in html and "design effect" in html
+    assert "{'" not in html and "&#x27;backend&#x27;" not in html  # what ran is a table, not a Python dict
+    assert "a" * 64 in html and "b" * 64 in html and "c" * 64 in html  # reference, candidate, QA set
+    assert not re.search(r"-0\.0+(?![0-9])", html)  # a rounded-away negative zero is printed as 0
+
+
+def test_a_proxy_pass_is_amber_never_green():
+    data = _data()
+    html = render_html(_report(data, proxy=True), data.ref, data.cand, flipped_mask(data, 0.5, 0.5), {})
+    assert 'id="verdict" class="proxy-pass"' in html and 'class="pass"' not in html
+    assert "Verdict: PASS (PROXY)" in html
+
+
+def test_an_inconclusive_page_says_why_and_what_to_try_next(tmp_path):
+    from cleftedge.calibration.qa.next_steps import next_steps
+
+    data = _data(n=120)
+    report = _report(data)
+    report["next_steps"] = next_steps(report)
+    html = render_html(report, data.ref, data.cand, flipped_mask(data, 0.5, 0.5), {})
+    assert 'id="verdict" class="inconclusive"' in html and "Why nothing was shown" in html
+    assert "qa-plan" in html and 'id="next-steps"' in html

@@ -26,6 +26,7 @@ class CandidatePlan:
     run: str | None  # the backend that runs it here (None: let Model.open read the bundle)
     proxy: bool
     why: str
+    bundle_device: str | None = None  # the device a bundle was built for (its manifest's)
 
 
 def model_identity(path: str | Path) -> str:
@@ -70,16 +71,17 @@ def _available(backend: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def bundle_backend(path: Path) -> str | None:
-    manifest = path / "manifest.json" if path.is_dir() else None
-    if manifest is None or not manifest.is_file():
-        return None
+def _bundle_manifest(path: Path) -> dict:
+    """A bundle's manifest as it stands (a .tar.gz is unpacked safely), {} when unreadable: Model.open
+    verifies the bundle and says what is wrong with it."""
+    from cleftedge.runtime.bundle import bundle_folder
+
     try:
+        manifest = bundle_folder(path) / "manifest.json"
         doc = json.loads(manifest.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None  # Model.open verifies the bundle and says what is wrong with it
-    backend = doc.get("backend") if isinstance(doc, dict) else None
-    return backend if isinstance(backend, str) else None
+    except (CleftEdgeError, OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
@@ -90,8 +92,10 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
     if backend:
         return CandidatePlan(backend, backend, False, "--backend")
     if p.is_dir() or p.name.endswith(".tar.gz"):
-        intended = bundle_backend(p) or "bundle"
-        return CandidatePlan(intended, None, False, "the bundle's manifest")
+        manifest = _bundle_manifest(p)
+        backend, device = manifest.get("backend"), manifest.get("device")
+        return CandidatePlan(backend if isinstance(backend, str) else "bundle", None, False, "the bundle's manifest",
+                             device if isinstance(device, str) else None)
     suffix = p.suffix.lower()
     if suffix == ".xml":
         return CandidatePlan("openvino", "openvino", False, "an OpenVINO IR")

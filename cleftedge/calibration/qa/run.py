@@ -26,6 +26,7 @@ from cleftedge.calibration.qa.inputs import (
     size,
 )
 from cleftedge.calibration.qa.lineage import check_lineage
+from cleftedge.calibration.qa.next_steps import next_steps
 from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.reading import iter_samples
 from cleftedge.calibration.qa.report_html import write_report_html
@@ -58,6 +59,7 @@ class QaRequest:
     ledger: Path | None = None
     backend: str | None = None
     device: str = "CPU"
+    inference_precision: str | None = None
     spec: Path | None = None
     progress: bool | None = None
 
@@ -73,22 +75,44 @@ class QaOutcome:
     report: dict | None = None
 
 
-def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None):
-    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them.
-    CPU inference gets `inference_threads()`: the scorer's decoding and preprocessing threads
-    need the rest of the machine."""
+def _base(device: str) -> str:
+    return device.strip().upper().split(".")[0].split(":")[0]
+
+
+def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None,
+                   inference_precision: str | None = None):
+    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them, and why
+    the candidate's run is a PROXY (beyond a missing backend). CPU inference gets
+    `inference_threads()`: the scorer's decoding and preprocessing threads need the rest of the
+    machine. An OpenVINO candidate runs in the precision pinned for it: a bundle's own (its
+    manifest), else --inference-precision, else f32 on the CPU (what CPU profiles pin)."""
     from cleftedge.runtime.model import Model
 
     ref_model = None
     if reference is not None:
         ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=inference_threads())
-    cand_model = None
+    cand_model, proxy = None, []
     if candidate is not None:
         runs_on = plan.run or plan.intended
-        cpu = device.upper() == "CPU" and runs_on in ("onnxruntime", "openvino")
-        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose="qa",
-                                **({"threads": inference_threads()} if cpu else {}))
-    return ref_model, cand_model
+        cpu = _base(device) == "CPU" and runs_on in ("onnxruntime", "openvino")
+        options = {"threads": inference_threads()} if cpu else {}
+        purpose = "qa"
+        if plan.bundle_device is not None:
+            if inference_precision:
+                raise CleftEdgeError(f"--inference-precision {inference_precision} with the bundle {candidate}",
+                                     "no --inference-precision for a bundle: it runs in the precision it pinned",
+                                     "drop --inference-precision")
+            if _base(plan.bundle_device) != _base(device):
+                purpose = "qa_proxy"
+                options["inference_precision"] = "f32"
+                proxy.append(f"the bundle is built for {plan.bundle_device}, which is not judged here: its engine "
+                             f"ran on {device} in f32 instead (rerun QA on the cart's {plan.bundle_device})")
+        elif runs_on == "openvino":
+            options["inference_precision"] = inference_precision or ("f32" if cpu else None)
+            options = {k: v for k, v in options.items() if v is not None}
+        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose=purpose,
+                                **options)
+    return ref_model, cand_model, proxy
 
 
 def inference_threads() -> int:
@@ -110,11 +134,11 @@ def run_qa(req: QaRequest) -> QaOutcome:
     plan = plan_candidate(req.candidate, req.backend) if req.candidate is not None else None
     if plan is None and val_set is not None:
         check_roles(qa_set, None, val_set, req.allow_overlap)  # saving scores: still never on a tuning set
-    ref_model, cand_model = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
-                                           req.device, load_spec_file(req.spec))
+    ref_model, cand_model, proxy = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
+                                                  req.device, load_spec_file(req.spec), req.inference_precision)
     ref_t = saved.threshold if saved else ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
-    checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model) if cand_model else None
+    checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model, proxy) if cand_model else None
 
     start = time.monotonic()
     collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=size(qa_set),
@@ -165,6 +189,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
         "retuned_threshold": None,
     }
     report["warnings"] = _warnings(report)
+    report["next_steps"] = next_steps(report)
     patch = None
     if req.retune_threshold:
         report["retuned_threshold"], patch = _retune(req, val_set, ref_model, cand_model, data, ref_t, policy)
@@ -180,7 +205,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
 
 
-def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, cand_model) -> dict:
+def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, cand_model, proxy: list[str]) -> dict:
     """Lineage and data-set roles, checked before a single frame is scored."""
     from cleftedge.runtime.model_spec import resolve_spec
 
@@ -188,7 +213,7 @@ def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, can
     ref_spec = ref_model.spec if ref_model is not None else resolve_spec(req.reference)
     lineage = check_lineage(ref_sha, ref_spec, cand_model.spec, record, req.allow_different_source)
     roles = check_roles(qa_set, record, val_set, req.allow_overlap)
-    return {"record": record, "lineage": lineage, "data_roles": roles, "proxy": []}
+    return {"record": record, "lineage": lineage, "data_roles": roles, "proxy": proxy}
 
 
 def _proxy_reasons(plan, cand_model, more: list[str]) -> list[str]:

@@ -126,6 +126,7 @@ def check_qa(v: Verification) -> None:
 
 def check_known_answers(v: Verification) -> None:
     from cleftedge.runtime.backends import open_backend
+    from cleftedge.runtime.backends.precision import engine_options
     from cleftedge.runtime.preprocess import Preprocessor
     from cleftedge.runtime.scoring import scores_from_output
     from cleftedge.spec import ModelSpec
@@ -137,7 +138,8 @@ def check_known_answers(v: Verification) -> None:
     if any(f is None for f in frames) or not frames:
         return v.add("known answers", "a golden frame cannot be read", "")
     engine = v.folder / v.manifest["engine"]["path"]
-    with open_backend(engine, backend=v.manifest["backend"], device=v.manifest["device"], spec=spec) as backend:
+    with open_backend(engine, backend=v.manifest["backend"], device=v.manifest["device"], spec=spec,
+                      **engine_options(v.manifest)) as backend:  # the precision QA validated
         raw = backend.infer(pre.batch(frames))
     scores = scores_from_output(spec.output, raw[spec.output.name])
     expected = np.array([g["score"] for g in golden["frames"]])
