@@ -168,3 +168,36 @@ def test_alert_parity_on_sweeps(qa_world, ir_candidate, sweeps_dir, tmp_path, ca
     assert all(e["difference_s"] == 0.0 for s in a["sweeps"] for e in s["episodes"]
                if e["difference_s"] is not None)
     assert "sweep_a.mp4" in (out / "report.html").read_text()
+
+
+def test_report_json_schema_2_carries_the_attestation_contract(qa_world, calibrated, tmp_path, capsys):
+    """The keys the bundle attestation copies and `verify` cross-checks (and a Ray run reproduces)."""
+    import hashlib
+
+    out = tmp_path / "qa-contract"
+    _qa(capsys, "--reference", qa_world["reference"], "--candidate", calibrated["candidate"], "--data", qa_world["qa"],
+        "--val-data", qa_world["val"], "--report", out)
+    r = _report(out)
+    assert r["schema"] == 2 and r["verdict"]["result"] in ("pass", "fail", "inconclusive")
+    assert r["verdict"]["passed"] is (r["verdict"]["result"] == "pass")
+    canonical = json.dumps(r["policy"], sort_keys=True, separators=(",", ":"))
+    assert r["policy_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+    assert r["policy"]["min_positive_clusters"] == 189 and None in r["policy"].values()  # every key, defaults in
+    ev = r["evidence"]
+    for key in ("frames", "cases", "positive_clusters", "negative_clusters", "minimum_positive_clusters",
+                "minimum_negative_clusters", "criteria"):
+        assert key in ev, key
+    assert set(ev["criteria"]) >= {"sensitivity_difference", "specificity_difference", "auc_drop", "agreement"}
+    for name, c in ev["criteria"].items():
+        assert {"design_effect", "effective_n", "deciding_interval"} <= set(c), name
+        assert c["deciding_interval"] in ("tango", "bootstrap", "clopper_pearson", "obuchowski"), name
+    assert r["allowances"] == []
+    assert r["lineage"]["status"] == "checked" and r["lineage"]["reference_sha256"] == r["reference"]["sha256"]
+    assert r["lineage"]["candidate_source_sha256"] == r["reference"]["sha256"]
+    assert r["data_roles"]["separation"] == "checked"
+    assert r["data_roles"]["calibration"]["files_digest"] and r["data_roles"]["validation"]["files_digest"]
+    assert len(r["reference"]["sha256"]) == len(r["data"]["content_hash"]) == len(r["candidate"]["sha256"]) == 64
+    assert isinstance(r["candidate"]["proxy"], bool) and isinstance(r["candidate"]["proxy_reasons"], list)
+    assert r["candidate"]["proxy"] and r["candidate"]["proxy_reasons"]  # a TensorRT recipe's QDQ, here
+    assert r["candidate"]["inference_precision"] == "f32"
+    assert r["ledger"]["runs_on_this_data"] >= 1

@@ -159,3 +159,57 @@ def test_bad_policy_file_is_one_clear_error(tmp_path, text, word):
     with pytest.raises(CleftEdgeError) as e:
         load_policy(p)
     assert word in e.value.line()
+
+
+def _sites_set(k_a: int, k_b: int, flip_b: int = 0):
+    """Cases at two sites (one positive and one negative frame each, 3 frames in all); site B's first
+    `flip_b` cases lose their cleft frames in the candidate."""
+    rows = []
+    for site, k in (("A", k_a), ("B", k_b)):
+        for c in range(k):
+            for f in range(3):
+                rows.append((f"{site}{c}", site, f < 2))
+    cases = [r[0] for r in rows]
+    sites = [r[1] for r in rows]
+    pos = np.array([r[2] for r in rows])
+    ref = np.where(pos, 0.9, 0.1)
+    cand = ref.copy()
+    for i, (case, site, p) in enumerate(rows):
+        if site == "B" and p and int(case[1:]) < flip_b:
+            cand[i] = 0.2
+    return pos, ref, cand, cases, sites
+
+
+def _judge_with_sites(policy, k_a, k_b, flip_b=0):
+    from cleftedge.calibration.qa.assemble import judged_figures
+    from cleftedge.calibration.qa.compare import ScoredSet
+
+    pos, ref, cand, cases, sites = _sites_set(k_a, k_b, flip_b)
+    n = pos.size
+    data = ScoredSet([f"f{i}" for i in range(n)], ["x"] * n, pos, cases, sites, np.where(pos, 0.5, 0.0), ref, cand)
+    return judged_figures(data, 0.5, 0.5, policy)[1]
+
+
+def test_site_limits_gate_each_site_and_a_small_site_is_inconclusive():
+    ungated = _judge_with_sites(Policy(resamples=200), 300, 40)
+    assert ungated["result"] == "pass"  # 40 cases at site B are not judged on their own by default
+    gated = Policy(resamples=200, min_site_sensitivity_difference_pp=-5.0)
+    v = _judge_with_sites(gated, 300, 40)  # site B: 40 positive clusters, 73 needed at -5 pp
+    assert v["result"] == "inconclusive" and any("site B has 40 positive clusters" in r for r in v["reasons"])
+    assert "site[B].sensitivity_difference" in {c["name"] for c in v["criteria"]}
+    v = _judge_with_sites(gated, 300, 300)
+    assert v["result"] == "pass"
+    v = _judge_with_sites(gated, 300, 300, flip_b=40)  # site B loses 40 of its 300 clefts
+    assert v["result"] == "fail" and "site[B].sensitivity_difference" in {c["name"] for c in v["criteria"]
+                                                                          if not c["passed"]}
+
+
+def test_the_reference_floor_catches_an_absurd_set():
+    # every frame of the set is scored as blank by both models: perfect agreement, 0 % sensitivity
+    cases = np.repeat(np.arange(400), 4)
+    pos = cases % 2 == 0
+    s = np.full(cases.size, 0.1)
+    assert judge_arrays(pos, s, s, 0.5, 0.5, cases.tolist(), Policy(resamples=200)).result == "pass"
+    floor = Policy(resamples=200, min_reference_sensitivity=0.8, min_reference_specificity=0.8)
+    v = judge_arrays(pos, s, s, 0.5, 0.5, cases.tolist(), floor)
+    assert v.result == "fail" and [c.name for c in v.failed] == ["reference_sensitivity"]
