@@ -133,6 +133,10 @@ def test_non_finite_frames_are_refused_by_run_and_qa(tmp_path, capsys):
                  "--report", str(tmp_path / "rep")]) == 1
     err = capsys.readouterr().err
     assert "non-finite pixels" in err and err.count("\n") == 1 and not (tmp_path / "rep").exists()
+    assert main(["calibrate", "--model", str(model), "--data", str(folder), "--target", "onnxruntime",
+                 "--out", str(tmp_path / "cal.onnx")]) == 1
+    err = capsys.readouterr().err
+    assert "non-finite pixels" in err and err.count("\n") == 1 and not (tmp_path / "cal.onnx").exists()
 
 
 def _mean_model(path):
