@@ -33,8 +33,8 @@ def worker(args) -> None:
     from cleftedge.calibration.qa.scorer import score_stream
 
     # as `cleftedge qa` opens them; the cart flow has saved reference scores and runs no reference
-    ref, cand = open_qa_models(args.reference if args.mode == "full" else None, args.candidate,
-                               plan_candidate(args.candidate, args.backend))
+    ref, cand, _ = open_qa_models(args.reference if args.mode == "full" else None, args.candidate,
+                                  plan_candidate(args.candidate, args.backend))
     samples = itertools.islice(iter_samples(open_dataset(args.data)), args.frames)
     first = list(itertools.islice(samples, 32))  # the first batch pays one-off costs (arenas, kernels)
     score_stream(first, ref, cand, progress=False)
@@ -71,7 +71,11 @@ def stats_seconds(n: int = STUDY_FRAMES) -> float:
     cand = np.clip(ref + rng.normal(0, 0.01, n), 0, 1)
     data = ScoredSet([f"f{i}" for i in range(n)], labels.tolist(), pos, [f"c{i // 5}" for i in range(n)],
                      [f"site{i % 22}" for i in range(n)], np.where(pos, rng.uniform(0.05, 1, n), 0), ref, cand)
+    from cleftedge.calibration.qa.near_duplicates import merge
+
     start = time.perf_counter()
+    hashes = rng.integers(0, 2**63, n, dtype=np.int64).astype(np.uint64)  # distinct frames: few collisions
+    data.clusters, _ = merge(data.keys, data.case_ids, hashes)  # near-duplicate chains, as run_qa does
     figures_section(data, 0.5, 0.5, Policy())
     return time.perf_counter() - start
 

@@ -14,7 +14,7 @@ import numpy as np
 from cleftedge.calibration.datasets import Dataset, check_leakage, open_dataset
 from cleftedge.calibration.output_check import check_output
 from cleftedge.calibration.recipes import METHODS, OUTPUT_SUFFIX, RecipeInput, default_method, recipe
-from cleftedge.calibration.record import make_record, write_sidecar
+from cleftedge.calibration.record import data_roles, make_record, write_sidecar
 from cleftedge.calibration.staging import staged_output
 from cleftedge.calibration.subset import stratified_subset
 from cleftedge.errors import CleftEdgeError
@@ -125,7 +125,8 @@ def run_calibration(r: CalibrateRequest) -> dict:
     strata = dict(sorted(Counter(x.label for x in subset).items()))
     record = make_record(r.target, method, r.model, data, [x.key for x in subset], r.keep_float,
                          {"seed": r.seed, "subset_labels": strata, "validation_hash": val.content_hash() if val
-                          else None, "overlap_allowed": bool(r.allow_overlap and val is not None)})
+                          else None, "overlap_allowed": bool(r.allow_overlap and val is not None),
+                          "roles": data_roles(data, subset, val, tensors)})  # what QA checks its set against
     with staged_output(r.out) as stage:  # nothing lands at --out unless the output passed its own check
         recipe(r.target)(RecipeInput(r.model, spec, tensors, stage, method, list(r.keep_float), record, validation,
                                      r.max_drop, r.reduce_range, r.options))

@@ -5,6 +5,7 @@ frames of one file that has no case id are grouped by file when the subset sprea
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from cleftedge.calibration.datasets import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Dataset, Record, read_csv
@@ -14,11 +15,34 @@ from cleftedge.errors import CleftEdgeError
 DOCS = "see docs/calibration.md"
 
 
-def _float(text) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
+def _severity(text, positive: bool, where: str) -> float | None:
+    """A frame's severity: empty for unknown, else a number in [0, 1], and 0 for a no-cleft label."""
+    text = (text or "").strip() if isinstance(text, str) or text is None else str(text)
+    if text == "":
         return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise CleftEdgeError(f"{where} has severity '{text}'", "a number from 0 to 1 (0 for no cleft), or empty",
+                             "fix the severity column")
+    if not positive and value != 0.0:
+        raise CleftEdgeError(f"{where} has severity {value:g} for a label without a cleft", "severity 0 (or empty) "
+                             "for no-cleft labels", "fix the label or the severity")
+    return value
+
+
+def _inside(root: Path, rel: str, where: str) -> Path:
+    """The file a manifest row names, which must lie inside the set's folder (after links resolve)."""
+    file = (root / rel).resolve()
+    try:
+        file.relative_to(root.resolve())
+    except ValueError:
+        raise CleftEdgeError(f"{where} lists '{rel}', outside the data set's folder {root}",
+                             "paths inside the folder that holds the manifest",
+                             "copy the file into the set's folder (a locked set holds its own files)") from None
+    return file
 
 
 def _int(text, where: str) -> int:
@@ -76,7 +100,7 @@ def from_manifest(manifest: Path) -> Dataset:
     for line, row in enumerate(rows, start=2):
         where = f"{manifest.name} line {line}"
         rel = (row.get("path") or "").strip()
-        file = (root / rel).resolve()
+        file = _inside(root, rel, where) if rel else root
         if not rel or not file.is_file():
             raise CleftEdgeError(f"{where} lists '{rel}', which does not exist", "every listed file present",
                                  "fix the manifest or restore the file")
@@ -84,7 +108,7 @@ def from_manifest(manifest: Path) -> Dataset:
         positive = labels.is_positive(label, where)
         frame = _int(row["frame"], where) if (row.get("frame") or "").strip() else None
         records.extend(_file_records(file, rel, frame, label, positive, row.get("case_id") or None,
-                                     row.get("site") or None, _float(row.get("severity"))))
+                                     row.get("site") or None, _severity(row.get("severity"), positive, where)))
     return Dataset(root, _unique(records, manifest), "manifest")
 
 
@@ -143,9 +167,10 @@ def from_frame_labels(video: Path) -> Dataset:
             raise CleftEdgeError(f"{where} labels frame {frame}, but {video.name} has {count} frames",
                                  "labels only for frames the file holds", "fix the labels CSV")
         label = (row.get("label") or "").strip() or _sweep_label(row, where)
-        records.append(Record(f"{video.name}#{frame}", video.resolve(), frame, label,
-                              label_map.is_positive(label, where), row.get("case_id") or video.stem,
-                              row.get("site") or None, _float(row.get("severity"))))
+        positive = label_map.is_positive(label, where)
+        records.append(Record(f"{video.name}#{frame}", video.resolve(), frame, label, positive,
+                              row.get("case_id") or video.stem, row.get("site") or None,
+                              _severity(row.get("severity"), positive, where)))
     return Dataset(video.parent, _unique(records, labels_csv), "video")
 
 

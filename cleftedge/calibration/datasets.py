@@ -19,14 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from cleftedge.calibration.label_map import DEFAULT_POSITIVE  # noqa: F401  (re-exported)
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
+from cleftedge.runtime.image_reader import IMAGE_SUFFIXES, read_image, video_frames  # noqa: F401 (the cart's own reader)
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
 
 
@@ -77,7 +76,7 @@ class Dataset:
         for file, recs in by_file.items():
             singles = [r for r in recs if r.frame is None]
             for r in singles:
-                yield _sample(r, _read_image(file))
+                yield _sample(r, read_image(file))
             if len(singles) < len(recs):
                 yield from _stream_frames(file, [r for r in recs if r.frame is not None])
 
@@ -112,19 +111,6 @@ def _sample(r: Record, image: np.ndarray) -> Sample:
     return Sample(r.key, image, r.label, r.positive, r.case_id, r.site, r.severity)
 
 
-def _read_image(path: Path) -> np.ndarray:
-    from cleftedge.runtime.sources.dicom import is_dicom, iter_dicom_frames
-
-    if is_dicom(path):
-        return next(iter(iter_dicom_frames(path)))
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise CleftEdgeError(f"{path} is not a readable image", "png, jpg, bmp, tif or DICOM", "fix or remove it")
-    if img.ndim == 3 and img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    return img if img.dtype == np.uint8 else cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-
-
 def _stream_frames(file: Path, recs: list[Record]) -> Iterator[Sample]:
     from cleftedge.runtime.sources.dicom import is_dicom, iter_dicom_frames
 
@@ -132,7 +118,7 @@ def _stream_frames(file: Path, recs: list[Record]) -> Iterator[Sample]:
     for r in recs:
         wanted.setdefault(r.frame, []).append(r)
     last = max(wanted)
-    frames = iter_dicom_frames(file) if is_dicom(file) else _video_frames(file)
+    frames = iter_dicom_frames(file) if is_dicom(file) else video_frames(file)
     for i, img in enumerate(frames):
         for r in wanted.get(i, ()):
             yield _sample(r, img)
@@ -140,18 +126,6 @@ def _stream_frames(file: Path, recs: list[Record]) -> Iterator[Sample]:
             return
     raise CleftEdgeError(f"{file.name} ended before frame {last}, which its labels list", "labels only for frames "
                          "the file holds", "fix the labels CSV or use the complete file")
-
-
-def _video_frames(file: Path) -> Iterator[np.ndarray]:
-    cap = cv2.VideoCapture(str(file))
-    try:
-        while True:
-            ok, img = cap.read()
-            if not ok:
-                return
-            yield img
-    finally:
-        cap.release()
 
 
 def open_dataset(path: str | Path) -> Dataset:

@@ -4,7 +4,9 @@ rt_info["cleftedge"]["calibration"]) and beside it as `<out>.calibration.json`."
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import time
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +37,35 @@ def make_record(recipe: str, method: str, model_path: Path, dataset, subset_keys
             "data_frames": len(dataset), "subset_size": len(subset_keys), "subset": subset_keys,
             "keep_float": keep_float, "versions": versions(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(extra or {})}
+
+
+def salted_case_id(salt: str, case_id: str) -> str:
+    """SHA-256 of the record's salt and a case id: comparable by whoever holds the case id, and no
+    case id (or a dictionary of them) can be read back from the record."""
+    return hashlib.sha256(bytes.fromhex(salt) + str(case_id).encode("utf-8")).hexdigest()
+
+
+def role_hashes(dataset, records, salt: str) -> dict:
+    """What QA compares a QA set against: the SHA-256 of every file these frames come from and the
+    salted hashes of their case ids, with the set's content hash."""
+    files = sorted({dataset.file_sha256(r.file) for r in records})
+    cases = sorted({salted_case_id(salt, r.case_id) for r in records if r.case_id})
+    return {"data_hash": dataset.content_hash(), "frames": len(records), "files": files, "case_ids": cases}
+
+
+def data_roles(calibration_set, subset, validation_set, subset_tensors) -> dict:
+    """The record's "roles": the calibration subset (files, salted case ids, the perceptual hashes
+    of its frames) and the validation set (files, salted case ids), under one fresh salt."""
+    from cleftedge.calibration.qa.phash import tensor_hashes, to_hex
+
+    salt = os.urandom(16).hex()
+    calibration = role_hashes(calibration_set, subset, salt)
+    if subset_tensors:
+        import numpy as np
+
+        calibration["phash"] = to_hex(tensor_hashes(np.concatenate(subset_tensors)))
+    validation = role_hashes(validation_set, validation_set.records, salt) if validation_set is not None else None
+    return {"salt": salt, "calibration": calibration, "validation": validation}
 
 
 def sidecar_path(out: Path) -> Path:

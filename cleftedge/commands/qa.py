@@ -37,10 +37,25 @@ def register(sub) -> None:
     p.add_argument("--retune-threshold", action="store_true",
                    help="find on --val-data the candidate threshold restoring the reference sensitivity")
     p.add_argument("--allow-overlap", action="store_true",
-                   help="do not refuse a validation set sharing files or cases with the QA set")
+                   help="do not refuse a QA set sharing files or cases with the calibration or validation set "
+                   "(recorded in the report and the attestation)")
+    p.add_argument("--allow-different-source", action="store_true",
+                   help="judge a candidate calibrated from another ONNX or with another spec (recorded)")
+    p.add_argument("--allow-unsigned-scores", action="store_true",
+                   help="use --reference-scores that nobody signed (recorded)")
+    p.add_argument("--trust-store", type=Path, metavar="DIR",
+                   help="trusted public keys for signed reference scores (default $CLEFTEDGE_TRUST_STORE or "
+                   "/etc/cleftedge/trust)")
+    p.add_argument("--ledger", type=Path, metavar="DIR",
+                   help="where QA runs on each locked set are counted (default $CLEFTEDGE_QA_LEDGER or "
+                   "~/.local/share/cleftedge/qa-ledger)")
     p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"),
                    help="the candidate's backend (default: what the candidate was made for)")
-    p.add_argument("--device", default="CPU", help="the candidate's device (default CPU)")
+    p.add_argument("--device", default="CPU", help="the candidate's device (default CPU; a GPU or NPU bundle judged "
+                   "on the CPU is a PROXY)")
+    p.add_argument("--inference-precision", choices=("f32", "bf16", "f16"),
+                   help="OpenVINO candidate (not a bundle, which runs in the precision it pinned): the precision of "
+                   "its float layers (default f32 on the CPU, what CPU profiles pin)")
     p.add_argument("--spec", type=Path, help="spec TOML/JSON for a candidate that carries none (a bare plan)")
     p.add_argument("--json", action="store_true", help="print the verdict and figures as JSON on stdout")
 
@@ -53,13 +68,17 @@ def _run(args) -> int:
                     policy=args.policy, save_reference_scores=args.save_reference_scores,
                     reference_scores=args.reference_scores, expect_data_hash=args.expect_data_hash,
                     sweeps=args.sweeps, val_data=args.val_data, retune_threshold=args.retune_threshold,
-                    allow_overlap=args.allow_overlap, backend=args.backend, device=args.device, spec=args.spec,
+                    allow_overlap=args.allow_overlap, allow_different_source=args.allow_different_source,
+                    allow_unsigned_scores=args.allow_unsigned_scores, trust_store=args.trust_store,
+                    ledger=args.ledger, backend=args.backend, device=args.device,
+                    inference_precision=args.inference_precision, spec=args.spec,
                     progress=False if args.json else None)
     outcome = run_qa(req)
     if args.json:
         r = outcome.report or {}
         doc = {"passed": outcome.exit_code == 0, "line": outcome.line, "report": str(args.report) if r else None}
-        for key in ("verdict", "figures", "flips", "score_difference", "retuned_threshold", "alerts"):
+        for key in ("verdict", "evidence", "figures", "flips", "score_difference", "retuned_threshold", "alerts",
+                    "warnings", "allowances", "lineage", "ledger"):
             if key in r:
                 doc[key] = r[key]
         if "flips" in doc:
@@ -68,6 +87,11 @@ def _run(args) -> int:
     else:
         if outcome.report:
             print(summary_table(outcome.report))
+            for warning in outcome.report.get("warnings", []):
+                print(f"warning: {warning}")
+            retuned = outcome.report.get("retuned_threshold")
+            if retuned:
+                print(f"retune: {retuned['action']}")
             print(f"report: {args.report}/report.html, {args.report}/report.json")
         if not outcome.exit_code:
             print(outcome.line)

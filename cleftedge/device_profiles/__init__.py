@@ -24,7 +24,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, bool]]] = {
     "target": {"board": (str, False), "compute_capability": (str, False), "jetpack": (str, False),
                "l4t": (str, False), "power_mode": (str, False), "cpu": (str, False)},
     "memory": {"workspace_mib": (int, False), "max_memory_mib": (int, False)},
-    "openvino": {"performance_hint": (str, False), "num_streams": (int, False), "cache": (bool, False)},
+    "openvino": {"performance_hint": (str, False), "num_streams": (int, False), "cache": (bool, False),
+                 "inference_precision": (str, False)},
     "tensorrt": {"dla": (bool, False), "dla_core": (int, False), "gpu_fallback": (bool, False),
                  "version_compatible": (bool, False), "hardware_compatibility": (str, False),
                  "optimization_level": (int, False)},
@@ -54,6 +55,15 @@ class Profile:
     @property
     def qa_required(self) -> bool:
         return bool(self.qa.get("required", False))
+
+    @property
+    def inference_precision(self) -> str | None:
+        """The precision the engine's float layers run in, pinned at build, in QA and on the cart: the
+        profile's own (GPU and NPU profiles must state it), f32 on CPUs (OpenVINO would pick bf16 on
+        CPUs that have it), f32 for onnxruntime; None for TensorRT (strongly typed: the ONNX's types)."""
+        if self.backend == "openvino":
+            return self.openvino.get("inference_precision") or "f32"
+        return "f32" if self.backend == "onnxruntime" else None
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("name", "description", "backend", "device", "precision", "recipe",

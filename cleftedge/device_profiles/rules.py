@@ -9,6 +9,7 @@ from typing import Any
 DEVICES = {"openvino": ("CPU", "GPU", "NPU", "AUTO"), "tensorrt": ("GPU",), "onnxruntime": ("CPU",)}
 PRECISIONS = ("int8", "fp16", "fp32")
 HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
+INFERENCE_PRECISIONS = ("f32", "bf16", "f16")  # OpenVINO's inference_precision hint
 HW_COMPAT = ("none", "ampere_plus", "same_compute_capability")
 NO_DLA_BOARDS = ("orin-nano", "thor")  # TARGETS.md: Orin Nano and Thor have no DLA
 VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
@@ -51,12 +52,20 @@ def value_problems(t: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
         for key in ("board", "compute_capability"):
             if key not in target:
                 out.append((f"target.{key}", "missing", "set for a TensorRT profile (engines are tied to the GPU)"))
-    out += _openvino_problems(t.get("openvino", {})) + _tensorrt_problems(t.get("tensorrt", {}), target)
+    if backend == "openvino":
+        out += _openvino_problems(t.get("openvino", {}), top["device"].split(".")[0].split(":")[0])
+    out += _tensorrt_problems(t.get("tensorrt", {}), target)
     return out
 
 
-def _openvino_problems(ov: dict[str, Any]) -> list[tuple[str, Any, str]]:
+def _openvino_problems(ov: dict[str, Any], device: str) -> list[tuple[str, Any, str]]:
     out = []
+    precision = ov.get("inference_precision")
+    if precision is not None and precision not in INFERENCE_PRECISIONS:
+        out.append(("openvino.inference_precision", precision, "one of " + ", ".join(INFERENCE_PRECISIONS)))
+    if precision is None and device != "CPU":
+        out.append(("openvino.inference_precision", "missing", f"set for a {device} profile (f16 is the usual one): "
+                    "the precision QA validated must be the one the cart runs"))
     if ov.get("performance_hint", "LATENCY") not in HINTS:
         out.append(("openvino.performance_hint", ov["performance_hint"], "one of " + ", ".join(HINTS)))
     if ov.get("num_streams", 1) < 1:

@@ -55,7 +55,8 @@ class Model:
         if opened is not None:
             path, spec, manifest = opened
             backend = backend or _manifest_backend(manifest)
-            options = {**bundle_options(manifest), **options}  # e.g. the DLA core a TensorRT plan was built for
+            if backend == _manifest_backend(manifest):  # e.g. a plan's DLA core, an IR's pinned precision
+                options = {**bundle_options(manifest), **options}
         if steady and "batch" not in options and (backend or backend_for_path(path)) == "openvino":
             # a live stream scores one frame at a time: a static batch of 1 spares OpenVINO the
             # per-call shape inference of a dynamic batch (measurable on a model this small)

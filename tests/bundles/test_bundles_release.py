@@ -12,12 +12,13 @@ from cleftedge.hashing import sha256_file
 
 
 @pytest.fixture(scope="module")
-def released(int8_model, tmp_path_factory):
+def released(int8_model, sim_qa_set, tmp_path_factory):
     root = tmp_path_factory.mktemp("release")
     shutil.copy(int8_model.parent / "model.onnx", root / "model.onnx")  # the FP32 reference for QA
     assert main(["build", "--model", str(int8_model), "--profile", "intel-cpu", "--out", str(root / "b")]) == 0
     shutil.copytree(root / "b", root / "pristine")
-    assert main(["simulate", "frames", "--out", str(root / "qa"), "--count", "120", "--seed", "21"]) == 0
+    (root / "qa").symlink_to(sim_qa_set)  # large enough to pass honestly (tests/conftest.py)
+    assert qa(root, root / "b", root / "rep") == 0  # QA of this bundle's engine, once for the module
     assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
     (root / "trust").mkdir()
     shutil.copy(root / "keys" / "cleftedge-signing.pub.pem", root / "trust")
@@ -37,8 +38,10 @@ def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
     assert source["calibration_data_sha256"] and source["recipe"] == "openvino"
     assert main(["bundle", "verify", str(b), "--allow-unsigned"]) == 1  # intel-cpu requires QA
     assert "no QA attestation attached; the profile requires one" in capsys.readouterr().err
-    assert qa(root, b, root / "rep") == 0
-    assert json.loads((root / "rep" / "report.json").read_text())["verdict"]["passed"]
+    report = json.loads((root / "rep" / "report.json").read_text())
+    assert report["verdict"]["passed"]
+    # the precision pinned at build (f32 on CPU profiles) is the one QA ran, whatever this CPU prefers
+    assert manifest(b)["engine"]["inference_precision"] == "f32" == report["candidate"]["inference_precision"]
     assert main(["bundle", "attach-qa", str(b), str(root / "rep")]) == 0
     assert (b / "qa" / "report.json").is_file()
     assert main(["bundle", "verify", str(b), *trust]) == 1  # attached but not signed yet
@@ -57,14 +60,24 @@ def test_attach_qa_refuses_a_report_on_another_engine_or_a_failed_one(released, 
     root = released
     b = tmp_path / "b"
     shutil.copytree(root / "pristine", b)
-    # QA run on another model (the FP32 ONNX), not on this bundle's engine
-    assert qa(root, root / "model.onnx", tmp_path / "bare") == 0
+    # QA run on another model (the FP32 ONNX), not on this bundle's engine (a few frames are enough:
+    # the report is refused for its engine before its verdict counts)
+    small = tmp_path / "small"
+    small.mkdir()
+    rows = (root / "qa" / "manifest.csv").read_text().splitlines()[:41]
+    for row in rows[1:]:
+        (small / row.split(",")[0]).parent.mkdir(exist_ok=True)
+        shutil.copy(root / "qa" / row.split(",")[0], small / row.split(",")[0])
+    (small / "manifest.csv").write_text("\n".join(rows) + "\n")
+    shutil.copy(root / "qa" / "labels.json", small)
+    main(["qa", "--reference", str(root / "model.onnx"), "--candidate", str(root / "model.onnx"), "--data", str(small),
+          "--report", str(tmp_path / "bare")])
     capsys.readouterr()
     assert main(["bundle", "attach-qa", str(b), str(tmp_path / "bare")]) == 1
     err = capsys.readouterr().err
     assert "not run on this bundle's engine" in err and err.count("\n") == 1
     # a failed report on this very engine
-    assert qa(root, b, tmp_path / "rep") == 0
+    shutil.copytree(root / "rep", tmp_path / "rep")
     report = json.loads((tmp_path / "rep" / "report.json").read_text())
     report["verdict"]["passed"] = False
     (tmp_path / "rep" / "report.json").write_text(json.dumps(report))

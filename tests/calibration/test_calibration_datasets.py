@@ -46,16 +46,33 @@ def test_an_unknown_label_is_refused_in_one_line(small_set, tmp_path):
     assert "Bilateral" in str(e.value) and "line" in str(e.value) and "\n" not in str(e.value)
 
 
-@pytest.mark.parametrize("edit,needle", [(lambda t: t.replace("path,label", "file,label"), "no path,label"),
-                                         (lambda t: t.replace("normal/c0000.png", "normal/gone.png"), "gone.png"),
-                                         (lambda t: t + t.splitlines()[1] + "\n", "twice")])
+def _first_positive(t: str, severity: str) -> str:
+    rows = t.splitlines()
+    i = next(i for i, r in enumerate(rows) if ",bilateral," in r or ",unilateral_left," in r)
+    rows[i] = rows[i].rsplit(",", 1)[0] + "," + severity
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("edit,needle", [
+    (lambda t: t.replace("path,label", "file,label"), "no path,label"),
+    (lambda t: t.replace("normal/c0000.png", "normal/gone.png"), "gone.png"),
+    (lambda t: t + t.splitlines()[1] + "\n", "twice"),
+    # paths must stay inside the set's folder
+    (lambda t: t.replace("normal/c0000.png", "../outside.png"), "outside the data set's folder"),
+    # severity: a number in [0, 1], and 0 for labels without a cleft
+    (lambda t: _first_positive(t, "1.7"), "severity '1.7'"),
+    (lambda t: _first_positive(t, "nan"), "severity 'nan'"),
+    (lambda t: _first_positive(t, "moderate"), "severity 'moderate'"),
+    (lambda t: t.replace("c-case000,site-A,0", "c-case000,site-A,0.4", 1), "severity 0.4 for a label without a cleft"),
+])
 def test_broken_manifests_are_one_line_errors(small_set, tmp_path, edit, needle):
     root = tmp_path / "m"
     shutil.copytree(small_set, root)
     (root / "manifest.csv").write_text(edit((root / "manifest.csv").read_text()))
+    (tmp_path / "outside.png").write_bytes((root / "normal" / "c0000.png").read_bytes())  # exists, but outside
     with pytest.raises(CleftEdgeError) as e:
         open_dataset(root)
-    assert needle in str(e.value)
+    assert needle in str(e.value) and "\n" not in str(e.value)
 
 
 def test_dicom_cine_folder_gives_every_frame_with_the_files_label(tmp_path):

@@ -60,6 +60,10 @@ def test_profiles_cli(capsys):
     ("intel-cpu", "fps = 30", "fps = -1", "'budget.fps' is -1"),
     ("intel-cpu", 'performance_hint = "LATENCY"', 'performance_hint = "FAST"', "performance_hint"),
     ("jetson-agx-orin", "dla = true", 'dla = "yes"', "'tensorrt.dla' is 'yes'"),
+    # GPU and NPU profiles must state the precision their float layers run in (QA validates that one)
+    ("intel-gpu", 'inference_precision = "f16"\n', "", "missing 'openvino.inference_precision'"),
+    ("intel-npu", 'inference_precision = "f16"\n', "", "missing 'openvino.inference_precision'"),
+    ("intel-cpu", 'inference_precision = "f32"', 'inference_precision = "fp8"', "'openvino.inference_precision'"),
 ])
 def test_bad_values_get_one_line_naming_the_key(tmp_path, base, old, new, needle):
     text = builtin_text(base)
@@ -69,6 +73,15 @@ def test_bad_values_get_one_line_naming_the_key(tmp_path, base, old, new, needle
     with pytest.raises(CleftEdgeError) as exc:
         load_profile(f)
     assert needle in exc.value.line() and "\n" not in exc.value.line()
+
+
+def test_cpu_profiles_pin_f32_and_gpu_npu_profiles_state_theirs(tmp_path):
+    assert load_profile("intel-cpu").inference_precision == "f32"
+    assert load_profile("intel-gpu").inference_precision == "f16"
+    assert load_profile("x86-cpu-onnxruntime").inference_precision == "f32"
+    f = tmp_path / "cpu.toml"  # a CPU profile that leaves it out still pins f32 (never OpenVINO's bf16 default)
+    f.write_text(builtin_text("intel-cpu").replace('inference_precision = "f32"\n', ""))
+    assert load_profile(f).inference_precision == "f32"
 
 
 def test_a_users_own_profile_works_where_a_name_does(tmp_path, capsys):

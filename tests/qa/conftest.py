@@ -1,8 +1,9 @@
 """Real, small artifacts for the QA tests: a tiny FP32 ONNX classifier (conv, ReLU, pooling, gemm)
 with its spec in the metadata, frames written to disk as a labelled data set (manifest with cases
-and sites), and candidates: an OpenVINO IR of the same model (faithful), an onnxruntime QDQ INT8
-marked as a TensorRT recipe (faithful, run as a proxy), and a copy whose weights are perturbed until
-about 3 % of decisions flip (damaged)."""
+and sites; 2,000 frames of 500 cases, so that the default policy can be shown: 300 positive and
+500 negative clusters, above the 189 a zero-flip set needs), and candidates: an OpenVINO IR of the
+same model (faithful), an onnxruntime QDQ INT8 marked as a TensorRT recipe (faithful, run as a
+proxy), and a copy whose weights are perturbed until about 3 % of decisions flip (damaged)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 SIZE = 32
-FRAMES = 480
+FRAMES = 2000
 FRAMES_PER_CASE = 4
 
 
@@ -58,7 +59,9 @@ def _weights(seed=0):
 
 
 def write_frames(root, n=FRAMES, seed=1, prefix="c"):
-    """Bright-spot frames: clefts carry a brighter patch; several frames per case, two sites."""
+    """Bright-spot frames: clefts carry a brighter patch; four frames per case, two sites. A cleft
+    case's last frame is off-plane (no cleft in view), as in real scans: every case is a negative
+    cluster, every cleft case a positive one."""
     rng = np.random.default_rng(seed)
     rows = []
     labels = ["normal", "unilateral_left", "unilateral_right", "bilateral", "off_plane"]
@@ -69,13 +72,17 @@ def write_frames(root, n=FRAMES, seed=1, prefix="c"):
         base = rng.uniform(80, 95)
         for k in range(FRAMES_PER_CASE):
             img = np.clip(rng.normal(base, 25, (48, 48)), 0, 255)
-            if positive:
+            frame_label, frame_severity = label, severity
+            if positive and k == FRAMES_PER_CASE - 1:
+                frame_label, frame_severity = "off_plane", 0.0
+            elif positive:
                 y, x = rng.integers(8, 28, 2)
                 img[y:y + 14, x:x + 14] += 20 + 50 * severity
-            rel = f"{label}/{prefix}{case:04d}_{k}.png"
-            (root / label).mkdir(parents=True, exist_ok=True)
+            rel = f"{frame_label}/{prefix}{case:04d}_{k}.png"
+            (root / frame_label).mkdir(parents=True, exist_ok=True)
             cv2.imwrite(str(root / rel), np.clip(img, 0, 255).astype(np.uint8))
-            rows.append([rel, label, f"{prefix}-case{case:04d}", "site-A" if case % 2 else "site-B", f"{severity:.3f}"])
+            rows.append([rel, frame_label, f"{prefix}-case{case:04d}", "site-A" if case % 2 else "site-B",
+                         f"{frame_severity:.3f}"])
     with open(root / "manifest.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["path", "label", "case_id", "site", "severity"])
@@ -102,7 +109,7 @@ def qa_world(tmp_path_factory):
     """Paths to: the QA set, a disjoint validation set, the reference, and the candidates."""
     root = tmp_path_factory.mktemp("qa_world")
     qa = write_frames(root / "qa", seed=1, prefix="q")
-    val = write_frames(root / "val", n=240, seed=2, prefix="v")
+    val = write_frames(root / "val", n=400, seed=2, prefix="v")
     frames = _load_frames(qa)
     conv_w, conv_b, gemm_w = _weights()
     # scale the cleft logit to a spread of about 4 and centre it on the QA set's median, so that
@@ -203,3 +210,34 @@ def sweeps_dir(tmp_path_factory):
         video.release()
         (root / f"{name}.labels.csv").write_text("frame,in_plane,cleft\n" + "\n".join(rows) + "\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def signing(tmp_path_factory):
+    """A signing key pair and a trust store holding its public key (as on a signing host and a cart)."""
+    from cleftedge.cli import main
+
+    root = tmp_path_factory.mktemp("signing")
+    assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
+    (root / "trust").mkdir()
+    (root / "trust" / "cleftedge-signing.pub.pem").write_bytes(
+        (root / "keys" / "cleftedge-signing.pub.pem").read_bytes())
+    return {"key": root / "keys" / "cleftedge-signing.key.pem", "trust": root / "trust"}
+
+
+@pytest.fixture(scope="session")
+def calibrated(qa_world):
+    """Candidates made by `cleftedge calibrate` (so they carry a calibration record): the reference
+    calibrated on its own calibration set (validation set: the world's), and the damaged model
+    calibrated likewise (another FP32 source)."""
+    from cleftedge.cli import main
+
+    root = qa_world["root"]
+    calib = write_frames(root / "calib", n=400, seed=5, prefix="k")
+    out = {"calib": calib}
+    for name, model in (("candidate", qa_world["reference"]), ("other_source", qa_world["damaged"])):
+        path = root / f"{name}.int8.onnx"
+        assert main(["calibrate", "--model", str(model), "--data", str(calib), "--val-data", str(qa_world["val"]),
+                     "--target", "tensorrt", "--out", str(path), "--keep-float", "head"]) == 0
+        out[name] = path
+    return out

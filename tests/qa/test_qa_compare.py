@@ -7,6 +7,7 @@ import pytest
 
 from cleftedge.calibration.qa.compare import (
     ScoredSet,
+    band_groups,
     case_summary,
     flip_summary,
     flips,
@@ -52,7 +53,7 @@ def test_score_differences():
 
 
 def test_label_groups_with_severity_bands():
-    g = label_groups(_set())
+    g = {**label_groups(_set()), **band_groups(_set())}
     assert g["unilateral"].tolist() == [False, True, True, False, False, True]
     assert g["off_plane"].tolist() == [False, False, False, False, True, False]
     assert g["severity subtle [0, 0.35)"].tolist() == [False, True, False, False, False, True]
@@ -100,16 +101,18 @@ def test_retune_restores_reference_sensitivity(tmp_path):
 def test_reference_scores_bound_to_model_and_data(tmp_path):
     f = tmp_path / "ref.json"
     save_reference_scores(f, "a" * 64, "d" * 64, ["x", "y"], np.array([0.25, 0.75]), 0.5, {"backend": "ort"})
-    got = load_reference_scores(f, "a" * 64, "d" * 64)
-    assert got.lookup(["y", "x"], "f").tolist() == [0.75, 0.25]
+    with pytest.raises(CleftEdgeError, match="are not signed"):
+        load_reference_scores(f, "a" * 64, "d" * 64)
+    got = load_reference_scores(f, "a" * 64, "d" * 64, allow_unsigned=True)
+    assert got.lookup(["y", "x"], "f").tolist() == [0.75, 0.25] and got.signature["status"] == "unsigned_allowed"
     with pytest.raises(CleftEdgeError, match="reference model"):
-        load_reference_scores(f, "b" * 64, "d" * 64)
+        load_reference_scores(f, "b" * 64, "d" * 64, allow_unsigned=True)
     with pytest.raises(CleftEdgeError, match="data set"):
-        load_reference_scores(f, "a" * 64, "e" * 64)
+        load_reference_scores(f, "a" * 64, "e" * 64, allow_unsigned=True)
     with pytest.raises(CleftEdgeError, match="no score for frame 'z'"):
         got.lookup(["x", "z"], "f")
     doc = json.loads(f.read_text())
     doc["scores"][0] = float("nan")
     f.write_text(json.dumps(doc))
     with pytest.raises(CleftEdgeError):
-        load_reference_scores(f, "a" * 64, "d" * 64)
+        load_reference_scores(f, "a" * 64, "d" * 64, allow_unsigned=True)

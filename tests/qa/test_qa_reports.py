@@ -13,7 +13,7 @@ from cleftedge.calibration.qa.report_json import summary_table, verdict_line, wr
 from cleftedge.calibration.qa.scorer import thumbnail
 
 
-def _data(n=600, flip_every=0):
+def _data(n=2400, flip_every=0):
     rng = np.random.default_rng(0)
     labels = rng.choice(["normal", "unilateral_left", "unilateral_right", "bilateral", "off_plane"], n)
     pos = np.isin(labels, ["unilateral_left", "unilateral_right", "bilateral"])
@@ -76,18 +76,55 @@ def test_failing_line_names_the_criterion_and_json_is_complete(tmp_path):
     data = _data(flip_every=25)
     report = _report(data)
     line = verdict_line(report)
-    assert line.startswith("QA FAIL: ") and "agreement FAILED" in line and "limit 0.98" in line
+    assert line.startswith("QA FAIL: ") and "agreement FAILED" in line and "limit 98.00 %" in line
     assert "\n" not in line
     write_report_json(tmp_path / "report.json", report)
     doc = json.loads((tmp_path / "report.json").read_text())
-    assert doc["schema"] == 1 and doc["kind"] == "cleftedge.qa_report"
+    assert doc["schema"] == 2 and doc["kind"] == "cleftedge.qa_report"
     assert doc["verdict"]["passed"] is False and doc["verdict"]["line"] == line
-    assert doc["flips"]["count"] == 25 and len(doc["flips"]["frames"]) == 25
+    assert doc["flips"]["count"] >= 96 and len(doc["flips"]["frames"]) == doc["flips"]["count"]
     for k in ("sensitivity", "specificity", "ppv", "npv", "auc"):
         assert doc["figures"]["reference"][k]["ci_low"] is not None
         assert doc["figures"]["difference"][k]["ci_high"] is not None
     assert {r["group"] for r in doc["sites"]} == {"site-A", "site-B", "site-C"}
     assert {"unilateral", "bilateral", "off_plane", "severity subtle [0, 0.35)"} <= {r["group"] for r in doc["labels"]}
-    assert doc["cases"]["frames"] == 100
+    assert doc["cases"]["frames"] == 400
     text = summary_table(report)
-    assert "sensitivity %" in text and "FAIL  agreement" in text
+    assert "FAIL  decision agreement" in text
+    sens = next(line for line in text.splitlines() if line.startswith("sensitivity"))
+    assert sens.count(" %") == 2 and sens.count(" pp") == 1  # rates in %, their difference in pp
+
+
+def test_a_page_a_qa_lead_can_sign():
+    data = _data()
+    report = _report(data)
+    report.update(cleftedge_version="9.9", created="2026-12-01T10:00:00Z", policy_sha256="e" * 64)
+    html = render_html(report, data.ref, data.cand, flipped_mask(data, 0.5, 0.5), {})
+    for sid in ("evidence", "criteria", "hashes", "signoff"):
+        assert f'id="{sid}"' in html, sid
+    assert "cleftedge 9.9, report created 2026-12-01T10:00:00Z" in html
+    for word in ("Name", "Role", "Date", "Signature"):
+        assert f"<td>{word}</td>" in html
+    assert "min_sensitivity_difference_pp" in html and "policy SHA-256 " + "e" * 64 in html  # the policy beside it
+    assert "tango" in html and "clopper_pearson" in html and "design effect" in html
+    assert "{'" not in html and "&#x27;backend&#x27;" not in html  # what ran is a table, not a Python dict
+    assert "a" * 64 in html and "b" * 64 in html and "c" * 64 in html  # reference, candidate, QA set
+    assert not re.search(r"-0\.0+(?![0-9])", html)  # a rounded-away negative zero is printed as 0
+
+
+def test_a_proxy_pass_is_amber_never_green():
+    data = _data()
+    html = render_html(_report(data, proxy=True), data.ref, data.cand, flipped_mask(data, 0.5, 0.5), {})
+    assert 'id="verdict" class="proxy-pass"' in html and 'class="pass"' not in html
+    assert "Verdict: PASS (PROXY)" in html
+
+
+def test_an_inconclusive_page_says_why_and_what_to_try_next(tmp_path):
+    from cleftedge.calibration.qa.next_steps import next_steps
+
+    data = _data(n=120)
+    report = _report(data)
+    report["next_steps"] = next_steps(report)
+    html = render_html(report, data.ref, data.cand, flipped_mask(data, 0.5, 0.5), {})
+    assert 'id="verdict" class="inconclusive"' in html and "Why nothing was shown" in html
+    assert "qa-plan" in html and 'id="next-steps"' in html

@@ -26,6 +26,7 @@ class CandidatePlan:
     run: str | None  # the backend that runs it here (None: let Model.open read the bundle)
     proxy: bool
     why: str
+    bundle_device: str | None = None  # the device a bundle was built for (its manifest's)
 
 
 def model_identity(path: str | Path) -> str:
@@ -70,16 +71,17 @@ def _available(backend: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def bundle_backend(path: Path) -> str | None:
-    manifest = path / "manifest.json" if path.is_dir() else None
-    if manifest is None or not manifest.is_file():
-        return None
+def _bundle_manifest(path: Path) -> dict:
+    """A bundle's manifest as it stands (a .tar.gz is unpacked safely), {} when unreadable: Model.open
+    verifies the bundle and says what is wrong with it."""
+    from cleftedge.runtime.bundle import bundle_folder
+
     try:
+        manifest = bundle_folder(path) / "manifest.json"
         doc = json.loads(manifest.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None  # Model.open verifies the bundle and says what is wrong with it
-    backend = doc.get("backend") if isinstance(doc, dict) else None
-    return backend if isinstance(backend, str) else None
+    except (CleftEdgeError, OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
@@ -90,8 +92,10 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
     if backend:
         return CandidatePlan(backend, backend, False, "--backend")
     if p.is_dir() or p.name.endswith(".tar.gz"):
-        intended = bundle_backend(p) or "bundle"
-        return CandidatePlan(intended, None, False, "the bundle's manifest")
+        manifest = _bundle_manifest(p)
+        backend, device = manifest.get("backend"), manifest.get("device")
+        return CandidatePlan(backend if isinstance(backend, str) else "bundle", None, False, "the bundle's manifest",
+                             device if isinstance(device, str) else None)
     suffix = p.suffix.lower()
     if suffix == ".xml":
         return CandidatePlan("openvino", "openvino", False, "an OpenVINO IR")
@@ -110,3 +114,42 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
     raise CleftEdgeError(f"candidate {p} has an unknown kind ('{p.suffix}')",
                          "an .onnx file, an OpenVINO .xml, a TensorRT .plan, a bundle folder or .tar.gz",
                          "pass the model the bundle was built from, or the bundle, or use --backend")
+
+
+def candidate_record(path: str | Path, model) -> dict:
+    """The candidate's calibration record: a bundle's manifest (source.calibration), else the model
+    file's own (sidecar, ONNX metadata, IR rt_info); {} when it carries none."""
+    from cleftedge.runtime.model_record import calibration_record, manifest_record
+
+    if isinstance(getattr(model, "manifest", None), dict):
+        return manifest_record(model.manifest)
+    return calibration_record(path)
+
+
+def inference_precision(backend: dict, manifest) -> str | None:
+    """The precision the candidate's float layers ran in: what the compiled model reports (OpenVINO),
+    f32 for onnxruntime's CPU kernels, else what the bundle recorded at build time."""
+    reported = backend.get("inference_precision")
+    if reported:
+        return str(reported)
+    if backend.get("backend") == "onnxruntime":
+        return "f32"
+    engine = manifest.get("engine") if isinstance(manifest, dict) else None
+    return engine.get("inference_precision") if isinstance(engine, dict) else None
+
+
+def candidate_info(path: str | Path, plan: CandidatePlan, model, threshold: float, device: str,
+                   proxy_reasons: list[str]) -> dict:
+    """What was judged. For a bundle: its engine's SHA-256 (what `bundle attach-qa` checks) and the
+    backend its manifest names."""
+    backend = model.describe()
+    info = {"path": str(path), "sha256": model_identity(path), "threshold": threshold, "backend": backend,
+            "intended_backend": plan.intended, "proxy": bool(proxy_reasons), "proxy_reasons": list(proxy_reasons),
+            "plan": plan.why, "device": device, "inference_precision": inference_precision(backend, model.manifest)}
+    manifest = model.manifest
+    if isinstance(manifest, dict):
+        info["bundle_manifest_sha256"] = info["sha256"]
+        info["sha256"] = manifest.get("engine", {}).get("sha256", info["sha256"])
+        info["intended_backend"] = manifest.get("backend", plan.intended)
+        info["bundle"] = {k: manifest.get(k) for k in ("model", "profile", "backend", "device", "precision")}
+    return info

@@ -25,6 +25,7 @@ class ScoredSet:
     severity: np.ndarray  # float, NaN when unknown
     ref: np.ndarray  # reference scores
     cand: np.ndarray  # candidate scores
+    clusters: list | None = None  # cluster label per frame (cases merged with near-duplicates); None: case_ids
 
     @property
     def has_cases(self) -> bool:
@@ -37,15 +38,22 @@ class ScoredSet:
     def case_list(self) -> list | None:
         return self.case_ids if self.has_cases else None
 
+    def cluster_list(self) -> list | None:
+        """What the intervals cluster on: the merged clusters when known, else the case ids."""
+        if self.clusters is not None:
+            return self.clusters
+        return self.case_list()
+
     def subset(self, mask: np.ndarray) -> ScoredSet:
         idx = np.flatnonzero(mask)
         return ScoredSet([self.keys[i] for i in idx], [self.labels[i] for i in idx], self.positive[idx],
                          [self.case_ids[i] for i in idx], [self.sites[i] for i in idx], self.severity[idx],
-                         self.ref[idx], self.cand[idx])
+                         self.ref[idx], self.cand[idx],
+                         None if self.clusters is None else [self.clusters[i] for i in idx])
 
 
 def figures(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy, with_auc: bool = True) -> PairedFigures:
-    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.case_list(),
+    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.cluster_list(),
                           policy.resamples, policy.seed, policy.confidence, with_auc)
 
 
@@ -78,7 +86,7 @@ def flip_summary(data: ScoredSet, ref_t: float, cand_t: float) -> dict:
 
 
 def label_groups(data: ScoredSet) -> dict[str, np.ndarray]:
-    """One group per label, 'unilateral' (left and right together) and severity bands of clefts."""
+    """One group per label and 'unilateral' (left and right together)."""
     labels = np.asarray(data.labels, dtype=object)
     groups: dict[str, np.ndarray] = {}
     for name in sorted(set(data.labels)):
@@ -86,6 +94,12 @@ def label_groups(data: ScoredSet) -> dict[str, np.ndarray]:
     uni = np.array([str(x).startswith("unilateral") for x in labels], dtype=bool)
     if uni.any() and len({x for x in data.labels if str(x).startswith("unilateral")}) > 1:
         groups["unilateral"] = uni
+    return groups
+
+
+def band_groups(data: ScoredSet) -> dict[str, np.ndarray]:
+    """The severity bands of clefts (subtle, moderate, obvious), by the frames' severity."""
+    groups: dict[str, np.ndarray] = {}
     sev = data.severity
     for band, lo, hi in SEVERITY_BANDS:
         mask = data.positive & (sev > 0) & (sev >= lo) & (sev < hi)
@@ -101,15 +115,24 @@ def site_groups(data: ScoredSet) -> dict[str, np.ndarray]:
     return {str(s): sites == s for s in sorted(set(sites.tolist()))}
 
 
-def group_table(data: ScoredSet, groups: dict[str, np.ndarray], ref_t: float, cand_t: float,
-                policy: Policy) -> list[dict]:
-    rows = []
+def group_figures(data: ScoredSet, groups: dict[str, np.ndarray], ref_t: float, cand_t: float,
+                  policy: Policy) -> dict[str, tuple[ScoredSet, PairedFigures]]:
+    """Each group's frames and its paired figures (the same intervals as the whole set)."""
+    out = {}
     for name, mask in groups.items():
         part = data.subset(mask)
-        fig = figures(part, ref_t, cand_t, policy)
-        rows.append({"group": name, **fig.to_dict(), "flips": flip_summary(part, ref_t, cand_t),
-                     "score_difference": score_differences(part.ref, part.cand)})
-    return rows
+        out[name] = (part, figures(part, ref_t, cand_t, policy))
+    return out
+
+
+def group_rows(found: dict[str, tuple[ScoredSet, PairedFigures]], ref_t: float, cand_t: float) -> list[dict]:
+    return [{"group": name, **fig.to_dict(), "flips": flip_summary(part, ref_t, cand_t),
+             "score_difference": score_differences(part.ref, part.cand)} for name, (part, fig) in found.items()]
+
+
+def group_table(data: ScoredSet, groups: dict[str, np.ndarray], ref_t: float, cand_t: float,
+                policy: Policy) -> list[dict]:
+    return group_rows(group_figures(data, groups, ref_t, cand_t, policy), ref_t, cand_t)
 
 
 def case_level(data: ScoredSet) -> ScoredSet | None:

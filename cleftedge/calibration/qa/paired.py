@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cleftedge.calibration.qa.evidence import Evidence, analytic_evidence, cluster_tally
 from cleftedge.calibration.qa.stats import (
     FIGURES,
     RATE_FIGURES,
@@ -36,15 +37,20 @@ class PairedFigures:
     diff: dict[str, Estimate] = field(default_factory=dict)  # candidate - reference
     agreement: Estimate | None = None  # share of frames with the same decision
     auc_drop: Estimate | None = None  # reference AUC - candidate AUC
+    positive_clusters: int = 0  # clusters (cases) holding a positive frame
+    negative_clusters: int = 0  # clusters holding a negative frame
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # analytic intervals per criterion
 
     def to_dict(self) -> dict:
         return {
             "frames": self.n, "positives": self.positives, "clusters": self.clusters, "clustered": self.clustered,
+            "positive_clusters": self.positive_clusters, "negative_clusters": self.negative_clusters,
             "reference": {k: v.to_dict() for k, v in self.ref.items()},
             "candidate": {k: v.to_dict() for k, v in self.cand.items()},
             "difference": {k: v.to_dict() for k, v in self.diff.items()},
             "agreement": self.agreement.to_dict() if self.agreement else None,
             "auc_drop": self.auc_drop.to_dict() if self.auc_drop else None,
+            "analytic": {k: v.to_dict() for k, v in self.evidence.items()},
         }
 
 
@@ -58,6 +64,10 @@ def paired_figures(positive: Sequence[bool], ref_scores: Sequence[float], cand_s
                    ref_threshold: float, cand_threshold: float, case_ids: Sequence | None = None,
                    resamples: int = 2000, seed: int = 0, confidence: float = 0.95,
                    with_auc: bool = True) -> PairedFigures:
+    """Both models' figures, their paired differences and decision agreement, each with its
+    case-clustered bootstrap interval and (in `.evidence`) its analytic interval. `case_ids` are
+    the cluster labels (cases, already merged with their near-duplicates); a frame without one is
+    a cluster of its own."""
     pos = np.asarray(positive, dtype=bool)
     rs = np.asarray(ref_scores, dtype=np.float64)
     cs = np.asarray(cand_scores, dtype=np.float64)
@@ -85,8 +95,13 @@ def paired_figures(positive: Sequence[bool], ref_scores: Sequence[float], cand_s
 
     ones = np.ones((1, n_clusters))
     point = {"ref": _points(ones, conf_r, sort_r), "cand": _points(ones, conf_c, sort_c)}
+    tally = cluster_tally(pos, codes)
     out = PairedFigures(n=n, positives=int(pos.sum()), clusters=n_clusters,
-                        clustered=case_ids is not None and n_clusters < n)
+                        clustered=case_ids is not None and n_clusters < n,
+                        positive_clusters=tally["positive_clusters"], negative_clusters=tally["negative_clusters"])
+    if n:
+        out.evidence = analytic_evidence(pos, rf, cf, rs, cs, codes, n_clusters, confidence,
+                                         with_auc=with_auc and has_both)
     for k in names:
         r, c = np.concatenate(boot["ref"][k]), np.concatenate(boot["cand"][k])
         out.ref[k] = interval(r, point["ref"][k], confidence)

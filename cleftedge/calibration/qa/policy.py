@@ -1,28 +1,51 @@
-"""The QA policy: what a candidate must show to pass, and how each criterion is judged.
+"""The QA policy: its keys (one table) and how a file of them is read and checked.
 
-Every criterion is judged on the conservative end of its 95 % interval, never on the point
-estimate (non-inferiority on the confidence bound):
-- sensitivity / specificity: the LOWER bound of the paired difference (candidate - reference), in
-  percentage points, must be >= the limit (default -2.0);
-- AUC drop: the UPPER bound of (reference AUC - candidate AUC) must be <= the limit (default 0.01);
-- decision agreement: the LOWER bound of the share of frames with the same decision must be >= the
-  limit (default 0.98).
-A bound exactly on the limit passes (differences below 1e-9 count as equal, so that -2.0 pp
-computed as -2.0000000000000004 still passes). An undefined bound (no positive or no negative
-frames in the set) fails: nothing was shown.
-"""
+Every criterion is judged on the conservative end of its two-sided interval (a one-sided 97.5 %
+non-inferiority test at the default 95 %; the criteria are an intersection, so no multiplicity
+adjustment), and the interval is the more conservative of an analytic one that respects the
+clustering (evidence.py) and the case-clustered bootstrap (verdict.py). Below the minimum number of
+positive and negative clusters the verdict is INCONCLUSIVE, never PASS (minimums.py)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from cleftedge.calibration.qa.paired import PairedFigures
+from cleftedge.calibration.qa.minimums import agreement_minimum, zero_flip_minimum
 from cleftedge.documents import read_document
 from cleftedge.errors import CleftEdgeError
 
-EPS = 1e-9
+
+@dataclass(frozen=True)
+class Key:
+    kind: type  # int or float
+    low: float | None
+    high: float | None
+    high_open: bool  # the high end itself is not allowed
+    expected: str  # the range in words, for the error line
+    optional: bool = False  # None (not gated) is its default
+
+
+# name -> how it is checked (its default is Policy's); one row per policy key
+KEYS: dict[str, Key] = {
+    "min_sensitivity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)"),
+    "min_specificity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)"),
+    "max_auc_drop": Key(float, 0.0, 1.0, False, "from 0 to 1"),
+    "min_agreement": Key(float, 0.0, 1.0, True, "from 0 to below 1"),
+    "confidence": Key(float, 0.5, 1.0, True, "from 0.5 to below 1"),
+    "resamples": Key(int, 200, 100_000, False, "from 200 to 100000"),
+    "seed": Key(int, 0, None, False, "0 or more"),
+    "min_positive_clusters": Key(int, 1, None, False, "a count at or above the policy's own minimum", True),
+    "min_negative_clusters": Key(int, 1, None, False, "a count at or above the policy's own minimum", True),
+    "min_reference_sensitivity": Key(float, 0.0, 1.0, True, "from 0 to below 1", True),
+    "min_reference_specificity": Key(float, 0.0, 1.0, True, "from 0 to below 1", True),
+    "min_site_sensitivity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)", True),
+    "min_site_specificity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)", True),
+    "min_band_sensitivity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)", True),
+}
 
 
 @dataclass(frozen=True)
@@ -34,44 +57,33 @@ class Policy:
     confidence: float = 0.95
     resamples: int = 2000
     seed: int = 0
+    min_positive_clusters: int | None = None  # None: what a zero-flip set needs at this policy
+    min_negative_clusters: int | None = None
+    min_reference_sensitivity: float | None = None  # floors on the reference's own rates (None: none)
+    min_reference_specificity: float | None = None
+    min_site_sensitivity_difference_pp: float | None = None  # per-site / per-severity-band gates (None: off)
+    min_site_specificity_difference_pp: float | None = None
+    min_band_sensitivity_difference_pp: float | None = None
+
+    def minimums(self) -> dict[str, int]:
+        """The cluster counts a zero-flip set needs to pass (the floors of the effective policy)."""
+        return {"positive_clusters": zero_flip_minimum(self.min_sensitivity_difference_pp, self.confidence),
+                "negative_clusters": zero_flip_minimum(self.min_specificity_difference_pp, self.confidence),
+                "cases": agreement_minimum(self.min_agreement, self.confidence)}
+
+    def effective(self) -> Policy:
+        """Every key with its value: the cluster minimums filled in where the file left them out."""
+        floor = self.minimums()
+        return replace(self, min_positive_clusters=self.min_positive_clusters or floor["positive_clusters"],
+                       min_negative_clusters=self.min_negative_clusters or floor["negative_clusters"])
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self.effective())
 
-
-@dataclass(frozen=True)
-class Criterion:
-    name: str
-    rule: str  # how it is judged, in words
-    bound: float | None  # the conservative confidence bound that was judged
-    estimate: float | None  # the point estimate, for the reader
-    limit: float
-    passed: bool
-
-    def line(self) -> str:
-        verdict = "passed" if self.passed else "FAILED"
-        shown = "undefined" if self.bound is None else f"{self.bound + 0.0:.4g}"  # + 0.0: no "-0"
-        return f"{self.name} {verdict}: {self.rule} = {shown}, limit {self.limit:g}"
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "line": self.line()}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    passed: bool
-    criteria: tuple[Criterion, ...]
-
-    @property
-    def failed(self) -> list[Criterion]:
-        return [c for c in self.criteria if not c.passed]
-
-    def reasons(self) -> list[str]:
-        return [c.line() for c in (self.failed or self.criteria)]
-
-    def to_dict(self) -> dict:
-        return {"passed": self.passed, "result": "pass" if self.passed else "fail",
-                "reasons": self.reasons(), "criteria": [c.to_dict() for c in self.criteria]}
+    def sha256(self) -> str:
+        """SHA-256 of the effective policy as canonical JSON (sorted keys, no spaces)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_policy(path: str | Path | None) -> Policy:
@@ -84,59 +96,42 @@ def load_policy(path: str | Path | None) -> Policy:
     return policy_from_dict(data, str(p))
 
 
+def _bad(source: str, key: str, value, expected: str) -> CleftEdgeError:
+    return CleftEdgeError(f"{source}: '{key}' is {value!r}", expected, "fix the policy file (see docs/qa.md)")
+
+
 def policy_from_dict(data: dict, source: str = "policy") -> Policy:
-    known = {f.name: f for f in fields(Policy)}
-    unknown = sorted(set(data) - set(known))
+    """A checked Policy from a policy file's table; unknown keys and out-of-range values refused."""
+    unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise CleftEdgeError(f"{source}: unknown key '{unknown[0]}'", "only: " + ", ".join(known),
+        raise CleftEdgeError(f"{source}: unknown key '{unknown[0]}'", "only: " + ", ".join(KEYS),
                              "remove or rename it (see docs/qa.md)")
     values = {}
     for key, value in data.items():
-        want = int if known[key].type in ("int", int) else float
+        rule = KEYS[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (want is int and not isinstance(value, int)) or not math.isfinite(value):
-            raise CleftEdgeError(f"{source}: '{key}' is {value!r}", f"a finite {want.__name__}",
-                                 "fix the policy file (see docs/qa.md)")
-        values[key] = want(value)
+                (rule.kind is int and not isinstance(value, int)) or not math.isfinite(value):
+            raise _bad(source, key, value, f"a finite {rule.kind.__name__}")
+        value = rule.kind(value)
+        too_high = rule.high is not None and (value >= rule.high if rule.high_open else value > rule.high)
+        if (rule.low is not None and value < rule.low) or too_high:
+            raise _bad(source, key, value, rule.expected)
+        values[key] = value
     policy = Policy(**values)
-    _check_ranges(policy, source)
+    floor = policy.minimums()
+    for key, name in (("min_positive_clusters", "positive_clusters"), ("min_negative_clusters", "negative_clusters")):
+        given = getattr(policy, key)
+        if given is not None and given < floor[name]:
+            raise CleftEdgeError(f"{source}: '{key}' is {given}, below the {floor[name]} {name.replace('_', ' ')} "
+                                 "a set without a single flip needs to pass this policy",
+                                 f"{floor[name]} or more (or leave it out)",
+                                 "a set that small cannot show non-inferiority; see 'cleftedge qa-plan'")
     return policy
 
 
-def _check_ranges(p: Policy, source: str) -> None:
-    checks = [
-        ("min_sensitivity_difference_pp", -100.0 <= p.min_sensitivity_difference_pp <= 0.0, "from -100 to 0"),
-        ("min_specificity_difference_pp", -100.0 <= p.min_specificity_difference_pp <= 0.0, "from -100 to 0"),
-        ("max_auc_drop", 0.0 <= p.max_auc_drop <= 1.0, "from 0 to 1"),
-        ("min_agreement", 0.0 <= p.min_agreement <= 1.0, "from 0 to 1"),
-        ("confidence", 0.5 <= p.confidence < 1.0, "from 0.5 to below 1"),
-        ("resamples", 200 <= p.resamples <= 100_000, "from 200 to 100000"),
-        ("seed", p.seed >= 0, "0 or more"),
-    ]
-    for key, ok, expected in checks:
-        if not ok:
-            raise CleftEdgeError(f"{source}: '{key}' is {getattr(p, key)!r}", expected,
-                                 "fix the policy file (see docs/qa.md)")
+def policy_keys() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Policy))
 
 
-def judge(fig: PairedFigures, policy: Policy) -> Verdict:
-    pct = f"{policy.confidence * 100:g} %"
-    crit = []
-    for figure in ("sensitivity", "specificity"):
-        d = fig.diff.get(figure)
-        limit = getattr(policy, f"min_{figure}_difference_pp")
-        bound = None if d is None or d.low is None else d.low * 100.0
-        est = None if d is None or d.value is None else d.value * 100.0
-        crit.append(Criterion(figure, f"lower {pct} bound of the {figure} difference (candidate - reference, pp)",
-                              bound, est, limit, bound is not None and bound >= limit - EPS))
-    drop = fig.auc_drop
-    bound = None if drop is None else drop.high
-    crit.append(Criterion("auc", f"upper {pct} bound of the AUC drop (reference - candidate)", bound,
-                          None if drop is None else drop.value, policy.max_auc_drop,
-                          bound is not None and bound <= policy.max_auc_drop + EPS))
-    agree = fig.agreement
-    bound = None if agree is None else agree.low
-    crit.append(Criterion("agreement", f"lower {pct} bound of the decision agreement", bound,
-                          None if agree is None else agree.value, policy.min_agreement,
-                          bound is not None and bound >= policy.min_agreement - EPS))
-    return Verdict(all(c.passed for c in crit), tuple(crit))
+# The judging functions live in verdict.py (they need the figures); importable from here as before.
+from cleftedge.calibration.qa.verdict import Verdict, judge, judge_arrays  # noqa: E402,F401

@@ -1,7 +1,13 @@
 """Saved reference scores: computed once in true FP32 on a build host, bound to the SHA-256 of the
 reference model file and to the QA set's content hash, so that QA can run on a cart that has only
 the candidate's backend. A file whose hashes do not match is refused: scores of another model or
-of another data set would judge the candidate against the wrong answers."""
+of another data set would judge the candidate against the wrong answers.
+
+The hashes alone are no protection against an edited file that keeps them: the file is signed on
+the signing host (`cleftedge scores sign FILE --key KEY`, an ed25519 signature inside the file over
+all its other keys) and checked against the trust store when used, by the same rules as bundles.
+An unsigned file is refused unless --allow-unsigned-scores, which the report and the attestation
+record."""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ class ReferenceScores:
     threshold: float
     backend: dict
     scores: dict[str, float]  # key -> score
+    signature: dict | None = None  # how the file's signature was checked (status, key id, trust store)
 
     def lookup(self, keys: list[str], source: str) -> np.ndarray:
         missing = [k for k in keys if k not in self.scores]
@@ -50,7 +57,8 @@ def _refuse(path: Path, what: str, expected: str) -> CleftEdgeError:
                           "for this reference model and this data set")
 
 
-def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: str) -> ReferenceScores:
+def read_scores_document(path: str | Path) -> dict:
+    """The parsed reference-scores file (kind checked), or one line saying what is wrong with it."""
     p = Path(path)
     if not p.is_file():
         raise CleftEdgeError(f"reference scores file {p} does not exist", "a file written by --save-reference-scores",
@@ -63,6 +71,41 @@ def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: st
         raise _refuse(p, "not a reference-scores file", f"kind '{KIND}'")
     if not isinstance(doc.get("schema"), int) or doc["schema"] > SCHEMA:
         raise _refuse(p, f"schema {doc.get('schema')!r} is not understood", f"schema {SCHEMA} or older")
+    return doc
+
+
+def check_signature(doc: dict, path: Path, trust_store=None, allow_unsigned: bool = False) -> dict:
+    """Refuse a file no trusted key signed (unsigned only with allow_unsigned); say how it was checked."""
+    from cleftedge.runtime.bundle.signing import DOCUMENT_SIGNATURE, document_signature_problem
+    from cleftedge.runtime.bundle.trust import trust_store_path, trusted_keys
+
+    store = trust_store_path(trust_store)
+    if not isinstance(doc.get(DOCUMENT_SIGNATURE), dict):
+        if allow_unsigned:
+            return {"status": "unsigned_allowed", "key_id": None, "trust_store": None}
+        raise CleftEdgeError(f"reference scores {path} are not signed", "scores signed on the signing host",
+                             "sign them there with 'cleftedge scores sign FILE --key KEY', or pass "
+                             "--allow-unsigned-scores (recorded in the report and the attestation)")
+    keys = trusted_keys(store)
+    if not keys:
+        where = "holds no keys" if store.is_dir() else "does not exist"
+        raise CleftEdgeError(f"the trust store {store} {where}, so the signature of {path} cannot be checked",
+                             "a trust store with the signing host's public key",
+                             "give --trust-store DIR or set CLEFTEDGE_TRUST_STORE")
+    problem = document_signature_problem(doc, keys, f"reference scores {path}")
+    if problem:
+        raise CleftEdgeError(problem, "reference scores signed by a trusted key and unchanged since",
+                             "recompute and sign them on the build and signing hosts; never edit them")
+    return {"status": "verified", "key_id": doc[DOCUMENT_SIGNATURE].get("key_id"), "trust_store": str(store)}
+
+
+def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: str, trust_store=None,
+                          allow_unsigned: bool = False) -> ReferenceScores:
+    """The saved scores, refused unless signed by a trusted key (or allow_unsigned) and bound to
+    this reference model and this data set."""
+    p = Path(path)
+    doc = read_scores_document(p)
+    signature = check_signature(doc, p, trust_store, allow_unsigned)
     if doc.get("reference_sha256") != reference_sha256:
         raise _refuse(p, f"bound to reference model {str(doc.get('reference_sha256'))[:16]}…, "
                          f"not to the given --reference ({reference_sha256[:16]}…)",
@@ -85,4 +128,15 @@ def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: st
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise _refuse(p, f"threshold {threshold!r}", "a probability from 0 to 1")
     backend = doc.get("backend") if isinstance(doc.get("backend"), dict) else {}
-    return ReferenceScores(reference_sha256, data_hash, float(threshold), backend, table)
+    return ReferenceScores(reference_sha256, data_hash, float(threshold), backend, table, signature)
+
+
+def sign_scores_file(path: str | Path, key_path: str | Path, out: str | Path | None = None) -> str:
+    """Sign a reference-scores file (in place, or into `out`); return the key id."""
+    from cleftedge.runtime.bundle.signing import load_private_key, sign_document
+
+    p = Path(path)
+    doc = read_scores_document(p)
+    signed = sign_document(doc, load_private_key(key_path))
+    write_text(out or p, json.dumps(signed, indent=None, separators=(",", ":")) + "\n")
+    return signed["signature"]["key_id"]

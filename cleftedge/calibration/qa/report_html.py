@@ -1,6 +1,7 @@
 """report.html: one self-contained page for people (no external loads; images as data URIs,
-charts as inline SVG). Sections carry stable ids: verdict, figures, roc, scatter, flips, sites,
-labels, cases, alerts, retune, provenance."""
+charts as inline SVG), printable for a sign-off. Sections carry stable ids: verdict, evidence,
+criteria, figures, roc, scatter, flips, sites, labels, cases, alerts, retune, provenance, hashes,
+signoff. One unit per figure: pp for differences, % for rates."""
 
 from __future__ import annotations
 
@@ -11,80 +12,83 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.atomic import write_text
-from cleftedge.calibration.qa import charts
-from cleftedge.calibration.qa.report_json import estimate_text, verdict_line
+from cleftedge.calibration.qa import charts, report_sections
+from cleftedge.calibration.qa.report_json import RATE_ROWS, estimate_text
+from cleftedge.calibration.qa.units import number
 
 STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1d232a}
-h1{font-size:22px}h2{font-size:17px;margin-top:30px;border-bottom:1px solid #ddd}
+h1{font-size:22px}h2{font-size:17px;margin-top:30px;border-bottom:1px solid #ddd}h3{font-size:15px}
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 9px;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child{text-align:left}.pass{background:#e3f4e6;border-left:6px solid #2e8b47}
 .fail{background:#fbe6e3;border-left:6px solid #c0392b}#verdict{padding:10px 16px;border-radius:4px}
+.proxy-pass{background:#fdf1dc;border-left:6px solid #d98c1f}
+.inconclusive{background:#eef0f3;border-left:6px solid #6b7580}.warning{color:#8a4b00}
 .proxy{font-weight:bold;color:#8a4b00}.thumbs{display:flex;flex-wrap:wrap;gap:10px}
 .thumbs figure{margin:0;width:200px;font-size:12px}.thumbs img{width:200px;border-radius:4px}
-.muted{color:#6b7580;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:20px}"""
-
+.muted{color:#6b7580;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:20px}
+.signoff td.line{width:420px;border-bottom:1px solid #555;height:30px}
+@media print{.charts{break-inside:avoid}#signoff{break-before:page}}"""
 
 _CI_HTML = ' <span class="muted">[{}]</span>'
 
 
-def _pct(e: dict | None, ci: bool = True) -> str:
-    return estimate_text(e, percent=True, ci=ci, missing="&ndash;", ci_wrap=_CI_HTML)
-
-
-def _num(e: dict | None) -> str:
-    return estimate_text(e, percent=False, missing="&ndash;", ci_wrap=_CI_HTML)
-
-
-def _verdict(report: dict) -> str:
-    v = report["verdict"]
-    cls = "pass" if v["passed"] else "fail"
-    proxy = ""
-    if report["candidate"].get("proxy"):
-        proxy = (f'<p class="proxy" id="proxy">PROXY: the candidate is meant for '
-                 f'{escape(report["candidate"]["intended_backend"])}, which cannot run here; it ran on '
-                 f'{escape(str(report["candidate"]["backend"].get("backend")))}. This is not the engine that '
-                 f'ships.</p>')
-    items = "".join(f'<li>{"ok" if c["passed"] else "<b>FAILED</b>"}: {escape(c["line"])}</li>'
-                    for c in v["criteria"])
-    return (f'<section id="verdict" class="{cls}"><h2>Verdict: {"PASS" if v["passed"] else "FAIL"}</h2>'
-            f'<p>{escape(verdict_line(report))}</p>{proxy}<ul>{items}</ul></section>')
+def _est(e: dict | None, unit: str, ci: bool = True) -> str:
+    return estimate_text(e, unit, ci=ci, missing="&ndash;", ci_wrap=_CI_HTML)
 
 
 def _figures(report: dict) -> str:
     f = report["figures"]
     rows = []
-    for k in ("sensitivity", "specificity", "ppv", "npv"):
-        rows.append(f"<tr><td>{k} %</td><td>{_pct(f['reference'].get(k))}</td><td>{_pct(f['candidate'].get(k))}"
-                    f"</td><td>{_pct(f['difference'].get(k))}</td></tr>")
-    rows.append(f"<tr><td>AUC</td><td>{_num(f['reference'].get('auc'))}</td><td>{_num(f['candidate'].get('auc'))}"
-                f"</td><td>{_num(f['difference'].get('auc'))}</td></tr>")
-    rows.append(f"<tr><td>decision agreement %</td><td></td><td>{_pct(f.get('agreement'))}</td><td></td></tr>")
+    for k in RATE_ROWS:
+        rows.append(f"<tr><td>{k}</td><td>{_est(f['reference'].get(k), '%')}</td>"
+                    f"<td>{_est(f['candidate'].get(k), '%')}</td><td>{_est(f['difference'].get(k), 'pp')}</td></tr>")
+    rows.append(f"<tr><td>AUC</td><td>{_est(f['reference'].get('auc'), '')}</td>"
+                f"<td>{_est(f['candidate'].get('auc'), '')}</td><td>{_est(f['difference'].get('auc'), '')}</td></tr>")
+    rows.append(f"<tr><td>decision agreement</td><td></td><td>{_est(f.get('agreement'), '%')}</td><td></td></tr>")
     sd = report["score_difference"]
     sd_text = ", ".join(f"{k} {v:.4g}" for k, v in sd.items() if v is not None)
-    clustered = (f"clustered by case ({f['clusters']} cases)" if f["clustered"] else "frame-level (no case ids)")
+    clustered = (f"clustered by case ({f['clusters']} clusters)" if f["clustered"] else "frame-level (no case ids)")
     return (f'<section id="figures"><h2>Figures at the operating threshold</h2><table><tr><th>figure</th>'
             f'<th>reference FP32</th><th>candidate</th><th>difference (cand &minus; ref)</th></tr>{"".join(rows)}'
-            f'</table><p class="muted">{f["frames"]} frames, {f["positives"]} with a cleft. 95 % intervals: '
-            f'{report["policy"]["resamples"]} bootstrap resamples, {clustered}, seed {report["policy"]["seed"]}. '
-            f'Score difference (candidate &minus; reference): {escape(sd_text)}.</p></section>')
+            f'</table><p class="muted">{f["frames"]} frames, {f["positives"]} with a cleft. Intervals here: 95 %, '
+            f'{report["policy"]["resamples"]} bootstrap resamples, {clustered}, seed {report["policy"]["seed"]}; '
+            f'the verdict also takes the analytic intervals (see Criteria). Score difference (candidate &minus; '
+            f'reference): {escape(sd_text)}.</p></section>')
+
+
+def _conservative(row: dict, figure: str) -> dict | None:
+    """A group's paired difference with the more conservative of its bootstrap and analytic intervals."""
+    boot = row["difference"].get(figure) or {}
+    ana = (row.get("analytic") or {}).get(f"{figure}_difference") or {}
+    if boot.get("value") is None:
+        return None
+    lows = [v for v in (boot.get("ci_low"), ana.get("low")) if v is not None]
+    highs = [v for v in (boot.get("ci_high"), ana.get("high")) if v is not None]
+    return {"value": boot["value"], "ci_low": min(lows) if lows else None, "ci_high": max(highs) if highs else None}
 
 
 def _group_table(section_id: str, title: str, rows: list[dict], empty: str) -> str:
     if not rows:
         return f'<section id="{section_id}"><h2>{title}</h2><p class="muted">{empty}</p></section>'
-    head = ("<tr><th>group</th><th>frames</th><th>clefts</th><th>sens ref</th><th>sens cand</th>"
-            "<th>&Delta; sens</th><th>spec ref</th><th>spec cand</th><th>&Delta; spec</th><th>flips</th>"
-            "<th>max |&Delta; score|</th></tr>")
+    head = ("<tr><th>group</th><th>frames</th><th>clefts</th><th>clusters (+ / &minus;)</th><th>sens ref</th>"
+            "<th>sens cand</th><th>&Delta; sens</th><th>spec ref</th><th>spec cand</th><th>&Delta; spec</th>"
+            "<th>flips</th><th>max |&Delta; score|</th></tr>")
     body = []
     for r in rows:
-        ref, cand, diff = r["reference"], r["candidate"], r["difference"]
+        ref, cand = r["reference"], r["candidate"]
         mx = r["score_difference"].get("max_abs")
+        clusters = f"{r.get('positive_clusters', '')} / {r.get('negative_clusters', '')}"
         body.append(f"<tr><td>{escape(str(r['group']))}</td><td>{r['frames']}</td><td>{r['positives']}</td>"
-                    f"<td>{_pct(ref.get('sensitivity'), False)}</td><td>{_pct(cand.get('sensitivity'), False)}</td>"
-                    f"<td>{_pct(diff.get('sensitivity'))}</td><td>{_pct(ref.get('specificity'), False)}</td>"
-                    f"<td>{_pct(cand.get('specificity'), False)}</td><td>{_pct(diff.get('specificity'))}</td>"
+                    f"<td>{clusters}</td><td>{_est(ref.get('sensitivity'), '%', False)}</td>"
+                    f"<td>{_est(cand.get('sensitivity'), '%', False)}</td>"
+                    f"<td>{_est(_conservative(r, 'sensitivity'), 'pp')}</td>"
+                    f"<td>{_est(ref.get('specificity'), '%', False)}</td>"
+                    f"<td>{_est(cand.get('specificity'), '%', False)}</td>"
+                    f"<td>{_est(_conservative(r, 'specificity'), 'pp')}</td>"
                     f"<td>{r['flips']['count']}</td><td>{'&ndash;' if mx is None else f'{mx:.4f}'}</td></tr>")
-    return f'<section id="{section_id}"><h2>{title}</h2><table>{head}{"".join(body)}</table></section>'
+    note = ('<p class="muted">&Delta; intervals: the more conservative of the case-clustered bootstrap and '
+            'Tango\'s score interval on effective counts, in pp.</p>')
+    return f'<section id="{section_id}"><h2>{title}</h2><table>{head}{"".join(body)}</table>{note}</section>'
 
 
 def _flips(report: dict, thumbs: dict[str, bytes]) -> str:
@@ -105,7 +109,7 @@ def _flips(report: dict, thumbs: dict[str, bytes]) -> str:
                    f"<td>{escape(f['change'])}</td></tr>" for f in frames)
     table = (f"<table><tr><th>frame</th><th>label</th><th>case</th><th>site</th><th>reference</th>"
              f"<th>candidate</th><th>change</th></tr>{rows}</table>") if frames else ""
-    return (f'<section id="flips"><h2>Decision flips: {fl["count"]} ({(fl["rate"] or 0) * 100:.2f} %)</h2>'
+    return (f'<section id="flips"><h2>Decision flips: {fl["count"]} ({number((fl["rate"] or 0) * 100, 2)} %)</h2>'
             f'<p>{fl["candidate_misses"]} frames the candidate misses, {fl["candidate_adds"]} it adds.</p>'
             f'<div class="thumbs">{"".join(figs)}</div>{table}</section>')
 
@@ -144,19 +148,11 @@ def _retune(report: dict) -> str:
     v = r.get("verdict", {})
     return (f'<section id="retune"><h2>Threshold re-tuning</h2><p>On the validation set, threshold '
             f'<b>{r["threshold"]:.6g}</b> (was {r["reference_threshold"]:g}) restores the reference sensitivity '
-            f'{_pct({"value": r["target_sensitivity"]}, False)} %. On the QA set at that threshold: '
-            f'<b>{"PASS" if v.get("passed") else "FAIL"}</b>; sensitivity difference '
-            f'{_pct(r["qa_figures"]["difference"].get("sensitivity"))}, specificity difference '
-            f'{_pct(r["qa_figures"]["difference"].get("specificity"))}. Patch: '
-            f'{escape(r.get("spec_patch", ""))}</p></section>')
-
-
-def _provenance(report: dict) -> str:
-    items = []
-    for part in ("reference", "candidate", "data"):
-        for k, v in report[part].items():
-            items.append(f"<tr><td>{part}.{escape(k)}</td><td style='text-align:left'>{escape(str(v))}</td></tr>")
-    return f'<section id="provenance"><h2>What ran</h2><table>{"".join(items)}</table></section>'
+            f'{_est({"value": r["target_sensitivity"]}, "%", False)}. On the QA set at that threshold: '
+            f'<b>{escape(str(v.get("result", "fail")).upper())}</b>; sensitivity difference '
+            f'{_est(r["qa_figures"]["difference"].get("sensitivity"), "pp")}, specificity difference '
+            f'{_est(r["qa_figures"]["difference"].get("specificity"), "pp")}. '
+            f'{escape(str(r.get("action", "")))}.</p></section>')
 
 
 def render_html(report: dict, ref: np.ndarray, cand: np.ndarray, flipped: np.ndarray,
@@ -168,13 +164,17 @@ def render_html(report: dict, ref: np.ndarray, cand: np.ndarray, flipped: np.nda
                      f["reference"].get("auc", {}).get("value"), f["candidate"].get("auc", {}).get("value"))
     scatter = charts.scatter(ref, cand, flipped, report["reference"]["threshold"], report["candidate"]["threshold"])
     body = [f"<h1>Parity QA: {escape(Path(str(report['candidate']['path'])).name)} vs FP32 reference</h1>",
-            _verdict(report), _figures(report),
+            f"<p class='muted'>cleftedge {escape(str(report.get('cleftedge_version')))}, report created "
+            f"{escape(str(report.get('created')))}</p>",
+            report_sections.verdict(report), report_sections.evidence(report), report_sections.criteria(report),
+            _figures(report),
             f'<div class="charts"><section id="roc"><h2>ROC curves</h2>{roc}</section>'
             f'<section id="scatter"><h2>Score scatter (FP32 vs candidate)</h2>{scatter}</section></div>',
             _flips(report, thumbs),
             _group_table("sites", "Per site", report["sites"], "The data set names no sites."),
             _group_table("labels", "Per data-set label and severity band", report["labels"], "No labels."),
-            _cases(report), _alerts(report), _retune(report), _provenance(report)]
+            _cases(report), _alerts(report), _retune(report), report_sections.provenance(report),
+            report_sections.hashes(report), report_sections.signoff()]
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>cleftedge QA report</title>'
             f'<style>{STYLE}</style></head><body>{"".join(body)}</body></html>\n')
 

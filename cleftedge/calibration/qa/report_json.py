@@ -6,24 +6,41 @@ import json
 from pathlib import Path
 
 from cleftedge.atomic import write_text
+from cleftedge.calibration.qa.units import number
 
-SCHEMA = 1
+SCHEMA = 2
 KIND = "cleftedge.qa_report"
 
 
-def verdict_line(report: dict) -> str:
-    """One line: PASS or FAIL, the failing criterion, and PROXY when the candidate's real backend
-    did not run."""
-    v = report["verdict"]
+def _flags(report: dict) -> str:
+    """PROXY (why the real engine did not run) and the --allow-* options used, for the verdict line."""
     cand = report["candidate"]
-    proxy = ""
+    text = ""
     if cand.get("proxy"):
-        proxy = (f" [PROXY: {cand['intended_backend']} could not run here; the candidate ran on "
-                 f"{cand['backend'].get('backend')} instead, not the {cand['intended_backend']} engine]")
-    if v["passed"]:
-        return f"QA PASS{proxy}: all {len(v['criteria'])} criteria met on {report['data']['frames']} frames"
+        reasons = cand.get("proxy_reasons") or [f"{cand.get('intended_backend')} could not run here"]
+        text += " [PROXY: " + "; ".join(reasons) + "]"
+    allowed = report.get("allowances") or []
+    if allowed:
+        text += " [ALLOWED: " + ", ".join(a.replace("allow_", "--allow-").replace("_", "-") for a in allowed) + "]"
+    return text
+
+
+def verdict_line(report: dict) -> str:
+    """One line: PASS, FAIL with the failing criteria, or INCONCLUSIVE with why the set cannot show
+    it; PROXY when the candidate's real engine did not run; the --allow-* options used."""
+    v = report["verdict"]
+    flags = _flags(report)
+    result = v.get("result", "pass" if v["passed"] else "fail")
+    if result == "pass":
+        ev = report.get("evidence") or {}
+        clusters = (f" ({ev['positive_clusters']} positive and {ev['negative_clusters']} negative clusters)"
+                    if "positive_clusters" in ev else "")
+        return f"QA PASS{flags}: all {len(v['criteria'])} criteria met on {report['data']['frames']} frames{clusters}"
+    if result == "inconclusive":
+        return (f"QA INCONCLUSIVE{flags}: " + "; ".join(v["reasons"]) +
+                " (nothing was shown either way; size the set with 'cleftedge qa-plan')")
     failed = [c for c in v["criteria"] if not c["passed"]]
-    return f"QA FAIL{proxy}: " + "; ".join(c["line"] for c in failed)
+    return f"QA FAIL{flags}: " + "; ".join(c["line"] for c in failed)
 
 
 def write_report_json(path: str | Path, report: dict) -> None:
@@ -40,38 +57,34 @@ def _plain(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def estimate_text(e: dict | None, percent: bool, ci: bool = True, missing: str = "-",
-                  ci_wrap: str = " [{}]") -> str:
-    """An estimate and its 95 % interval as text: percentages to 0.1, other figures to 0.0001."""
+def estimate_text(e: dict | None, unit: str, ci: bool = True, missing: str = "-", ci_wrap: str = " [{}]") -> str:
+    """An estimate and its 95 % interval in one unit: "%" for rates (to 0.1 %), "pp" for differences
+    of rates (to 0.01 pp), "" for the AUC (to 0.0001); never "-0"."""
     if not e or e.get("value") is None:
         return missing
-    scale, fmt = (100.0, "{:.1f}") if percent else (1.0, "{:.4f}")
-    text = fmt.format(e["value"] * scale)
+    scale, decimals = {"%": (100.0, 1), "pp": (100.0, 2), "": (1.0, 4)}[unit]
+    suffix = f" {unit}" if unit else ""
+    text = number(e["value"] * scale, decimals) + suffix
     if ci and e.get("ci_low") is not None:
-        text += ci_wrap.format(f"{fmt.format(e['ci_low'] * scale)}, {fmt.format(e['ci_high'] * scale)}")
+        text += ci_wrap.format(f"{number(e['ci_low'] * scale, decimals)}, {number(e['ci_high'] * scale, decimals)}")
     return text
 
 
-def _pct(e: dict | None) -> str:
-    return estimate_text(e, percent=True)
-
-
-def _num(e: dict | None) -> str:
-    return estimate_text(e, percent=False)
+RATE_ROWS = ("sensitivity", "specificity", "ppv", "npv")
 
 
 def summary_table(report: dict) -> str:
     """A short fixed-width table for the terminal: each figure for both models and the difference."""
     f = report["figures"]
-    rows = [("figure (95 % CI)", "reference FP32", "candidate", "difference")]
-    for k in ("sensitivity", "specificity", "ppv", "npv"):
-        rows.append((k + " %", _pct(f["reference"].get(k)), _pct(f["candidate"].get(k)),
-                     _pct(f["difference"].get(k))))
-    rows.append(("auc", _num(f["reference"].get("auc")), _num(f["candidate"].get("auc")),
-                 _num(f["difference"].get("auc"))))
+    rows = [("figure (95 % CI)", "reference FP32", "candidate", "candidate - reference")]
+    for k in RATE_ROWS:
+        rows.append((k, estimate_text(f["reference"].get(k), "%"), estimate_text(f["candidate"].get(k), "%"),
+                     estimate_text(f["difference"].get(k), "pp")))
+    rows.append(("AUC", estimate_text(f["reference"].get("auc"), ""), estimate_text(f["candidate"].get("auc"), ""),
+                 estimate_text(f["difference"].get("auc"), "")))
     fl = report["flips"]
-    rows.append(("agreement %", "", _pct(f.get("agreement")), ""))
-    rows.append(("decision flips", "", f"{fl['count']} ({(fl['rate'] or 0) * 100:.2f} %)", ""))
+    rows.append(("decision agreement", "", estimate_text(f.get("agreement"), "%"), ""))
+    rows.append(("decision flips", "", f"{fl['count']} ({number((fl['rate'] or 0) * 100, 2)} %)", ""))
     sd = report["score_difference"]
     if sd.get("max_abs") is not None:
         rows.append(("score diff |max| / p99", "", f"{sd['max_abs']:.4f} / {sd['p99_abs']:.4f}", ""))

@@ -1,5 +1,7 @@
-"""`cleftedge qa` from end to end: check the inputs, score the QA set with the FP32 reference (or
-load its bound scores) and the candidate on its own backend, judge, and write the reports."""
+"""`cleftedge qa` from end to end: check the inputs (data-set roles, lineage, signed reference
+scores), score the QA set with the FP32 reference (or load its signed scores) and the candidate on
+its own backend, merge near-duplicate frames into clusters, judge, count the run in the ledger, and
+write the reports."""
 
 from __future__ import annotations
 
@@ -8,18 +10,33 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from cleftedge import __version__
 from cleftedge.atomic import atomic_dir
-from cleftedge.calibration.qa import refscores, retune
+from cleftedge.calibration.qa import ledger, near_duplicates, refscores, retune
 from cleftedge.calibration.qa.assemble import figures_section, flipped_mask, judged_figures
-from cleftedge.calibration.qa.candidate import model_identity, plan_candidate
+from cleftedge.calibration.qa.candidate import candidate_info, candidate_record, plan_candidate
+from cleftedge.calibration.qa.inputs import (
+    check_data_hash,
+    check_request,
+    load_spec_file,
+    open_qa_set,
+    open_role,
+    size,
+)
+from cleftedge.calibration.qa.lineage import check_lineage
+from cleftedge.calibration.qa.next_steps import next_steps
 from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.reading import iter_samples
 from cleftedge.calibration.qa.report_html import write_report_html
 from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
-from cleftedge.calibration.qa.scorer import score_stream
+from cleftedge.calibration.qa.roles import check_roles, near_duplicates_across
+from cleftedge.calibration.qa.scorer import hash_stream, score_stream
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
+
+ALLOWANCES = ("allow_different_source", "allow_overlap", "allow_unsigned_scores")
 
 
 @dataclass
@@ -36,10 +53,19 @@ class QaRequest:
     val_data: Path | None = None
     retune_threshold: bool = False
     allow_overlap: bool = False
+    allow_different_source: bool = False
+    allow_unsigned_scores: bool = False
+    trust_store: Path | None = None
+    ledger: Path | None = None
     backend: str | None = None
     device: str = "CPU"
+    inference_precision: str | None = None
     spec: Path | None = None
     progress: bool | None = None
+
+    def allowances(self) -> list[str]:
+        """The --allow-* options given, as their names with underscores (sorted)."""
+        return sorted(name for name in ALLOWANCES if getattr(self, name))
 
 
 @dataclass
@@ -49,67 +75,44 @@ class QaOutcome:
     report: dict | None = None
 
 
-def _bad_flags(what: str, fix: str) -> CleftEdgeError:
-    return CleftEdgeError(what, "a consistent set of qa options (see cleftedge qa --help)", fix)
+def _base(device: str) -> str:
+    return device.strip().upper().split(".")[0].split(":")[0]
 
 
-def check_request(req: QaRequest) -> None:
-    if req.reference_scores and req.save_reference_scores:
-        raise _bad_flags("--reference-scores and --save-reference-scores were both given", "give one of them")
-    if req.candidate is None and not req.save_reference_scores:
-        raise _bad_flags("no --candidate was given", "give --candidate, or --save-reference-scores FILE alone")
-    if req.candidate is not None and req.report is None:
-        raise _bad_flags("no --report folder was given", "add --report OUT/")
-    if req.retune_threshold and not req.val_data:
-        raise _bad_flags("--retune-threshold needs a validation set", "add --val-data DIR (never the QA set)")
-    if req.retune_threshold and req.reference_scores:
-        raise _bad_flags("--retune-threshold needs the reference model to score the validation set",
-                         "run it on the build host without --reference-scores")
-    if not Path(req.reference).is_file():
-        raise CleftEdgeError(f"reference model {req.reference} does not exist", "the FP32 ONNX model",
-                             "check --reference")
-
-
-def _open_dataset(path: Path, role: str):
-    from cleftedge.calibration.datasets import open_dataset
-
-    if not Path(path).exists():
-        raise CleftEdgeError(f"{role} {path} does not exist", "a data-set folder, manifest CSV or video",
-                             f"check the path given for the {role}")
-    return open_dataset(path)
-
-
-def _size(dataset) -> int | None:
-    try:
-        return len(dataset)
-    except TypeError:
-        return None
-
-
-def _check_leakage(qa_set, val_set, allow_overlap: bool) -> None:
-    if allow_overlap:
-        return
-    from cleftedge.calibration.datasets import check_leakage
-
-    check_leakage({"QA set (--data)": qa_set, "validation set (--val-data)": val_set})
-
-
-def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None):
-    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them.
-    CPU inference gets `inference_threads()`: the scorer's decoding and preprocessing threads
-    need the rest of the machine."""
+def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None,
+                   inference_precision: str | None = None):
+    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them, and why
+    the candidate's run is a PROXY (beyond a missing backend). CPU inference gets
+    `inference_threads()`: the scorer's decoding and preprocessing threads need the rest of the
+    machine. An OpenVINO candidate runs in the precision pinned for it: a bundle's own (its
+    manifest), else --inference-precision, else f32 on the CPU (what CPU profiles pin)."""
     from cleftedge.runtime.model import Model
 
     ref_model = None
     if reference is not None:
         ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=inference_threads())
-    cand_model = None
+    cand_model, proxy = None, []
     if candidate is not None:
         runs_on = plan.run or plan.intended
-        cpu = device.upper() == "CPU" and runs_on in ("onnxruntime", "openvino")
-        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose="qa",
-                                **({"threads": inference_threads()} if cpu else {}))
-    return ref_model, cand_model
+        cpu = _base(device) == "CPU" and runs_on in ("onnxruntime", "openvino")
+        options = {"threads": inference_threads()} if cpu else {}
+        purpose = "qa"
+        if plan.bundle_device is not None:
+            if inference_precision:
+                raise CleftEdgeError(f"--inference-precision {inference_precision} with the bundle {candidate}",
+                                     "no --inference-precision for a bundle: it runs in the precision it pinned",
+                                     "drop --inference-precision")
+            if _base(plan.bundle_device) != _base(device):
+                purpose = "qa_proxy"
+                options["inference_precision"] = "f32"
+                proxy.append(f"the bundle is built for {plan.bundle_device}, which is not judged here: its engine "
+                             f"ran on {device} in f32 instead (rerun QA on the cart's {plan.bundle_device})")
+        elif runs_on == "openvino":
+            options["inference_precision"] = inference_precision or ("f32" if cpu else None)
+            options = {k: v for k, v in options.items() if v is not None}
+        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose=purpose,
+                                **options)
+    return ref_model, cand_model, proxy
 
 
 def inference_threads() -> int:
@@ -118,36 +121,27 @@ def inference_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _spec(path: Path | None):
-    if path is None:
-        return None
-    from cleftedge.spec import load_spec
-
-    return load_spec(path)
-
-
 def run_qa(req: QaRequest) -> QaOutcome:
     check_request(req)
     policy = load_policy(req.policy)
-    qa_set = _open_dataset(req.data, "QA set (--data)")
+    qa_set = open_qa_set(req.data)
     data_hash = qa_set.content_hash()
-    if req.expect_data_hash and data_hash != req.expect_data_hash.strip().lower():
-        raise CleftEdgeError(f"the QA set {req.data} has content hash {data_hash}",
-                             f"the locked hash {req.expect_data_hash}",
-                             "use the locked QA set; a changed set needs a new sign-off")
-    val_set = _open_dataset(req.val_data, "validation set (--val-data)") if req.val_data else None
-    if val_set is not None:
-        _check_leakage(qa_set, val_set, req.allow_overlap)
+    check_data_hash(req.expect_data_hash, data_hash, req.data)
+    val_set = open_role(req.val_data, "validation set (--val-data)") if req.val_data else None
     ref_sha = sha256_file(req.reference)
-    saved = refscores.load_reference_scores(req.reference_scores, ref_sha, data_hash) if req.reference_scores else None
+    saved = refscores.load_reference_scores(req.reference_scores, ref_sha, data_hash, req.trust_store,
+                                            req.allow_unsigned_scores) if req.reference_scores else None
     plan = plan_candidate(req.candidate, req.backend) if req.candidate is not None else None
-    ref_model, cand_model = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
-                                           req.device, _spec(req.spec))
+    if plan is None and val_set is not None:
+        check_roles(qa_set, None, val_set, req.allow_overlap)  # saving scores: still never on a tuning set
+    ref_model, cand_model, proxy = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
+                                                  req.device, load_spec_file(req.spec), req.inference_precision)
     ref_t = saved.threshold if saved else ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
+    checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model, proxy) if cand_model else None
 
     start = time.monotonic()
-    collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=_size(qa_set),
+    collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=size(qa_set),
                                      progress=req.progress)
     seconds = time.monotonic() - start
     data = collected.scored_set()
@@ -161,26 +155,46 @@ def run_qa(req: QaRequest) -> QaOutcome:
                                         ref_t, ref_backend)
         if cand_model is None:
             return QaOutcome(0, f"saved {len(data.keys)} reference scores to {req.save_reference_scores} "
-                                f"(reference {ref_sha[:12]}, data set {data_hash[:12]})")
-
+                                f"(reference {ref_sha[:12]}, data set {data_hash[:12]}); sign them on the signing "
+                                "host: cleftedge scores sign FILE --key KEY")
+    hashes = np.asarray(collected.hashes, dtype=np.uint64)
+    data.clusters, near = near_duplicates.merge(data.keys, data.case_ids, hashes)
+    if val_set is not None:
+        val_hashes, val_keys = hash_stream(iter_samples(val_set), cand_model.spec.input, total=size(val_set),
+                                           progress=req.progress)
+        near_duplicates_across(checks["data_roles"], data.keys, hashes, val_hashes, val_keys)
+    else:
+        near_duplicates_across(checks["data_roles"], data.keys, hashes, None, None)
     report = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cleftedge_version": __version__,
         "policy": policy.to_dict(),
+        "policy_sha256": policy.sha256(),
+        "allowances": req.allowances(),
         "reference": {"path": str(req.reference), "sha256": ref_sha, "threshold": ref_t, "backend": ref_backend,
-                      "scores_from": str(req.reference_scores) if saved else "the reference model, run here"},
-        "candidate": _candidate_info(req, plan, cand_model, cand_t),
+                      "scores_from": str(req.reference_scores) if saved else "the reference model, run here",
+                      "scores_signature": saved.signature if saved else None},
+        "candidate": candidate_info(req.candidate, plan, cand_model, cand_t, req.device,
+                                    _proxy_reasons(plan, cand_model, checks["proxy"])),
+        "calibration_record": _record_summary(checks["record"]),
+        "lineage": checks["lineage"],
+        "data_roles": checks["data_roles"],
         "data": {"path": str(req.data), "content_hash": data_hash, "frames": len(data.keys),
                  "positives": int(data.positive.sum()), "cases": len({c for c in data.case_ids if c}),
                  "sites": sorted({s for s in data.sites if s})},
+        "near_duplicates": near,
         **figures_section(data, ref_t, cand_t, policy),
         "timing": {"seconds": round(seconds, 3), "frames_per_second": round(len(data.keys) / max(seconds, 1e-9), 1)},
         "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t) if req.sweeps else None,
         "retuned_threshold": None,
     }
+    report["warnings"] = _warnings(report)
+    report["next_steps"] = next_steps(report)
     patch = None
     if req.retune_threshold:
         report["retuned_threshold"], patch = _retune(req, val_set, ref_model, cand_model, data, ref_t, policy)
+    report["ledger"] = ledger.record_run(data_hash, ref_sha, report["candidate"]["sha256"],
+                                         report["verdict"]["result"], report["policy_sha256"], req.ledger)
     with atomic_dir(req.report, replace=True) as out:
         write_report_json(out / "report.json", report)
         write_report_html(out / "report.html", report, data.ref, data.cand, flipped_mask(data, ref_t, cand_t),
@@ -191,19 +205,45 @@ def run_qa(req: QaRequest) -> QaOutcome:
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
 
 
-def _candidate_info(req: QaRequest, plan, model, threshold: float) -> dict:
-    """What was judged. For a bundle: its engine's SHA-256 (what `bundle attach-qa` checks) and the
-    backend its manifest names."""
-    info = {"path": str(req.candidate), "sha256": model_identity(req.candidate), "threshold": threshold,
-            "backend": model.describe(), "intended_backend": plan.intended, "proxy": plan.proxy,
-            "plan": plan.why, "device": req.device}
-    manifest = model.manifest
-    if isinstance(manifest, dict):
-        info["bundle_manifest_sha256"] = info["sha256"]
-        info["sha256"] = manifest.get("engine", {}).get("sha256", info["sha256"])
-        info["intended_backend"] = manifest.get("backend", plan.intended)
-        info["bundle"] = {k: manifest.get(k) for k in ("model", "profile", "backend", "device", "precision")}
-    return info
+def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, cand_model, proxy: list[str]) -> dict:
+    """Lineage and data-set roles, checked before a single frame is scored."""
+    from cleftedge.runtime.model_spec import resolve_spec
+
+    record = candidate_record(req.candidate, cand_model)
+    ref_spec = ref_model.spec if ref_model is not None else resolve_spec(req.reference)
+    lineage = check_lineage(ref_sha, ref_spec, cand_model.spec, record, req.allow_different_source)
+    roles = check_roles(qa_set, record, val_set, req.allow_overlap)
+    return {"record": record, "lineage": lineage, "data_roles": roles, "proxy": proxy}
+
+
+def _proxy_reasons(plan, cand_model, more: list[str]) -> list[str]:
+    reasons = list(more)
+    if plan.proxy:
+        ran = cand_model.describe().get("backend")
+        reasons.insert(0, f"{plan.intended} could not run here; the candidate ran on {ran} instead, not the "
+                          f"{plan.intended} engine")
+    return reasons
+
+
+def _record_summary(record: dict) -> dict | None:
+    """What the report shows of the candidate's calibration record (not its lists of hashes)."""
+    if not record:
+        return None
+    keep = ("recipe", "target", "method", "source_model", "source_sha256", "data_hash", "data_path", "data_frames",
+            "subset_size", "keep_float", "validation_hash", "created", "versions", "accuracy_control")
+    return {k: record.get(k) for k in keep if k in record}
+
+
+def _warnings(report: dict) -> list[str]:
+    out = list(report["lineage"].get("warnings", [])) + list(report["data_roles"].get("warnings", []))
+    near = report["near_duplicates"]
+    if near["chains"]:
+        out.append(f"{near['clusters_merged']} cases (or case-less frames) hold near-duplicate frames of each other "
+                   f"and count as {near['chains']} clusters in the intervals")
+    sig = report["reference"].get("scores_signature") or {}
+    if sig.get("status") == "unsigned_allowed":
+        out.append("the reference scores are unsigned (allowed by --allow-unsigned-scores)")
+    return out
 
 
 def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) -> dict:
@@ -216,12 +256,17 @@ def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) 
 
 
 def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
-            policy: Policy) -> tuple[dict, float]:
-    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=_size(val_set),
+            policy: Policy) -> tuple[dict, float | None]:
+    """The retuned threshold and its QA verdict; the spec patch (its threshold) only when that passes."""
+    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=size(val_set),
                           label="validation scoring", keep_thumbs=0, progress=req.progress)
     v = val.scored_set()
     found = retune.retune_threshold(v.positive, v.ref, v.cand, ref_t)
     figures, verdict = judged_figures(qa_data, ref_t, found["threshold"], policy)
-    found.update(qa_figures=figures, verdict=verdict, spec_patch=retune.PATCH_NAME,
-                 validation_hash=val_set.content_hash())
-    return found, found["threshold"]
+    passed = bool(verdict.get("passed"))
+    found.update(qa_figures=figures, verdict=verdict, validation_hash=val_set.content_hash(),
+                 spec_patch=retune.PATCH_NAME if passed else None,
+                 action=(f"wrote {retune.PATCH_NAME}: threshold {found['threshold']:.6g} passes the QA set" if passed
+                         else f"no {retune.PATCH_NAME} written: at threshold {found['threshold']:.6g} the QA set "
+                              f"verdict is {verdict.get('result', 'fail').upper()}"))
+    return found, (found["threshold"] if passed else None)

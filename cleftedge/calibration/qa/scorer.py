@@ -37,6 +37,7 @@ class Collected:
     severity: list = field(default_factory=list)
     ref: list = field(default_factory=list)
     cand: list = field(default_factory=list)
+    hashes: list = field(default_factory=list)  # 64-bit perceptual hash of each frame's input tensor
 
     def scored_set(self) -> ScoredSet:
         return ScoredSet(self.keys, self.labels, np.asarray(self.positive, bool), self.case_ids, self.sites,
@@ -135,9 +136,12 @@ class _Batches:
                 return
             yield chunk
 
-    def _prepare(self, chunk: list) -> tuple[list, list]:
+    def _prepare(self, chunk: list) -> tuple[list, list, np.ndarray]:
+        from cleftedge.calibration.qa.phash import tensor_hashes
+
         images = [s.image for s in chunk]
-        return chunk, [p.batch(images) for p in self._pres]
+        tensors = [p.batch(images) for p in self._pres]
+        return chunk, tensors, tensor_hashes(tensors[0])  # hashed here, off the models' thread
 
     def __iter__(self):
         pool = ThreadPoolExecutor(1, thread_name_prefix="qa-preprocess")
@@ -186,8 +190,9 @@ def score_stream(samples: Iterable, ref_model=None, cand_model=None, ref_t: floa
     pres, feeds = _preprocessors(ref_model, cand_model)
     models = [(m, who) for m, who in ((ref_model, "reference"), (cand_model, "candidate")) if m is not None]
     with Progress(total, label, enabled=progress) as bar, _opencv_single_threaded():
-        for chunk, tensors in _Batches(samples, batch, pres):
+        for chunk, tensors, hashes in _Batches(samples, batch, pres):
             n = len(chunk)
+            out.hashes.extend(int(h) for h in hashes)
             got = {who: _check(m.predict_tensors(tensors[feeds[i]]).scores, n, who)
                    for i, (m, who) in enumerate(models)}
             r = got.get("reference", np.full(n, np.nan))
@@ -213,3 +218,20 @@ def _collect(out: Collected, chunk: list, r: np.ndarray, c: np.ndarray) -> None:
         out.severity.append(_severity(s.severity))
         out.ref.append(float(rs))
         out.cand.append(float(cs))
+
+
+def hash_stream(samples: Iterable, input_spec, total: int | None = None, batch: int = BATCH,
+                progress: bool | None = None) -> tuple[np.ndarray, list[str]]:
+    """The perceptual hash of every frame's input tensor, and the frames' keys (no model runs): for
+    near-duplicates between the QA set and another role's set."""
+    from cleftedge.calibration.qa.phash import tensor_hashes
+
+    pre = Preprocessor(input_spec)
+    hashes, keys = [], []
+    it = iter(samples)
+    with Progress(total, "hashing validation frames", enabled=progress) as bar, _opencv_single_threaded():
+        while chunk := list(itertools.islice(it, batch)):
+            hashes.append(tensor_hashes(pre.batch([s.image for s in chunk])))
+            keys.extend(str(s.key) for s in chunk)
+            bar.update(len(chunk))
+    return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), keys

@@ -64,7 +64,8 @@ def build_openvino(model_path: Path, spec, profile, engine_dir: Path, cache_dir:
                              f"(found {', '.join(core.available_devices)})",
                              f"the {profile.name} profile's device to compile and check the engine",
                              "build on a machine with that device (the IR itself is portable), or pick intel-cpu")
-    config = {"PERFORMANCE_HINT": profile.openvino.get("performance_hint", "LATENCY")}
+    config = {"PERFORMANCE_HINT": profile.openvino.get("performance_hint", "LATENCY"),
+              "INFERENCE_PRECISION_HINT": profile.inference_precision}  # pinned: what QA and the cart run
     if "num_streams" in profile.openvino:
         config["NUM_STREAMS"] = str(profile.openvino["num_streams"])
     if cache_dir is not None:

@@ -52,9 +52,12 @@ def open_backend(model_path: str | os.PathLike, backend: str | None = None, devi
 
 
 def bundle_options(manifest: Any) -> dict[str, Any]:
-    """Backend options a bundle's manifest implies (TensorRT: the DLA core its plan was built for)."""
+    """Backend options a bundle's manifest implies (TensorRT: the DLA core its plan was built for;
+    OpenVINO: the inference precision it was pinned to, which QA validated)."""
     if isinstance(manifest, dict) and manifest.get("backend") == "tensorrt":
         from cleftedge.runtime.backends.tensorrt_plan import manifest_options
 
         return manifest_options(manifest)
-    return {}
+    from cleftedge.runtime.backends.precision import engine_options
+
+    return engine_options(manifest)

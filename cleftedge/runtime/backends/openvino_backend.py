@@ -17,6 +17,7 @@ import numpy as np
 from cleftedge.errors import CleftEdgeError
 from cleftedge.lazy import require
 from cleftedge.runtime.backends.base import Backend, TensorInfo
+from cleftedge.runtime.backends.precision import PRECISIONS
 from cleftedge.runtime.model_spec import resolve_spec
 from cleftedge.spec import ModelSpec
 
@@ -33,10 +34,12 @@ def default_cache_dir() -> str:
 
 class OpenVINOBackend(Backend):
     name = "openvino"
-    # true_fp32: f32 inference precision; cache_dir: compiled-model cache ("" turns it off);
-    # hint: performance hint; threads: CPU inference threads; batch: fix a dynamic batch size
-    # (NPU needs static shapes: it gets batch 1 unless told otherwise).
-    OPTIONS = {"true_fp32": bool, "cache_dir": (str, Path), "hint": str, "threads": int, "batch": int}
+    # true_fp32: f32 inference precision; inference_precision: f32, bf16 or f16 (what a bundle's
+    # manifest pins); cache_dir: compiled-model cache ("" turns it off); hint: performance hint;
+    # threads: CPU inference threads; batch: fix a dynamic batch size (NPU needs static shapes: it
+    # gets batch 1 unless told otherwise).
+    OPTIONS = {"true_fp32": bool, "inference_precision": str, "cache_dir": (str, Path), "hint": str,
+               "threads": int, "batch": int}
 
     def _load_impl(self, spec: ModelSpec | str | os.PathLike | None) -> ModelSpec:
         self._ov = ov = require("openvino", "openvino")
@@ -81,8 +84,17 @@ class OpenVINOBackend(Backend):
         if cache_dir:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             config[props.cache_dir] = cache_dir
+        precision = self.options.get("inference_precision")
         if self.options.get("true_fp32"):
-            config[hints.inference_precision] = self._ov.Type.f32
+            if precision not in (None, "f32"):
+                raise CleftEdgeError(f"true_fp32 with inference_precision={precision}", "one precision",
+                                     "drop one of the two options")
+            precision = "f32"
+        if precision is not None:
+            if precision not in PRECISIONS:
+                raise CleftEdgeError(f"inference_precision '{precision}' for the openvino backend",
+                                     "one of " + ", ".join(PRECISIONS), "e.g. inference_precision=f32")
+            config[hints.inference_precision] = getattr(self._ov.Type, precision)
         threads = self.options.get("threads")
         if threads is not None:
             if threads < 1:
@@ -138,6 +150,8 @@ class OpenVINOBackend(Backend):
         return {"precision": precision, "op_precisions": ops, "inference_precision": inference_precision,
                 "hint": str(self.options.get("hint") or "LATENCY").upper(), "cache_dir": self.cache_dir,
                 "true_fp32": bool(self.options.get("true_fp32")),
+                "pinned_precision": self.options.get("inference_precision") or
+                ("f32" if self.options.get("true_fp32") else None),
                 "versions": {"openvino": self._ov.get_version()}}
 
     def op_precisions(self) -> dict[str, dict[str, int]]:

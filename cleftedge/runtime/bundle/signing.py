@@ -64,17 +64,38 @@ def sign_manifest(manifest: dict, private_key) -> dict:
             "signature": base64.b64encode(private_key.sign(canonical(manifest))).decode()}
 
 
-def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object]) -> str | None:
-    """None when a trusted key signed exactly this manifest; else why not (one line)."""
+def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object], what: str = "the bundle",
+                     body: str = "the manifest") -> str | None:
+    """None when a trusted key signed exactly this manifest (or any document); else why not (one line)."""
     from cryptography.exceptions import InvalidSignature
 
     if signature.get("algorithm") != "ed25519":
         return f"signature algorithm {signature.get('algorithm')!r} is not ed25519"
     key = trusted.get(signature.get("key_id", ""))
     if key is None:
-        return f"the bundle is signed by key {signature.get('key_id')}, which is not in the trust store"
+        return f"{what} is signed by key {signature.get('key_id')}, which is not in the trust store"
     try:
         key.verify(base64.b64decode(signature["signature"]), canonical(manifest))
-    except (InvalidSignature, KeyError, ValueError):
-        return "the signature does not match the manifest (edited after signing, or a forged signature)"
+    except (InvalidSignature, KeyError, ValueError, TypeError):
+        return f"the signature does not match {body} (edited after signing, or a forged signature)"
     return None
+
+
+# A JSON document that carries its own signature (reference scores): the signature covers the
+# canonical JSON of every other key, and travels inside the file.
+DOCUMENT_SIGNATURE = "signature"
+
+
+def sign_document(doc: dict, private_key) -> dict:
+    """The document with an embedded "signature" over all its other keys."""
+    body = {k: v for k, v in doc.items() if k != DOCUMENT_SIGNATURE}
+    return {**body, DOCUMENT_SIGNATURE: sign_manifest(body, private_key)}
+
+
+def document_signature_problem(doc: dict, trusted: dict[str, object], what: str) -> str | None:
+    """None when a trusted key signed exactly this document; else why not (one line)."""
+    signature = doc.get(DOCUMENT_SIGNATURE)
+    if not isinstance(signature, dict):
+        return f"{what} is not signed"
+    body = {k: v for k, v in doc.items() if k != DOCUMENT_SIGNATURE}
+    return verify_signature(body, signature, trusted, what, "the file")

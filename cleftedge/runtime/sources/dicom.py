@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.image_reader import check_finite
 from cleftedge.runtime.sources.base import Source
 from cleftedge.runtime.sources.dicom_pixels import _first_number, to_display
 
@@ -140,6 +141,7 @@ def _decode(p: Path, ds) -> Iterator[np.ndarray]:
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip()
     try:
         for arr in _frames(p, ds, photometric):
+            check_finite(arr, f"DICOM {p}")
             yield to_display(arr, ds, photometric)
     except CleftEdgeError:
         raise

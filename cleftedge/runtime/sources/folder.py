@@ -9,13 +9,13 @@ import re
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.image_reader import IMAGE_SUFFIXES, read_image
 from cleftedge.runtime.sources.base import Source
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 DICOM_SUFFIX = ".dcm"
+__all__ = ["IMAGE_SUFFIXES", "ImageFolder", "list_images", "natural_key", "read_image"]
 
 
 def natural_key(path: Path) -> list:
@@ -41,22 +41,6 @@ def list_images(folder: str | Path) -> list[Path]:
                              "only readable png, jpg, bmp or tif files under image names",
                              "remove or re-export those files")
     return files
-
-
-def read_image(path: Path) -> np.ndarray:
-    """An image file -> uint8 grey or BGR (alpha dropped, 16-bit scaled by its bit range)."""
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise CleftEdgeError(f"{path} is not a readable image", "png, jpg, bmp or tif", "remove or fix the file")
-    if img.ndim == 3 and img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    elif img.ndim == 3 and img.shape[2] == 1:
-        img = img[..., 0]
-    if img.dtype == np.uint16:  # the whole 16-bit range, the same for every frame (no flicker)
-        img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    return np.ascontiguousarray(img)
 
 
 class ImageFolder(Source):

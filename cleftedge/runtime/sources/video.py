@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import cv2
-import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.image_reader import to_uint8  # the one reader's pixel rules
 from cleftedge.runtime.sources.base import Source, SourceLost, SourceStalled
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv", ".webm", ".ts")
 URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
-
-
-def to_uint8(img: np.ndarray) -> np.ndarray:
-    if img.dtype == np.uint8:
-        return img
-    if img.dtype == np.uint16:
-        return (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
-    return cv2.convertScaleAbs(img)
 
 
 def _fps(cap) -> float | None:

@@ -1,0 +1,82 @@
+"""What `cleftedge qa` checks about its inputs before anything is scored: a consistent set of
+options, data sets that exist and hold each file once, and the locked data hash."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cleftedge.errors import CleftEdgeError
+
+HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _bad_flags(what: str, fix: str) -> CleftEdgeError:
+    return CleftEdgeError(what, "a consistent set of qa options (see cleftedge qa --help)", fix)
+
+
+def check_request(req) -> None:
+    if req.reference_scores and req.save_reference_scores:
+        raise _bad_flags("--reference-scores and --save-reference-scores were both given", "give one of them")
+    if req.candidate is None and not req.save_reference_scores:
+        raise _bad_flags("no --candidate was given", "give --candidate, or --save-reference-scores FILE alone")
+    if req.candidate is not None and req.report is None:
+        raise _bad_flags("no --report folder was given", "add --report OUT/")
+    if req.retune_threshold and not req.val_data:
+        raise _bad_flags("--retune-threshold needs a validation set", "add --val-data DIR (never the QA set)")
+    if req.retune_threshold and req.reference_scores:
+        raise _bad_flags("--retune-threshold needs the reference model to score the validation set",
+                         "run it on the build host without --reference-scores")
+    if not Path(req.reference).is_file():
+        raise CleftEdgeError(f"reference model {req.reference} does not exist", "the FP32 ONNX model",
+                             "check --reference")
+
+
+def open_role(path: Path, role: str):
+    """A data set for one role (QA set, validation set), or one line saying it does not exist."""
+    from cleftedge.calibration.datasets import open_dataset
+
+    if not Path(path).exists():
+        raise CleftEdgeError(f"{role} {path} does not exist", "a data-set folder, manifest CSV or video",
+                             f"check the path given for the {role}")
+    return open_dataset(path)
+
+
+def open_qa_set(path: Path):
+    """The locked QA set; refused when it holds one file twice (copies under new names)."""
+    from cleftedge.calibration.leakage import check_duplicates
+
+    role = "QA set (--data)"
+    dataset = open_role(path, role)
+    check_duplicates(dataset, role)
+    return dataset
+
+
+def check_data_hash(expected: str | None, found: str, where: Path) -> None:
+    """--expect-data-hash: the full 64-hex-digit content hash, and the set must have it."""
+    if not expected:
+        return
+    want = expected.strip().lower()
+    if not HASH.fullmatch(want):
+        prefix = " (it is a prefix of this set's hash)" if found.startswith(want) and want else ""
+        raise CleftEdgeError(f"--expect-data-hash {expected!r} is not a full SHA-256{prefix}",
+                             "the full 64-hex-digit content hash the set was locked with",
+                             "copy the whole hash from the report that locked the set (data.content_hash)")
+    if want != found:
+        raise CleftEdgeError(f"the QA set {where} has content hash {found}", f"the locked hash {want}",
+                             "use the locked QA set; a changed set needs a new sign-off")
+
+
+def size(dataset) -> int | None:
+    try:
+        return len(dataset)
+    except TypeError:
+        return None
+
+
+def load_spec_file(path: Path | None):
+    if path is None:
+        return None
+    from cleftedge.spec import load_spec
+
+    return load_spec(path)
