@@ -21,13 +21,16 @@ def register(sub) -> None:
     s = add_command(k, "sign", "sign the manifest with an ed25519 private key",
                     "cleftedge bundle sign bundle/ --key keys/cleftedge-signing.key.pem", _sign)
     s.add_argument("bundle")
-    s.add_argument("--key", required=True, help="the private key (.key.pem)")
+    s.add_argument("--key", required=True, help="the private key (.key.pem) of a 'bundle' key")
+    s.add_argument("--passphrase-file", metavar="FILE", help="passphrase of an encrypted key (or set "
+                   "$CLEFTEDGE_KEY_PASSPHRASE)")
     v = add_command(k, "verify", "check hashes, signature, this machine, QA and the known answers",
                     "cleftedge bundle verify bundle.tar.gz --trust-store /etc/cleftedge/trust", _verify)
     v.add_argument("bundle", help="a bundle folder or .tar.gz")
     v.add_argument("--trust-store", help="folder of trusted public keys (default $CLEFTEDGE_TRUST_STORE or "
                    "/etc/cleftedge/trust)")
-    v.add_argument("--allow-unsigned", action="store_true", help="accept an unsigned bundle (development only)")
+    v.add_argument("--allow-unsigned", action="store_true", help="accept a bundle that carries no signature at all "
+                   "(development only; a signature that is present is always checked)")
     v.add_argument("--json", action="store_true")
     i = add_command(k, "inspect", "show the manifest, readable", "cleftedge bundle inspect bundle/ --json", _inspect)
     i.add_argument("bundle")
@@ -46,11 +49,11 @@ def _folder(path: str) -> Path:
     return p
 
 
-def sign_folder(folder: Path, key_path: str) -> str:
+def sign_folder(folder: Path, key_path: str, passphrase_file: str | None = None) -> str:
     from cleftedge.atomic import write_text
     from cleftedge.runtime.bundle.manifest import load_manifest
-    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, load_private_key, sign_manifest
-    from cleftedge.runtime.bundle.verify import Verification, check_files
+    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, sign_as
+    from cleftedge.runtime.bundle.verify import ROLE, Verification, check_files
 
     manifest = load_manifest(folder)
     v = Verification(folder, manifest)
@@ -58,13 +61,15 @@ def sign_folder(folder: Path, key_path: str) -> str:
     if not v.ok:
         raise CleftEdgeError(f"cannot sign {folder}: {v.checks[0].line}", "a bundle whose files match its manifest",
                              "rebuild the bundle (or attach QA again) before signing")
-    signature = sign_manifest(manifest, load_private_key(key_path))
+    signature, warnings = sign_as(manifest, key_path, ROLE, passphrase_file)
+    for warning in warnings:
+        print(f"warning: {warning}")
     write_text(folder / SIGNATURE_FILE, json.dumps(signature, indent=2) + "\n")
     return signature["key_id"]
 
 
 def _sign(args) -> int:
-    print(f"signed {args.bundle} with key {sign_folder(_folder(args.bundle), args.key)}")
+    print(f"signed {args.bundle} with key {sign_folder(_folder(args.bundle), args.key, args.passphrase_file)}")
     return 0
 
 
@@ -79,10 +84,11 @@ def _attach(args) -> int:
 
 
 def _verify(args) -> int:
-    from cleftedge.runtime.bundle import bundle_folder
+    from cleftedge.runtime.bundle import opened
     from cleftedge.runtime.bundle.verify import verify_folder
 
-    v = verify_folder(bundle_folder(args.bundle), args.trust_store, args.allow_unsigned)
+    with opened(args.bundle) as folder:
+        v = verify_folder(folder, args.trust_store, args.allow_unsigned)
     if args.json:
         print(json.dumps({"ok": v.ok, "checks": [c.__dict__ for c in v.checks]}, indent=2))
     else:
@@ -97,10 +103,11 @@ def _verify(args) -> int:
 
 
 def _inspect(args) -> int:
-    from cleftedge.runtime.bundle import bundle_folder
+    from cleftedge.runtime.bundle import opened
     from cleftedge.runtime.bundle.manifest import load_manifest
 
-    m = load_manifest(bundle_folder(args.bundle))
+    with opened(args.bundle) as folder:
+        m = load_manifest(folder)
     if args.json:
         print(json.dumps(m, indent=2))
         return 0

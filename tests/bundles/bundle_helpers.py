@@ -29,3 +29,21 @@ def flip_byte(path, offset=-100):
     data[offset] ^= 0xFF
     path.write_bytes(bytes(data))
 
+
+
+def verify(bundle, built, *extra):
+    """`cleftedge bundle verify BUNDLE --trust-store <built>/trust ...`; its exit code."""
+    return main(["bundle", "verify", str(bundle), "--trust-store", str(built / "trust"), *extra])
+
+
+def edit_manifest(bundle, change) -> None:
+    """Change the manifest in place (change(m) edits the dict), as someone tampering would."""
+    m = manifest(bundle)
+    change(m)
+    (bundle / "manifest.json").write_text(json.dumps(m))
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert err.startswith("cleftedge: error:") and err.count("\n") == 1, err
+    return err

@@ -3,8 +3,9 @@ No torch, export or calibration imports here."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
@@ -19,27 +20,29 @@ def is_bundle(path: str | os.PathLike) -> bool:
 
 
 def bundle_folder(path: str | os.PathLike) -> Path:
-    """The bundle's folder; a .tar.gz is unpacked (safely) into a per-user cache folder keyed by the
-    archive's hash. The unpacked files are verified like any folder, every time."""
-    from cleftedge.atomic import atomic_dir
-    from cleftedge.hashing import sha256_file
-    from cleftedge.runtime.bundle.unpack import safe_extract
-
+    """The bundle's folder; a .tar.gz is unpacked (safely) into a new folder private to this user
+    and this process, removed when the process ends (see `opened` to remove it sooner). The
+    unpacked files are verified like any folder, every time."""
     p = Path(path)
     if p.is_dir():
         return p
     if not p.is_file():
         raise CleftEdgeError(f"bundle {p} does not exist", "a bundle folder or .tar.gz", "check the path")
-    user = os.getuid() if hasattr(os, "getuid") else 0
-    target = Path(tempfile.gettempdir()) / f"cleftedge-bundles-{user}" / sha256_file(p)[:24]
-    if not target.is_dir():
-        with atomic_dir(target) as tmp:  # a failed or refused unpack leaves nothing behind
-            safe_extract(p, tmp)
-    manifests = sorted(target.rglob(MANIFEST), key=lambda m: len(m.parts))
-    if not manifests:
-        raise CleftEdgeError(f"{p.name} holds no {MANIFEST}", "a bundle archive",
-                             "rebuild it with 'cleftedge bundle pack'")
-    return manifests[0].parent
+    from cleftedge.runtime.bundle.unpack import unpack
+
+    return unpack(p)
+
+
+@contextlib.contextmanager
+def opened(path: str | os.PathLike) -> Iterator[Path]:
+    """`bundle_folder(path)` for the length of a `with` block: an unpacked archive is removed at its end."""
+    from cleftedge.runtime.bundle.unpack import discard
+
+    folder = bundle_folder(path)
+    try:
+        yield folder
+    finally:
+        discard(folder)
 
 
 def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run"):

@@ -10,10 +10,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle import machine
 from cleftedge.runtime.bundle.manifest import hash_files, load_manifest
-from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, verify_signature
-from cleftedge.runtime.bundle.trust import trust_store_path, trusted_keys
+from cleftedge.runtime.bundle.signing import EXPIRY_WARNING_DAYS, SIGNATURE_FILE
+from cleftedge.runtime.bundle.trust import trust_store_path
+
+ROLE = "bundle"  # the key role that signs bundle manifests
 
 
 @dataclass
@@ -39,7 +42,10 @@ class Verification:
 
 
 def check_files(v: Verification) -> None:
-    found = hash_files(v.folder)
+    try:
+        found = hash_files(v.folder)
+    except CleftEdgeError as exc:
+        return v.add("files", exc.what, "")
     listed = v.manifest["files"]
     for rel, sha in listed.items():
         if rel not in found:
@@ -53,24 +59,33 @@ def check_files(v: Verification) -> None:
 
 
 def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
+    """A signature that is present is always checked against the trust store: --allow-unsigned
+    admits only a bundle that carries no signature at all."""
+    from cleftedge.runtime.bundle.trust import load_trust_store
+
     sig_path = v.folder / SIGNATURE_FILE
-    store = trust_store_path(trust_store)
     if not sig_path.is_file():
-        problem = None if allow_unsigned else "the bundle is not signed (sign it with 'cleftedge bundle sign')"
-        return v.add("signature", problem, "unsigned, accepted because of --allow-unsigned")
+        if allow_unsigned:
+            return v.add("signature", "unsigned, accepted because of --allow-unsigned (development only)", "",
+                         warning=True)
+        return v.add("signature", "the bundle is not signed (sign it with 'cleftedge bundle sign')", "")
     try:
         signature = json.loads(sig_path.read_text())
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return v.add("signature", f"{SIGNATURE_FILE} is not valid JSON", "")
-    keys = trusted_keys(store)
-    if not keys and not allow_unsigned:
-        where = "holds no keys" if store.is_dir() else "does not exist"
-        return v.add("signature", f"the trust store {store} {where} (give --trust-store DIR or set "
-                     "CLEFTEDGE_TRUST_STORE)", "")
-    problem = verify_signature(v.manifest, signature, keys)
-    if problem and allow_unsigned and not keys:
-        problem = None
-    v.add("signature", problem, f"signed by trusted key {signature.get('key_id')} ({store})")
+    try:
+        store = load_trust_store(trust_store_path(trust_store))
+    except CleftEdgeError as exc:
+        return v.add("signature", f"trust store: {exc.what}", "")
+    problem, key = store.check(v.manifest, signature, ROLE)
+    if problem:
+        return v.add("signature", f"the bundle is {problem}" if problem.startswith("signed by") else problem, "")
+    v.add("signature", None, f"signed by trusted key {key.key_id} ({key.info.role}, {key.info.validity()}; "
+          f"{store.path})")
+    left = key.info.days_left()
+    if left is not None and left <= EXPIRY_WARNING_DAYS:
+        v.add("signature", f"the signing key {key.key_id} expires on {key.info.expires}: this cart refuses the "
+              "bundle from the day after; re-sign it with the key's successor", "", warning=True)
 
 
 def check_machine(v: Verification) -> None:
