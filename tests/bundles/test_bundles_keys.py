@@ -4,8 +4,7 @@ import datetime as dt
 import json
 import shutil
 
-import pytest
-from bundle_helpers import manifest, one_line_error, sign, verify
+from bundle_helpers import manifest, one_line_error, sign
 
 from cleftedge.cli import main
 from cleftedge.runtime.bundle.keyfile import write_key_pair
@@ -61,7 +60,7 @@ def test_a_key_expiring_soon_signs_with_a_warning(built, bundle_copy, tmp_path, 
     assert sign(bundle_copy, private) == 0
     assert "warning: key" in capsys.readouterr().out
     assert main(["bundle", "verify", str(bundle_copy), "--trust-store", str(store)]) == 0
-    assert f"WARN  signature      the signing key" in capsys.readouterr().out
+    assert "WARN  signature      the signing key" in capsys.readouterr().out
 
 
 def test_a_moved_expiry_is_refused(built, bundle_copy, tmp_path, capsys):
