@@ -31,6 +31,8 @@ def register(sub) -> None:
                    "/etc/cleftedge/trust)")
     v.add_argument("--allow-unsigned", action="store_true", help="accept a bundle that carries no signature at all "
                    "(development only; a signature that is present is always checked)")
+    v.add_argument("--allow-rollback", action="store_true", help="accept a release older than the newest this cart "
+                   "has run")
     v.add_argument("--json", action="store_true")
     i = add_command(k, "inspect", "show the manifest, readable", "cleftedge bundle inspect bundle/ --json", _inspect)
     i.add_argument("bundle")
@@ -88,7 +90,7 @@ def _verify(args) -> int:
     from cleftedge.runtime.bundle.verify import verify_folder
 
     with opened(args.bundle) as folder:
-        v = verify_folder(folder, args.trust_store, args.allow_unsigned)
+        v = verify_folder(folder, args.trust_store, args.allow_unsigned, allow_rollback=args.allow_rollback)
     if args.json:
         print(json.dumps({"ok": v.ok, "checks": [c.__dict__ for c in v.checks]}, indent=2))
     else:

@@ -143,7 +143,7 @@ def test_the_trust_store_comes_from_the_environment(built, monkeypatch, tmp_path
     monkeypatch.setenv("CLEFTEDGE_TRUST_STORE", str(built / "trust"))
     assert main(["bundle", "verify", str(built / "b"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and [c["name"] for c in report["checks"]] == ["files", "signature", "machine", "qa",
+    assert report["ok"] and [c["name"] for c in report["checks"]] == ["files", "signature", "release", "machine", "qa",
                                                                        "known answers"]
 
 

@@ -45,22 +45,36 @@ def opened(path: str | os.PathLike) -> Iterator[Path]:
         discard(folder)
 
 
-def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run"):
+def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run",
+                  allow_rollback: bool = False):
     """Verify a bundle and return (engine path, spec, manifest); refuse it with its first failure.
 
+    purpose="run" records the release as run on this cart (see releases.py); the manifest returned
+    then carries "cart": what this verification found (release, highest before, whether a rollback
+    was allowed, the signing key), for the session's events. It is never written back.
     purpose="qa": QA judges a bundle before its QA report is attached and before it is signed
-    (attaching changes the manifest), so those two checks wait; hashes, machine and known answers
-    still run."""
+    (attaching changes the manifest), so those checks and the release check wait; hashes, machine
+    and known answers still run."""
+    from cleftedge.runtime.bundle.releases import record_run, release_of, rollback_problem
+    from cleftedge.runtime.bundle.unpack import discard
     from cleftedge.runtime.bundle.verify import verify_folder
     from cleftedge.spec import ModelSpec
 
     folder = bundle_folder(path)
-    v = verify_folder(folder, trust_store, allow_unsigned or purpose == "qa")
-    skip = {"qa", "signature"} if purpose == "qa" else set()
+    v = verify_folder(folder, trust_store, allow_unsigned or purpose == "qa", allow_rollback=allow_rollback)
+    skip = {"qa", "signature", "release"} if purpose == "qa" else set()
     failed = [c for c in v.checks if not c.ok and c.name not in skip]
     if failed:
+        discard(folder)
         raise CleftEdgeError(f"bundle {Path(path).name} failed verification: {failed[0].line}",
                              "a bundle that passes 'cleftedge bundle verify'",
                              "run 'cleftedge bundle verify' for every check; rebuild or re-sign it")
     spec = ModelSpec.from_dict(v.manifest["spec"], "bundle manifest")
-    return folder / v.manifest["engine"]["path"], spec, v.manifest
+    manifest = v.manifest
+    if purpose == "run":
+        rollback, _, highest = rollback_problem(manifest)
+        record_run(manifest["model"]["name"], release_of(manifest), manifest["engine"]["sha256"])
+        manifest = {**manifest, "cart": {"release": release_of(manifest), "highest_run_before": highest,
+                                         "rollback_allowed": rollback is not None,
+                                         "checks": [c.__dict__ for c in v.checks]}}
+    return folder / v.manifest["engine"]["path"], spec, manifest

@@ -10,7 +10,7 @@ from pathlib import Path
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 
-SCHEMA = 1
+SCHEMA = 2  # 2: release, platform, the QA attestation's policy and evidence (docs/formats.md)
 MANIFEST = "manifest.json"
 NOT_HASHED = {MANIFEST, "signature.json"}  # the manifest holds the hashes; the signature covers the manifest
 REQUIRED = ("schema", "model", "spec", "profile", "backend", "device", "precision", "files", "engine", "toolkit",
@@ -76,6 +76,10 @@ def load_manifest(folder: Path) -> dict:
     if not isinstance(manifest["schema"], int) or manifest["schema"] > SCHEMA:
         raise CleftEdgeError(f"bundle schema {manifest['schema']!r} is not one this cleftedge knows",
                              f"schema {SCHEMA} or older", "upgrade cleftedge on this cart")
+    if manifest["schema"] >= 2 and (isinstance(manifest.get("release"), bool) or
+                                    not isinstance(manifest.get("release"), int) or manifest["release"] < 1):
+        raise CleftEdgeError(f"{path}: 'release' is {manifest.get('release')!r}", "a release number from 1 up",
+                             "rebuild the bundle (cleftedge build --release N)")
     problem = manifest_problem(manifest)
     if problem:
         raise CleftEdgeError(f"{path}: {problem}", "a bundle manifest made by 'cleftedge build'", "rebuild the bundle")

@@ -17,6 +17,7 @@ from cleftedge.runtime.bundle.signing import EXPIRY_WARNING_DAYS, SIGNATURE_FILE
 from cleftedge.runtime.bundle.trust import trust_store_path
 
 ROLE = "bundle"  # the key role that signs bundle manifests
+ENGINE_GATES = ("files", "signature", "machine")  # the engine runs (known answers) only once these pass
 
 
 @dataclass
@@ -86,6 +87,20 @@ def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
     if left is not None and left <= EXPIRY_WARNING_DAYS:
         v.add("signature", f"the signing key {key.key_id} expires on {key.info.expires}: this cart refuses the "
               "bundle from the day after; re-sign it with the key's successor", "", warning=True)
+
+
+def check_release(v: Verification, allow_rollback: bool) -> None:
+    """Refuse a release older than the highest this cart has run (see releases.py)."""
+    from cleftedge.runtime.bundle.releases import rollback_problem
+
+    try:
+        problem, line, highest = rollback_problem(v.manifest)
+    except CleftEdgeError as exc:
+        return v.add("release", exc.what, "")
+    if problem and allow_rollback:
+        return v.add("release", f"{problem}; accepted because of --allow-rollback", "", warning=True)
+    v.add("release", f"{problem}; run the newest release, or pass --allow-rollback (recorded in the events)"
+          if problem else None, line)
 
 
 def check_machine(v: Verification) -> None:
@@ -162,15 +177,18 @@ def check_known_answers(v: Verification) -> None:
           f"scores (tolerance {tol})", f"{len(frames)} golden frames within {tol} (max difference {worst:.4f})")
 
 
-def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, known_answers: bool = True
-                  ) -> Verification:
+def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, known_answers: bool = True,
+                  allow_rollback: bool = False) -> Verification:
+    """Every check, in this order (docs/integrators.md lists them): files, signature, release,
+    machine, qa, known answers."""
     v = Verification(folder, load_manifest(folder))
     check_files(v)
     check_signature(v, trust_store, allow_unsigned)
+    check_release(v, allow_rollback)
     check_machine(v)
     check_qa(v)
     # an engine is run only once its bytes and its signer are known good (a plan can carry host code)
-    if known_answers and all(c.ok for c in v.checks if c.name in ("files", "signature", "machine")):
+    if known_answers and all(c.ok for c in v.checks if c.name in ENGINE_GATES):
         check_known_answers(v)
     elif known_answers:
         v.add("known answers", "not run: the engine runs only once files, signature and machine pass", "",
