@@ -113,8 +113,9 @@ def check_machine(v: Verification) -> None:
     if backend == "tensorrt":
         from cleftedge.runtime.bundle.compat import plan_runs_here
 
-        here = {"trt_version": have["tensorrt"], "compute_capability": machine.gpu_compute_capability()}
-        built_info = {"trt_version": built, **m["target"], **m.get("build_settings", {})}
+        here = {"trt_version": have["tensorrt"], "compute_capability": machine.gpu_compute_capability(),
+                "platform": machine.build_platform()}
+        built_info = {"trt_version": built, **m["target"], **m.get("build_settings", {}), "platform": m.get("platform")}
         problems = plan_runs_here(built_info, here)
         v.add("machine", problems[0] if problems else None, f"TensorRT {here['trt_version']} on compute capability "
               f"{here['compute_capability']}")
