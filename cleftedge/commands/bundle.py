@@ -113,18 +113,43 @@ def _inspect(args) -> int:
     if args.json:
         print(json.dumps(m, indent=2))
         return 0
-    print(f"{m['model']['name']} v{m['model']['version']}  ({m['created']})")
-    print(f"  profile   {m['profile']['name']}: {m['backend']} on {m['device']}, {m['precision']}")
-    print(f"  engine    {m['engine']['path']}  sha256 {m['engine']['sha256'][:16]}...")
-    print("  toolkit   " + ", ".join(f"{k} {v}" for k, v in m["toolkit"].items()))
-    print("  target    " + (", ".join(f"{k} {v}" for k, v in m["target"].items()) or "-"))
-    print(f"  source    {m['source'].get('model')} sha256 {str(m['source'].get('model_sha256'))[:16]}...; "
-          f"calibration data {str(m['source'].get('calibration_data_sha256'))[:16]}")
-    qa = m.get("qa")
-    print(f"  QA        {qa['line'] if qa else 'none attached'}")
-    print(f"  golden    {len(m['golden']['frames'])} frames, tolerance {m['golden']['tolerance']}")
-    print(f"  files     {len(m['files'])}")
+    for line in inspect_lines(m):
+        print(line)
     return 0
+
+
+def inspect_lines(m: dict) -> list[str]:
+    """`bundle inspect`, readable: what the bundle is, how it was built and QA'd, and the toolkit
+    versions it was built and QA'd with beside this machine's own."""
+    from cleftedge import __version__
+    from cleftedge.runtime.bundle.attestation import policy_text
+    from cleftedge.runtime.bundle.machine import toolkit_versions
+    from cleftedge.runtime.bundle.releases import release_of
+
+    qa = m.get("qa") or {}
+    lines = [f"{m['model']['name']} v{m['model']['version']}, release {release_of(m)}  ({m['created']}, "
+             f"manifest schema {m['schema']})",
+             f"  profile   {m['profile']['name']}: {m['backend']} on {m['device']}, {m['precision']}",
+             f"  engine    {m['engine']['path']}  sha256 {m['engine']['sha256'][:16]}...",
+             "  target    " + (", ".join(f"{k} {v}" for k, v in m["target"].items()) or "-"),
+             "  platform  " + (", ".join(f"{k} {v}" for k, v in (m.get("platform") or {}).items()) or "not recorded"),
+             f"  source    {m['source'].get('model')} sha256 {str(m['source'].get('model_sha256'))[:16]}...; "
+             f"calibration data {str(m['source'].get('calibration_data_sha256'))[:16]}"]
+    here = {**toolkit_versions(), "cleftedge": __version__}
+    qa_tools = qa.get("toolkit") or {}
+    lines.append("  toolkit   (built / QA'd / this machine)")
+    for name in sorted((set(m["toolkit"]) | set(qa_tools)) - {"python", "numpy"}):
+        versions = (m["toolkit"].get(name), qa_tools.get(name), here.get(name))
+        lines.append(f"    {name:<12} " + " / ".join(str(v or "-") for v in versions))
+    if not qa:
+        lines.append("  QA        none attached")
+    else:
+        lines.append(f"  QA        {qa.get('line')}")
+        lines.append(f"  policy    {policy_text(qa)}")
+        lines.append(f"  evidence  {_evidence_text(qa)}")
+    lines.append(f"  golden    {len(m['golden']['frames'])} frames, tolerance {m['golden']['tolerance']}")
+    lines.append(f"  files     {len(m['files'])}")
+    return lines
 
 
 def _pack(args) -> int:
@@ -134,3 +159,13 @@ def _pack(args) -> int:
     out = Path(args.out) if args.out else folder.with_name(folder.name + ".tar.gz")
     print(f"packed {pack(folder, out)}")
     return 0
+
+
+def _evidence_text(qa: dict) -> str:
+    evidence = qa.get("evidence") or {}
+    used = qa.get("allowances")
+    allowances = ", ".join(used) if used else ("none" if used == [] else "not recorded")
+    return (f"data {str(qa.get('data_sha256'))[:16]}..., reference {str(qa.get('reference_sha256'))[:16]}..., "
+            f"precision {qa.get('inference_precision')}, {'PROXY' if qa.get('proxy') else 'not a proxy'}, clusters "
+            f"{evidence.get('positive_clusters', '?')}+/{evidence.get('negative_clusters', '?')}-, QA runs on this "
+            f"data {qa.get('runs_on_this_data') or '?'}, --allow-* used: {allowances}")
