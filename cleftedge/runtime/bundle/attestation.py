@@ -79,7 +79,8 @@ def report_problems(qa: dict, report: dict, engine_sha256: str) -> list[str]:
         ("its policy", policy, qa.get("policy"), "the attestation's"),
         ("its inference precision", inference_precision(cand), qa.get("inference_precision"), "the attestation's"),
         ("its PROXY flag", bool(cand.get("proxy", False)), bool(qa.get("proxy", False)), "the attestation's"),
-        ("its --allow-* options", report.get("allowances"), qa.get("allowances"), "the attestation's"),
+        ("its --allow-* options", _as_set(report.get("allowances")), _as_set(qa.get("allowances")),
+         "the attestation's"),
     ]
     problems = [f"the attached QA report disagrees with {theirs}: {what} is {_short(found)}, expected "
                 f"{_short(want)}" for what, found, want, theirs in pairs if found != want]
@@ -92,6 +93,11 @@ def report_problems(qa: dict, report: dict, engine_sha256: str) -> list[str]:
             if sha != policy_sha256(policy):
                 problems.append(f"{name} is not the SHA-256 of the policy it names")
     return problems
+
+
+def _as_set(value):
+    """A list of option names compared without regard to order (None stays None: not recorded)."""
+    return sorted(set(map(str, value))) if isinstance(value, list) else value
 
 
 def inference_precision(candidate: dict) -> str | None:
