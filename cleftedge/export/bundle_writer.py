@@ -16,7 +16,6 @@ from cleftedge.export.calibration_record import calibration_record, provenance
 from cleftedge.export.golden_frames import write_golden
 from cleftedge.hashing import sha256_file
 from cleftedge.progress import Progress
-from cleftedge.runtime.bundle.machine import build_platform
 from cleftedge.runtime.bundle.manifest import SCHEMA, engine_identity, hash_files, write_manifest
 from cleftedge.runtime.model_spec import resolve_spec
 
@@ -25,6 +24,8 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
                  release: int = 1) -> Path:
     """The bundle folder `out`; `release` is this bundle's release number for its model name (a cart
     refuses a release older than the newest it has run)."""
+    from cleftedge.runtime.bundle.machine import build_platform
+
     check_release_number(release)
     model_path = Path(model_path)
     if not model_path.is_file():
