@@ -42,7 +42,8 @@ def _read(path: Path) -> dict:
 def read_revocations(path: Path, keys: dict) -> dict[str, dict]:
     """key id -> revocation entry, from a list signed by one of `keys` (key id -> TrustedKey)."""
     doc = _read(path)
-    problem = verify_signature(_body(doc), doc.get("signature"), {k: t.key for k, t in keys.items()})
+    problem = verify_signature(_body(doc), doc.get("signature"), {k: t.key for k, t in keys.items()}, "it",
+                               "the list")
     if problem:
         raise CleftEdgeError(f"the revocation list {path} cannot be trusted: {problem}",
                              "a revoked.json signed by a key of this trust store",
@@ -71,7 +72,7 @@ def revoke(path: Path, key_id: str, reason: str, private_key) -> dict:
             signer = Ed25519PublicKey.from_public_bytes(base64.b64decode(str(sig.get("public_key", ""))))
         except ValueError:
             signer = None
-        if signer is None or verify_signature(_body(old), sig, {sig.get("key_id"): signer}):
+        if signer is None or verify_signature(_body(old), sig, {sig.get("key_id"): signer}, "it", "the list"):
             raise CleftEdgeError(f"the revocation list {path} does not match its own signature", "a list as "
                                  "'cleftedge keys revoke' wrote it", "restore it from the signing host's copy")
         entries = [e for e in old["revoked"] if e["key_id"] != key_id]

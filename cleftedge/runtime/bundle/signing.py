@@ -142,8 +142,10 @@ def sign_as(document: dict, key_path: str | os.PathLike, role: str,
     return sign_manifest(document, key), warnings
 
 
-def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object]) -> str | None:
-    """None when a key in `trusted` (key id -> public key) signed exactly this document; else why not."""
+def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object], what: str = "the bundle",
+                     body: str = "the manifest") -> str | None:
+    """None when a key in `trusted` (key id -> public key) signed exactly this manifest (or any
+    document); else why not (one line)."""
     from cryptography.exceptions import InvalidSignature
 
     if not isinstance(signature, dict) or signature.get("algorithm") != "ed25519":
@@ -151,9 +153,9 @@ def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object]
         return f"signature algorithm {found!r} is not ed25519"
     key = trusted.get(signature.get("key_id", ""))
     if key is None:
-        return f"signed by key {signature.get('key_id')}, which is not in the trust store"
+        return f"{what} is signed by key {signature.get('key_id')}, which is not in the trust store"
     try:
         key.verify(base64.b64decode(signature["signature"]), canonical(manifest))
     except (InvalidSignature, KeyError, ValueError, TypeError):
-        return "the signature does not match (edited after signing, or a forged signature)"
+        return f"the signature does not match {body} (edited after signing, or a forged signature)"
     return None

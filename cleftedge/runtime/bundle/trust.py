@@ -48,14 +48,14 @@ class TrustStore:
         return (f"the trust store {self.path} {where}; a signature is only ever checked against it (give "
                 "--trust-store DIR or set CLEFTEDGE_TRUST_STORE)")
 
-    def check(self, document: dict, signature: dict, role: str, on: dt.date | None = None
-              ) -> tuple[str | None, TrustedKey | None]:
+    def check(self, document: dict, signature: dict, role: str, on: dt.date | None = None,
+              what: str = "the bundle", body: str = "the manifest") -> tuple[str | None, TrustedKey | None]:
         """(None, the key) when a usable `role` key of this store signed exactly `document`; else
-        (why not, the key or None)."""
+        (why not, the key or None). `what` and `body` name the document in the line."""
         empty = self.empty_problem()
         if empty:
             return empty, None
-        problem = verify_signature(document, signature, {k: t.key for k, t in self.keys.items()})
+        problem = verify_signature(document, signature, {k: t.key for k, t in self.keys.items()}, what, body)
         if problem:
             return problem.replace("the trust store", f"the trust store {self.path}"), None
         entry = self.keys[signature["key_id"]]
@@ -94,8 +94,10 @@ def trusted_keys(folder: Path, role: str | None = None) -> dict[str, object]:
             if store.usable_problem(t, role or t.info.role) is None}
 
 
-def verify_trusted(document: dict, signature: dict, folder: str | os.PathLike | None, role: str) -> str | None:
+def verify_trusted(document: dict, signature: dict, folder: str | os.PathLike | None, role: str,
+                   what: str = "the document") -> str | None:
     """None when a usable `role` key of the trust store (trust_store_path(folder)) signed exactly
     `document`; else why not, in one line. For other signed documents (saved reference scores)."""
-    problem, _ = load_trust_store(trust_store_path(folder)).check(document, signature, role)
+    problem, _ = load_trust_store(trust_store_path(folder)).check(document, signature, role, what=what,
+                                                                  body="the file")
     return problem

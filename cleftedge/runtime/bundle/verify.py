@@ -80,7 +80,7 @@ def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
         return v.add("signature", f"trust store: {exc.what}", "")
     problem, key = store.check(v.manifest, signature, ROLE)
     if problem:
-        return v.add("signature", f"the bundle is {problem}" if problem.startswith("signed by") else problem, "")
+        return v.add("signature", problem, "")
     v.add("signature", None, f"signed by trusted key {key.key_id} ({key.info.role}, {key.info.validity()}; "
           f"{store.path})")
     left = key.info.days_left()
