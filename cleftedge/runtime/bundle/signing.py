@@ -144,8 +144,7 @@ def sign_as(document: dict, key_path: str | os.PathLike, role: str,
 
 def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object], what: str = "the bundle",
                      body: str = "the manifest") -> str | None:
-    """None when a key in `trusted` (key id -> public key) signed exactly this manifest (or any
-    document); else why not (one line)."""
+    """None when a trusted key signed exactly this manifest (or any document); else why not (one line)."""
     from cryptography.exceptions import InvalidSignature
 
     if not isinstance(signature, dict) or signature.get("algorithm") != "ed25519":
