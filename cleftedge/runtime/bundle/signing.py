@@ -108,19 +108,6 @@ def key_info(path: str | os.PathLike, key=None):
     return check_info(info, None if public is None else raw_public(public), p)
 
 
-def raw_public(public_key) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
-def sign_manifest(manifest: dict, private_key) -> dict:
-    """A signature block over any JSON dict (canonical form)."""
-    pub = raw_public(private_key.public_key())
-    return {"algorithm": "ed25519", "key_id": key_id(pub), "public_key": base64.b64encode(pub).decode(),
-            "signature": base64.b64encode(private_key.sign(canonical(manifest))).decode()}
-
-
 def sign_as(document: dict, key_path: str | os.PathLike, role: str,
             passphrase_file: str | os.PathLike | None = None) -> tuple[dict, list[str]]:
     """Sign `document` with the private key at key_path for `role` ("bundle", "scores"): refused
@@ -140,6 +127,19 @@ def sign_as(document: dict, key_path: str | os.PathLike, role: str,
         warnings.append(f"key {info.key_id} expires on {info.expires} ({left} days): carts refuse its signatures "
                         "from the day after; make its successor now")
     return sign_manifest(document, key), warnings
+
+
+def raw_public(public_key) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def sign_manifest(manifest: dict, private_key) -> dict:
+    """A signature block over any JSON dict (canonical form)."""
+    pub = raw_public(private_key.public_key())
+    return {"algorithm": "ed25519", "key_id": key_id(pub), "public_key": base64.b64encode(pub).decode(),
+            "signature": base64.b64encode(private_key.sign(canonical(manifest))).decode()}
 
 
 def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object], what: str = "the bundle",
