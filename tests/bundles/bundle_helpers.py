@@ -76,13 +76,28 @@ def per_contract(report: dict, **changes) -> dict:
                          "validation": {"content_hash": "d" * 64}},
              ledger={"runs_on_this_data": 1})
     cand.update(inference_precision=cand["backend"].get("inference_precision") or "f32", proxy_reasons=[])
-    r["verdict"]["result"] = "pass"
+    r["verdict"].update(result="pass", passed=True)  # what is judged here is the attestation, not the set's size
     for dotted, value in changes.items():
         *path, last = dotted.split(".")
         node = r
         for part in path:
             node = node[part]
         node[last] = value
+    return r
+
+
+SCHEMA_2_FIELDS = ("policy_sha256", "evidence", "allowances", "lineage", "data_roles", "ledger")
+
+
+def as_schema_1(report: dict) -> dict:
+    """The report as a cleftedge before report schema 2 wrote it (no --allow-* record and the rest)."""
+    import copy
+
+    r = {k: copy.deepcopy(v) for k, v in report.items() if k not in SCHEMA_2_FIELDS}
+    r["schema"] = 1
+    r["candidate"].pop("inference_precision", None)
+    r["candidate"].pop("proxy_reasons", None)
+    r["verdict"].update(result="pass", passed=True)
     return r
 
 
