@@ -28,10 +28,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
-# Wheels for an offline cart install (OpenVINO carts): pip install --no-index --find-links wheelhouse 'cleftedge[openvino]'
+# Wheels for an offline cart install, pinned: wheelhouse/requirements.txt (a --hash line per wheel) and
+# wheelhouse/sbom.cdx.json (CycloneDX). On the cart:
+#   pip install --no-index --find-links wheelhouse --require-hashes -r wheelhouse/requirements.txt
 wheelhouse: $(STAMP)
 	rm -rf wheelhouse
 	$(PY) -m pip wheel --quiet --wheel-dir wheelhouse '.[openvino,onnxruntime]'
+	$(PY) -m cleftedge.wheelhouse wheelhouse
 
 clean:
 	rm -rf $(VENV) demo-out wheelhouse build *.egg-info

@@ -7,6 +7,7 @@ a trust store; run the live runtime on both sweeps in real time; summarise every
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -64,6 +65,8 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS)
 
     profile = load_profile(profile_name)
     prepare(out)
+    # the demo plays a fresh cart: its record of the releases it ran is its own, not this user's
+    os.environ["CLEFTEDGE_STATE"] = str(out / "cart-state")
     d = Demo(out, profile_name, sweep_seconds)
     for name, count, seed in SETS:
         d.step(f"simulate the {name} set ({count} frames, its own cases)", "simulate", "frames", "--out",

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -19,6 +21,15 @@ def test_readme_has_marked_blocks():
     assert len(marked_blocks()) >= 4
 
 
+def _qa_writes_schema_2() -> bool:
+    from cleftedge.calibration.qa.report_json import SCHEMA
+
+    return SCHEMA >= 2
+
+
+# intel-cpu requires QA, and a cart refuses an attestation from a schema-1 QA report (issue 11) until
+# `cleftedge qa` writes schema 2 (issue 10); from then on this runs as a plain test again
+@pytest.mark.xfail(not _qa_writes_schema_2(), strict=True, reason="needs report.json schema 2 (issue 10)")
 def test_readme_commands_run(tmp_path):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("CLEFTEDGE_TRUST_STORE", None)

@@ -15,6 +15,10 @@ def register(sub) -> None:
     p.add_argument("--profile", required=True, help="a profile name (cleftedge profiles list) or a .toml")
     p.add_argument("--out", required=True, help="the new bundle folder")
     p.add_argument("--sign-key", help="sign the bundle with this private key (build host = signing host)")
+    p.add_argument("--passphrase-file", metavar="FILE", help="passphrase of an encrypted --sign-key (or set "
+                   "$CLEFTEDGE_KEY_PASSPHRASE)")
+    p.add_argument("--release", type=int, default=1, help="this bundle's release number for its model, higher for "
+                   "every new bundle: a cart refuses a release older than the newest it has run (default 1)")
     p.add_argument("--pack", action="store_true", help="also write <out>.tar.gz for shipping")
     p.add_argument("--cache-dir", help="timing/model cache folder, kept beside the bundle and outside it so that "
                    "the bundle's hashes hold (default OUT.cache)")
@@ -27,12 +31,12 @@ def _run(args) -> int:
     profile = load_profile(args.profile)
     out = Path(args.out)
     cache = Path(args.cache_dir) if args.cache_dir else out.with_name(out.name + ".cache")
-    folder = build_bundle(args.model, profile, args.out, cache)
-    print(f"built {folder} for {profile.name} ({profile.backend} on {profile.device})")
+    folder = build_bundle(args.model, profile, args.out, cache, release=args.release)
+    print(f"built {folder} for {profile.name} ({profile.backend} on {profile.device}), release {args.release}")
     if args.sign_key:
         from cleftedge.commands.bundle import sign_folder
 
-        print(f"signed with key {sign_folder(folder, args.sign_key)}")
+        print(f"signed with key {sign_folder(folder, args.sign_key, args.passphrase_file)}")
     if args.pack:
         archive = pack(folder, folder.with_name(folder.name + ".tar.gz"))
         print(f"packed {archive}")

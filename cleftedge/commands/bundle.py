@@ -21,13 +21,18 @@ def register(sub) -> None:
     s = add_command(k, "sign", "sign the manifest with an ed25519 private key",
                     "cleftedge bundle sign bundle/ --key keys/cleftedge-signing.key.pem", _sign)
     s.add_argument("bundle")
-    s.add_argument("--key", required=True, help="the private key (.key.pem)")
+    s.add_argument("--key", required=True, help="the private key (.key.pem) of a 'bundle' key")
+    s.add_argument("--passphrase-file", metavar="FILE", help="passphrase of an encrypted key (or set "
+                   "$CLEFTEDGE_KEY_PASSPHRASE)")
     v = add_command(k, "verify", "check hashes, signature, this machine, QA and the known answers",
                     "cleftedge bundle verify bundle.tar.gz --trust-store /etc/cleftedge/trust", _verify)
     v.add_argument("bundle", help="a bundle folder or .tar.gz")
     v.add_argument("--trust-store", help="folder of trusted public keys (default $CLEFTEDGE_TRUST_STORE or "
                    "/etc/cleftedge/trust)")
-    v.add_argument("--allow-unsigned", action="store_true", help="accept an unsigned bundle (development only)")
+    v.add_argument("--allow-unsigned", action="store_true", help="accept a bundle that carries no signature at all "
+                   "(development only; a signature that is present is always checked)")
+    v.add_argument("--allow-rollback", action="store_true", help="accept a release older than the newest this cart "
+                   "has run")
     v.add_argument("--json", action="store_true")
     i = add_command(k, "inspect", "show the manifest, readable", "cleftedge bundle inspect bundle/ --json", _inspect)
     i.add_argument("bundle")
@@ -46,11 +51,11 @@ def _folder(path: str) -> Path:
     return p
 
 
-def sign_folder(folder: Path, key_path: str) -> str:
+def sign_folder(folder: Path, key_path: str, passphrase_file: str | None = None) -> str:
     from cleftedge.atomic import write_text
     from cleftedge.runtime.bundle.manifest import load_manifest
-    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, load_private_key, sign_manifest
-    from cleftedge.runtime.bundle.verify import Verification, check_files
+    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, sign_as
+    from cleftedge.runtime.bundle.verify import ROLE, Verification, check_files
 
     manifest = load_manifest(folder)
     v = Verification(folder, manifest)
@@ -58,13 +63,15 @@ def sign_folder(folder: Path, key_path: str) -> str:
     if not v.ok:
         raise CleftEdgeError(f"cannot sign {folder}: {v.checks[0].line}", "a bundle whose files match its manifest",
                              "rebuild the bundle (or attach QA again) before signing")
-    signature = sign_manifest(manifest, load_private_key(key_path))
+    signature, warnings = sign_as(manifest, key_path, ROLE, passphrase_file)
+    for warning in warnings:
+        print(f"warning: {warning}")
     write_text(folder / SIGNATURE_FILE, json.dumps(signature, indent=2) + "\n")
     return signature["key_id"]
 
 
 def _sign(args) -> int:
-    print(f"signed {args.bundle} with key {sign_folder(_folder(args.bundle), args.key)}")
+    print(f"signed {args.bundle} with key {sign_folder(_folder(args.bundle), args.key, args.passphrase_file)}")
     return 0
 
 
@@ -79,10 +86,11 @@ def _attach(args) -> int:
 
 
 def _verify(args) -> int:
-    from cleftedge.runtime.bundle import bundle_folder
+    from cleftedge.runtime.bundle import opened
     from cleftedge.runtime.bundle.verify import verify_folder
 
-    v = verify_folder(bundle_folder(args.bundle), args.trust_store, args.allow_unsigned)
+    with opened(args.bundle) as folder:
+        v = verify_folder(folder, args.trust_store, args.allow_unsigned, allow_rollback=args.allow_rollback)
     if args.json:
         print(json.dumps({"ok": v.ok, "checks": [c.__dict__ for c in v.checks]}, indent=2))
     else:
@@ -97,25 +105,51 @@ def _verify(args) -> int:
 
 
 def _inspect(args) -> int:
-    from cleftedge.runtime.bundle import bundle_folder
+    from cleftedge.runtime.bundle import opened
     from cleftedge.runtime.bundle.manifest import load_manifest
 
-    m = load_manifest(bundle_folder(args.bundle))
+    with opened(args.bundle) as folder:
+        m = load_manifest(folder)
     if args.json:
         print(json.dumps(m, indent=2))
         return 0
-    print(f"{m['model']['name']} v{m['model']['version']}  ({m['created']})")
-    print(f"  profile   {m['profile']['name']}: {m['backend']} on {m['device']}, {m['precision']}")
-    print(f"  engine    {m['engine']['path']}  sha256 {m['engine']['sha256'][:16]}...")
-    print("  toolkit   " + ", ".join(f"{k} {v}" for k, v in m["toolkit"].items()))
-    print("  target    " + (", ".join(f"{k} {v}" for k, v in m["target"].items()) or "-"))
-    print(f"  source    {m['source'].get('model')} sha256 {str(m['source'].get('model_sha256'))[:16]}...; "
-          f"calibration data {str(m['source'].get('calibration_data_sha256'))[:16]}")
-    qa = m.get("qa")
-    print(f"  QA        {qa['line'] if qa else 'none attached'}")
-    print(f"  golden    {len(m['golden']['frames'])} frames, tolerance {m['golden']['tolerance']}")
-    print(f"  files     {len(m['files'])}")
+    for line in inspect_lines(m):
+        print(line)
     return 0
+
+
+def inspect_lines(m: dict) -> list[str]:
+    """`bundle inspect`, readable: what the bundle is, how it was built and QA'd, and the toolkit
+    versions it was built and QA'd with beside this machine's own."""
+    from cleftedge import __version__
+    from cleftedge.runtime.bundle.attestation import policy_text
+    from cleftedge.runtime.bundle.machine import toolkit_versions
+    from cleftedge.runtime.bundle.releases import release_of
+
+    qa = m.get("qa") or {}
+    lines = [f"{m['model']['name']} v{m['model']['version']}, release {release_of(m)}  ({m['created']}, "
+             f"manifest schema {m['schema']})",
+             f"  profile   {m['profile']['name']}: {m['backend']} on {m['device']}, {m['precision']}",
+             f"  engine    {m['engine']['path']}  sha256 {m['engine']['sha256'][:16]}...",
+             "  target    " + (", ".join(f"{k} {v}" for k, v in m["target"].items()) or "-"),
+             "  platform  " + (", ".join(f"{k} {v}" for k, v in (m.get("platform") or {}).items()) or "not recorded"),
+             f"  source    {m['source'].get('model')} sha256 {str(m['source'].get('model_sha256'))[:16]}...; "
+             f"calibration data {str(m['source'].get('calibration_data_sha256'))[:16]}"]
+    here = {**toolkit_versions(), "cleftedge": __version__}
+    qa_tools = qa.get("toolkit") or {}
+    lines.append("  toolkit   (built / QA'd / this machine)")
+    for name in sorted((set(m["toolkit"]) | set(qa_tools)) - {"python", "numpy"}):
+        versions = (m["toolkit"].get(name), qa_tools.get(name), here.get(name))
+        lines.append(f"    {name:<12} " + " / ".join(str(v or "-") for v in versions))
+    if not qa:
+        lines.append("  QA        none attached")
+    else:
+        lines.append(f"  QA        {qa.get('line')}")
+        lines.append(f"  policy    {policy_text(qa)}")
+        lines.append(f"  evidence  {_evidence_text(qa)}")
+    lines.append(f"  golden    {len(m['golden']['frames'])} frames, tolerance {m['golden']['tolerance']}")
+    lines.append(f"  files     {len(m['files'])}")
+    return lines
 
 
 def _pack(args) -> int:
@@ -125,3 +159,13 @@ def _pack(args) -> int:
     out = Path(args.out) if args.out else folder.with_name(folder.name + ".tar.gz")
     print(f"packed {pack(folder, out)}")
     return 0
+
+
+def _evidence_text(qa: dict) -> str:
+    evidence = qa.get("evidence") or {}
+    used = qa.get("allowances")
+    allowances = ", ".join(used) if used else ("none" if used == [] else "not recorded")
+    return (f"data {str(qa.get('data_sha256'))[:16]}..., reference {str(qa.get('reference_sha256'))[:16]}..., "
+            f"precision {qa.get('inference_precision')}, {'PROXY' if qa.get('proxy') else 'not a proxy'}, clusters "
+            f"{evidence.get('positive_clusters', '?')}+/{evidence.get('negative_clusters', '?')}-, QA runs on this "
+            f"data {qa.get('runs_on_this_data') or '?'}, --allow-* used: {allowances}")

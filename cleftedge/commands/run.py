@@ -19,7 +19,10 @@ def add_model_args(p) -> None:
     p.add_argument("--device", default="CPU", help="CPU, GPU, NPU or AUTO (OpenVINO); GPU index for TensorRT")
     p.add_argument("--spec", help="spec TOML for a bare TensorRT plan")
     p.add_argument("--trust-store", help="trusted public keys for bundles (default: CLEFTEDGE_TRUST_STORE)")
-    p.add_argument("--allow-unsigned", action="store_true", help="accept an unsigned bundle (development only)")
+    p.add_argument("--allow-unsigned", action="store_true", help="accept a bundle with no signature at all "
+                   "(development only; a signature that is present is always checked)")
+    p.add_argument("--allow-rollback", action="store_true", help="run a bundle release older than the newest this "
+                   "cart has run (recorded in the events)")
     p.add_argument("--fps", type=float, default=30.0, help="budget frame rate (default 30)")
     p.add_argument("--budget-ms", type=float, default=50.0, help="end-to-end budget per frame (default 50 ms)")
 
@@ -57,6 +60,8 @@ def open_model(args, steady: bool = True):
         opts["trust_store"] = args.trust_store
     if args.allow_unsigned:
         opts["allow_unsigned"] = True
+    if getattr(args, "allow_rollback", False):
+        opts["allow_rollback"] = True
     return Model.open(args.model, backend=args.backend, device=args.device, spec=args.spec, **opts)
 
 

@@ -29,7 +29,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, bool]]] = {
     "tensorrt": {"dla": (bool, False), "dla_core": (int, False), "gpu_fallback": (bool, False),
                  "version_compatible": (bool, False), "hardware_compatibility": (str, False),
                  "optimization_level": (int, False)},
-    "qa": {"required": (bool, False)},
+    "qa": {"required": (bool, False), "policy_floor": (dict, False), "permit": (list, False),
+           "require_lineage": (bool, False)},
 }
 
 
@@ -49,7 +50,7 @@ class Profile:
     memory: dict[str, int] = field(default_factory=dict)
     openvino: dict[str, Any] = field(default_factory=dict)
     tensorrt: dict[str, Any] = field(default_factory=dict)
-    qa: dict[str, bool] = field(default_factory=dict)
+    qa: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
     @property
@@ -70,7 +71,8 @@ class Profile:
                                              "batch")}
         d["input_shape"] = list(self.input_shape)
         for table in ("budget", "toolkit", "target", "memory", "openvino", "tensorrt", "qa"):
-            d[table] = dict(getattr(self, table))
+            d[table] = {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+                        for k, v in getattr(self, table).items()}
         return d
 
 

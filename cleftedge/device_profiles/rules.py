@@ -55,7 +55,7 @@ def value_problems(t: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
     if backend == "openvino":
         out += _openvino_problems(t.get("openvino", {}), top["device"].split(".")[0].split(":")[0])
     out += _tensorrt_problems(t.get("tensorrt", {}), target)
-    return out
+    return out + _qa_problems(t.get("qa", {}))
 
 
 def _openvino_problems(ov: dict[str, Any], device: str) -> list[tuple[str, Any, str]]:
@@ -83,4 +83,28 @@ def _tensorrt_problems(trt: dict[str, Any], target: dict[str, Any]) -> list[tupl
         out.append(("tensorrt.dla_core", trt["dla_core"], "0 or 1"))
     if trt.get("dla") and target.get("board") in NO_DLA_BOARDS:
         out.append(("tensorrt.dla", True, f"false: {target['board']} has no DLA"))
+    return out
+
+
+PERMIT = re.compile(r"^allow_[a-z0-9_]+$")
+
+
+def _qa_problems(qa: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """[qa] policy_floor: criteria of the QA policy with a number each; [qa] permit: --allow-* names."""
+    from dataclasses import fields
+
+    from cleftedge.calibration.qa.policy import Policy
+    from cleftedge.runtime.bundle.attestation import floor_rule
+
+    out = []
+    known = {f.name for f in fields(Policy)}
+    for key, value in qa.get("policy_floor", {}).items():
+        if key not in known or floor_rule(key) is None:
+            criteria = ", ".join(sorted(k for k in known if floor_rule(k)))
+            out.append((f"qa.policy_floor.{key}", "not a criterion of the QA policy", f"one of {criteria}"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            out.append((f"qa.policy_floor.{key}", value, "a number (the loosest value this cart accepts)"))
+    for name in qa.get("permit", []):
+        if not isinstance(name, str) or not PERMIT.match(name):
+            out.append(("qa.permit", name, "names as report.json's allowances write them, e.g. allow_overlap"))
     return out

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cleftedge.atomic import atomic_path
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.manifest import bundle_files
 
 
 def pack(folder: Path, archive: Path) -> Path:
@@ -15,7 +16,6 @@ def pack(folder: Path, archive: Path) -> Path:
         raise CleftEdgeError(f"{folder} is not a bundle folder", "a folder made by 'cleftedge build'", "check BUNDLE")
     with atomic_path(archive) as tmp:
         with tarfile.open(tmp, "w:gz") as tar:
-            for p in sorted(folder.rglob("*")):
-                if p.is_file() and not p.is_symlink():
-                    tar.add(p, arcname=f"{folder.name}/{p.relative_to(folder).as_posix()}", recursive=False)
+            for rel in bundle_files(folder):  # refuses a link anywhere in the folder
+                tar.add(folder / rel, arcname=f"{folder.name}/{rel}", recursive=False)
     return archive

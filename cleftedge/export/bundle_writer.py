@@ -21,7 +21,13 @@ from cleftedge.runtime.bundle.manifest import SCHEMA, engine_identity, hash_file
 from cleftedge.runtime.model_spec import resolve_spec
 
 
-def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Path | None = None) -> Path:
+def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Path | None = None,
+                 release: int = 1) -> Path:
+    """The bundle folder `out`; `release` is this bundle's release number for its model name (a cart
+    refuses a release older than the newest it has run)."""
+    from cleftedge.runtime.bundle.machine import build_platform
+
+    check_release_number(release)
     model_path = Path(model_path)
     if not model_path.is_file():
         raise CleftEdgeError(f"model {model_path} does not exist", "a calibrated model (QDQ .onnx or OpenVINO .xml)",
@@ -45,7 +51,7 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
         progress.update()
         manifest = {
             "schema": SCHEMA,
-            "model": {"name": spec.model_name, "version": spec.model_version},
+            "model": {"name": spec.model_name, "version": spec.model_version}, "release": release,
             "spec": spec.to_dict(), "profile": profile.to_dict(),
             "backend": profile.backend, "device": profile.device, "precision": result.precision,
             "engine": {"path": f"engine/{result.engine}", "sha256": engine_identity(engine),
@@ -53,6 +59,7 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
             "source": {"model": model_path.name, "model_sha256": sha256_file(model_path),
                        **provenance(record)},
             "toolkit": {**result.toolkit, "cleftedge": __version__}, "target": result.target,
+            "platform": build_platform(),
             "build_settings": result.settings,
             "build_checks": result.checks, "notes": result.notes, "golden": golden,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -61,6 +68,12 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
         write_manifest(tmp, manifest)
         progress.update()
     return out
+
+
+def check_release_number(release) -> None:
+    if isinstance(release, bool) or not isinstance(release, int) or release < 1:
+        raise CleftEdgeError(f"release {release!r}", "a whole number from 1 up, higher for every new bundle of "
+                             "this model", "pass --release N")
 
 
 __all__ = ["build_bundle", "pack"]

@@ -44,13 +44,14 @@ class Model:
         """Open an ONNX file, an OpenVINO IR, a TensorRT plan (with `spec=`) or a bundle.
 
         steady=True keeps the sector crop steady over frames (one Model per live stream).
-        Bundle-only options: trust_store, allow_unsigned (passed to bundle.open_verified).
+        Bundle-only options: trust_store, allow_unsigned, allow_rollback (passed to bundle.open_verified).
         """
         steady = bool(options.pop("steady", False))
         trust_store = options.pop("trust_store", None)
         allow_unsigned = bool(options.pop("allow_unsigned", False))
         purpose = options.pop("bundle_purpose", "run")  # "qa": judged before QA is attached and signed
-        opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned, purpose)
+        allow_rollback = bool(options.pop("allow_rollback", False))
+        opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned, purpose, allow_rollback)
         manifest = None
         if opened is not None:
             path, spec, manifest = opened
@@ -89,6 +90,8 @@ class Model:
         info["spec"] = {"model_name": self.spec.model_name, "model_version": self.spec.model_version,
                         "threshold": self.spec.output.threshold}
         info["bundle"] = self.manifest is not None
+        if isinstance(self.manifest, Mapping) and "cart" in self.manifest:
+            info["cart"] = self.manifest["cart"]  # what verification found: release, rollback allowed
         return info
 
     def close(self) -> None:
@@ -117,7 +120,7 @@ def _heatmaps(raw: np.ndarray, positive: tuple[int, ...], n_classes: int) -> np.
 # --- bundles (cleftedge/runtime/bundle, written separately) -----------------------------
 
 def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
-                 purpose: str = "run") -> tuple[Path, ModelSpec, Any] | None:
+                 purpose: str = "run", allow_rollback: bool = False) -> tuple[Path, ModelSpec, Any] | None:
     """Verify a bundle and return (engine path, spec, manifest); None for a plain model file.
 
     The bundle package is imported only here and only when it exists, so a plain model file
@@ -134,6 +137,8 @@ def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
         raise CleftEdgeError(f"--spec given with the bundle {path.name}", "no --spec: a bundle carries its own spec",
                              "drop --spec (the signed manifest's spec is the one that runs)")
     extra = {} if purpose == "run" else {"purpose": purpose}  # the pinned three-argument call for "run"
+    if allow_rollback:
+        extra["allow_rollback"] = True
     engine_path, bundle_spec, manifest = bundle.open_verified(path, trust_store=trust_store,
                                                               allow_unsigned=allow_unsigned, **extra)
     return Path(engine_path), bundle_spec, manifest

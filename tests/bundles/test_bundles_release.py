@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from bundle_helpers import manifest, sign
+from bundle_helpers import NEEDS_QA_SCHEMA_2, manifest, sign
 
 from cleftedge.cli import main
 from cleftedge.hashing import sha256_file
@@ -30,6 +30,7 @@ def qa(root, candidate, report):
                  "--data", str(root / "qa"), "--report", str(report)])
 
 
+@NEEDS_QA_SCHEMA_2
 def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
     root, b = released, released / "b"
     trust = ["--trust-store", str(root / "trust")]
@@ -83,5 +84,5 @@ def test_attach_qa_refuses_a_report_on_another_engine_or_a_failed_one(released, 
     (tmp_path / "rep" / "report.json").write_text(json.dumps(report))
     capsys.readouterr()
     assert main(["bundle", "attach-qa", str(b), str(tmp_path / "rep")]) == 1
-    assert "the QA report failed" in capsys.readouterr().err
+    assert "the QA report did not pass" in capsys.readouterr().err
     assert "qa" not in manifest(b)

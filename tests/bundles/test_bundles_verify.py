@@ -3,29 +3,12 @@ import json
 import tarfile
 
 import pytest
-from bundle_helpers import flip_byte, manifest, sign
+from bundle_helpers import edit_manifest, flip_byte, manifest, one_line_error, sign, verify
 
 from cleftedge.cli import main
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.unpack import safe_extract
 from cleftedge.runtime.model import Model
-
-
-def verify(bundle, built, *extra):
-    return main(["bundle", "verify", str(bundle), "--trust-store", str(built / "trust"), *extra])
-
-
-def edit_manifest(bundle, change) -> None:
-    """Change the manifest in place (change(m) edits the dict), as someone tampering would."""
-    m = manifest(bundle)
-    change(m)
-    (bundle / "manifest.json").write_text(json.dumps(m))
-
-
-def one_line_error(capsys):
-    err = capsys.readouterr().err
-    assert err.startswith("cleftedge: error:") and err.count("\n") == 1
-    return err
 
 
 def test_signed_bundle_verifies_and_runs(built, capsys):
@@ -160,7 +143,7 @@ def test_the_trust_store_comes_from_the_environment(built, monkeypatch, tmp_path
     monkeypatch.setenv("CLEFTEDGE_TRUST_STORE", str(built / "trust"))
     assert main(["bundle", "verify", str(built / "b"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and [c["name"] for c in report["checks"]] == ["files", "signature", "machine", "qa",
+    assert report["ok"] and [c["name"] for c in report["checks"]] == ["files", "signature", "release", "machine", "qa",
                                                                        "known answers"]
 
 

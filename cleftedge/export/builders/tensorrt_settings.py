@@ -86,8 +86,12 @@ def build_machine_problems(profile, compute_capability: str | None) -> list[str]
     hw = profile.tensorrt.get("hardware_compatibility", "none")
     if not compute_capability:
         return ["no CUDA GPU found on this machine"]
-    if want and compute_capability != want and hw == "none":
-        return [f"this GPU is compute capability {compute_capability}, the {profile.name} profile's target is {want}"]
+    if want and compute_capability != want and hw in ("none", "same_compute_capability"):
+        # a same_compute_capability plan runs only on the build GPU's own compute capability
+        return [f"this GPU is compute capability {compute_capability}, the {profile.name} profile's target is {want}"
+                + (" (hardware_compatibility same_compute_capability)" if hw != "none" else "")]
+    if hw == "ampere_plus" and tuple(map(int, compute_capability.split(".")[:2])) < (8, 0):
+        return [f"this GPU is compute capability {compute_capability}; ampere_plus plans are built on 8.0 or newer"]
     return []
 
 

@@ -1,7 +1,7 @@
 """OpenVINO on CPU, GPU, NPU or AUTO; reads ONNX or IR (.xml + .bin).
 
-Compiled with the LATENCY performance hint (one frame at a time, as a cart scans) and a model
-cache folder, so that a second start skips compilation. OpenVINO runs FP32 models in bf16 on
+Compiled with the LATENCY performance hint (one frame at a time, as a cart scans) and a checked
+compiled-model cache (openvino_cache.py), so that a second start skips compilation. OpenVINO runs FP32 models in bf16 on
 CPUs that have it; `true_fp32=True` asks for f32 (the reference a parity check wants).
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 from cleftedge.errors import CleftEdgeError
 from cleftedge.lazy import require
 from cleftedge.runtime.backends.base import Backend, TensorInfo
+from cleftedge.runtime.backends.openvino_cache import CompiledCache, default_cache_dir
 from cleftedge.runtime.backends.precision import PRECISIONS
 from cleftedge.runtime.model_spec import resolve_spec
 from cleftedge.spec import ModelSpec
@@ -25,11 +26,6 @@ DEVICES = ("CPU", "GPU", "NPU", "AUTO", "HETERO", "MULTI")
 HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
 PRECISION_OPS = ("Convolution", "FullyConnected", "MatMul")  # whose runtimePrecision says how it runs
 COPY_BYTES = 1 << 20  # inputs up to this size are copied into the request's own buffer (see _set_input)
-
-
-def default_cache_dir() -> str:
-    root = os.environ.get("CLEFTEDGE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "cleftedge")
-    return os.path.join(root, "openvino")
 
 
 class OpenVINOBackend(Backend):
@@ -50,9 +46,13 @@ class OpenVINOBackend(Backend):
         batch = self.options.get("batch")
         if batch is None and self.device.startswith("NPU"):
             batch = 1
+        cache = CompiledCache.at(self.options.get("cache_dir"))
+        identity = self._cache_identity(batch) if cache.folder is not None else {}
+        self.compiled, self.cache_status = cache.load(core, identity, self.device, config)
+        if self.compiled is not None:
+            return self._ready(model_spec)
         try:
             if batch is None:
-                # From the path: with a cache folder, a second start loads the compiled blob directly.
                 self.compiled = core.compile_model(str(self.model_path), self.device, config)
             else:
                 model = core.read_model(str(self.model_path))
@@ -64,6 +64,20 @@ class OpenVINOBackend(Backend):
             raise CleftEdgeError(f"OpenVINO cannot load {self.model_path.name} on {self.device} ({_first_line(exc)})",
                                  "an ONNX file or an IR .xml with its .bin beside it",
                                  "check the files, or re-export the model") from None
+        self.cache_status = cache.store(self.compiled, identity, self.cache_status)
+        return self._ready(model_spec)
+
+    def _cache_identity(self, batch: int | None) -> dict[str, Any]:
+        """What a compiled blob depends on: the engine's bytes, OpenVINO, the device, every option."""
+        from cleftedge.runtime.bundle.manifest import engine_identity
+
+        return {"engine_sha256": engine_identity(self.model_path), "openvino": self._ov.get_version(),
+                "device": self.device, "batch": batch, "hint": self._hint(),
+                "threads": self.options.get("threads"), "true_fp32": bool(self.options.get("true_fp32")),
+                "inference_precision": self.options.get("inference_precision")}
+
+    def _ready(self, model_spec: ModelSpec) -> ModelSpec:
+        ov = self._ov
         self.request = self.compiled.create_infer_request()
         self._owned: Any = None  # the input tensor this backend allocated (see _set_input)
         self._owned_in_use = False
@@ -71,19 +85,19 @@ class OpenVINOBackend(Backend):
         self._wanted = {model_spec.input.name, model_spec.output.name, model_spec.output.heatmap}
         return model_spec
 
+    def _hint(self) -> str:
+        return str(self.options.get("hint") or "LATENCY").upper()
+
     def _config(self) -> dict[Any, Any]:
         hints = self._ov.properties.hint
         props = self._ov.properties
-        hint = str(self.options.get("hint") or "LATENCY").upper()
+        hint = self._hint()
         if hint not in HINTS:
             raise CleftEdgeError(f"hint '{hint}' for the openvino backend", "one of " + ", ".join(HINTS),
                                  "use LATENCY for live scanning")
         config: dict[Any, Any] = {hints.performance_mode: getattr(hints.PerformanceMode, hint)}
         cache_dir = self.options.get("cache_dir")
         cache_dir = default_cache_dir() if cache_dir is None else str(cache_dir)
-        if cache_dir:
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            config[props.cache_dir] = cache_dir
         precision = self.options.get("inference_precision")
         if self.options.get("true_fp32"):
             if precision not in (None, "f32"):
@@ -148,7 +162,8 @@ class OpenVINOBackend(Backend):
         except Exception:  # not every device reports it
             inference_precision = None
         return {"precision": precision, "op_precisions": ops, "inference_precision": inference_precision,
-                "hint": str(self.options.get("hint") or "LATENCY").upper(), "cache_dir": self.cache_dir,
+                "hint": self._hint(), "cache_dir": self.cache_dir,
+                "cache": self.cache_status,
                 "true_fp32": bool(self.options.get("true_fp32")),
                 "pinned_precision": self.options.get("inference_precision") or
                 ("f32" if self.options.get("true_fp32") else None),

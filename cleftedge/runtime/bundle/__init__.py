@@ -3,8 +3,9 @@ No torch, export or calibration imports here."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
@@ -19,47 +20,65 @@ def is_bundle(path: str | os.PathLike) -> bool:
 
 
 def bundle_folder(path: str | os.PathLike) -> Path:
-    """The bundle's folder; a .tar.gz is unpacked (safely) into a per-user cache folder keyed by the
-    archive's hash. The unpacked files are verified like any folder, every time."""
-    from cleftedge.atomic import atomic_dir
-    from cleftedge.hashing import sha256_file
-    from cleftedge.runtime.bundle.unpack import safe_extract
-
+    """The bundle's folder; a .tar.gz is unpacked (safely) into a new folder private to this user
+    and this process, removed when the process ends (see `opened` to remove it sooner). The
+    unpacked files are verified like any folder, every time."""
     p = Path(path)
     if p.is_dir():
         return p
     if not p.is_file():
         raise CleftEdgeError(f"bundle {p} does not exist", "a bundle folder or .tar.gz", "check the path")
-    user = os.getuid() if hasattr(os, "getuid") else 0
-    target = Path(tempfile.gettempdir()) / f"cleftedge-bundles-{user}" / sha256_file(p)[:24]
-    if not target.is_dir():
-        with atomic_dir(target) as tmp:  # a failed or refused unpack leaves nothing behind
-            safe_extract(p, tmp)
-    manifests = sorted(target.rglob(MANIFEST), key=lambda m: len(m.parts))
-    if not manifests:
-        raise CleftEdgeError(f"{p.name} holds no {MANIFEST}", "a bundle archive",
-                             "rebuild it with 'cleftedge bundle pack'")
-    return manifests[0].parent
+    from cleftedge.runtime.bundle.unpack import unpack
+
+    return unpack(p)
 
 
-def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run"):
+@contextlib.contextmanager
+def opened(path: str | os.PathLike) -> Iterator[Path]:
+    """`bundle_folder(path)` for the length of a `with` block: an unpacked archive is removed at its end."""
+    from cleftedge.runtime.bundle.unpack import discard
+
+    folder = bundle_folder(path)
+    try:
+        yield folder
+    finally:
+        discard(folder)
+
+
+def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run",
+                  allow_rollback: bool = False):
     """Verify a bundle and return (engine path, spec, manifest); refuse it with its first failure.
 
+    purpose="run" records the release as run on this cart (see releases.py); the manifest returned
+    then carries "cart": what this verification found (release, highest before, whether a rollback
+    was allowed, the signing key), for the session's events. It is never written back.
     purpose="qa": QA judges a bundle before its QA report is attached and before it is signed
-    (attaching changes the manifest), so those two checks wait; hashes, machine and known answers
-    still run. purpose="qa_proxy": QA judges a bundle for a device this machine lacks (a GPU or NPU
-    bundle on a CPU) as a PROXY, so the machine and known-answer checks (made for that device) wait
-    too; the hashes still run."""
+    (attaching changes the manifest), so those checks and the release check wait; hashes, machine
+    and known answers still run. purpose="qa_proxy": QA judges a bundle for a device this machine
+    lacks (a GPU or NPU bundle on a CPU) as a PROXY, so the machine and known-answer checks (made for
+    that device) wait too; the hashes still run."""
+    from cleftedge.runtime.bundle.releases import record_run, release_of, rollback_problem
+    from cleftedge.runtime.bundle.unpack import discard
     from cleftedge.runtime.bundle.verify import verify_folder
     from cleftedge.spec import ModelSpec
 
     folder = bundle_folder(path)
-    v = verify_folder(folder, trust_store, allow_unsigned or purpose in ("qa", "qa_proxy"))
-    skip = {"qa": {"qa", "signature"}, "qa_proxy": {"qa", "signature", "machine", "known answers"}}.get(purpose, set())
+    v = verify_folder(folder, trust_store, allow_unsigned or purpose in ("qa", "qa_proxy"),
+                      allow_rollback=allow_rollback)
+    skip = {"qa": {"qa", "signature", "release"},
+            "qa_proxy": {"qa", "signature", "release", "machine", "known answers"}}.get(purpose, set())
     failed = [c for c in v.checks if not c.ok and c.name not in skip]
     if failed:
+        discard(folder)
         raise CleftEdgeError(f"bundle {Path(path).name} failed verification: {failed[0].line}",
                              "a bundle that passes 'cleftedge bundle verify'",
                              "run 'cleftedge bundle verify' for every check; rebuild or re-sign it")
     spec = ModelSpec.from_dict(v.manifest["spec"], "bundle manifest")
-    return folder / v.manifest["engine"]["path"], spec, v.manifest
+    manifest = v.manifest
+    if purpose == "run":
+        rollback, _, highest = rollback_problem(manifest)
+        record_run(manifest["model"]["name"], release_of(manifest), manifest["engine"]["sha256"])
+        manifest = {**manifest, "cart": {"release": release_of(manifest), "highest_run_before": highest,
+                                         "rollback_allowed": rollback is not None,
+                                         "checks": [c.__dict__ for c in v.checks]}}
+    return folder / v.manifest["engine"]["path"], spec, manifest

@@ -1,11 +1,17 @@
 """Version and compatibility rules a cart needs without the build code: version parsing and whether
-a TensorRT plan built elsewhere can run here."""
+a TensorRT plan built elsewhere can run here (facts: docs/integrators.md, "TensorRT plans on the
+cart")."""
 
 from __future__ import annotations
 
 import re
 
 from cleftedge.errors import CleftEdgeError
+
+# A version-compatible plan loads on the same or a newer TensorRT of its own major version, and across
+# the major versions TensorRT supports (8.6 -> 10.x, 10.x -> 11.x); never on an older one.
+CROSS_MAJOR = {(8, 10), (10, 11)}
+AMPERE = (8, 0)  # hardware compatibility "ampere_plus": compute capability 8.0 and newer
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -15,19 +21,57 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts[:4])
 
 
+def _cc(text) -> tuple[int, ...] | None:
+    return tuple(int(p) for p in re.findall(r"\d+", str(text))[:2]) if text else None
+
+
+def version_problem(built: str, here: str, version_compatible: bool) -> str | None:
+    bv, hv = parse_version(built), parse_version(here)
+    if not version_compatible:
+        if bv[:3] != hv[:3]:
+            return f"plan built by TensorRT {built}, this machine has {here} (a plan runs only on its own version)"
+        return None
+    if hv < bv:
+        return f"plan from TensorRT {built} (version compatible) cannot load on the older {here}"
+    if hv[0] != bv[0] and (bv[0], hv[0]) not in CROSS_MAJOR:
+        return f"plan from TensorRT {built} (version compatible) cannot load on {here}: TensorRT loads such plans " \
+               f"across {', '.join(f'{a}->{b}' for a, b in sorted(CROSS_MAJOR))} only"
+    return None
+
+
+def hardware_problem(built_cc, here_cc, level: str) -> str | None:
+    if _cc(here_cc) is None:
+        return "this machine's GPU compute capability cannot be read (nvidia-smi, cuda-python, device tree)"
+    if level == "ampere_plus":
+        return None if _cc(here_cc) >= AMPERE else \
+            f"plan built for Ampere and newer (compute capability 8.0+), this GPU is {here_cc}"
+    if _cc(built_cc) != _cc(here_cc):  # "none" and "same_compute_capability"
+        return f"plan built for compute capability {built_cc}, this GPU is {here_cc}"
+    return None
+
+
+def platform_problem(built: dict | None, here: dict) -> str | None:
+    """A plan runs only on the platform it was built on: CPU architecture, OS and (Jetson) L4T release
+    (major.minor: R36.4 plans on R36.4.x)."""
+    if not built:
+        return "the bundle does not record the platform its plan was built on (made by an older cleftedge): rebuild it"
+    for key, what in (("machine", "CPU architecture"), ("system", "OS")):
+        if built.get(key) != here.get(key):
+            return f"plan built on {what} {built.get(key)}, this machine is {here.get(key)}"
+    b, h = built.get("l4t"), here.get("l4t")
+    if (b is None) != (h is None) or (b and parse_version(b)[:2] != parse_version(h)[:2]):
+        return f"plan built on L4T {b or 'none (not a Jetson)'}, this machine has L4T {h or 'none (not a Jetson)'}"
+    return None
+
+
 def plan_runs_here(built: dict, here: dict) -> list[str]:
     """Why a plan built with `built` {trt_version, compute_capability, version_compatible,
-    hardware_compatibility} cannot run on `here` {trt_version, compute_capability}; empty if it can."""
+    hardware_compatibility, platform} cannot run on `here` {trt_version, compute_capability,
+    platform}; empty if it can. The platform is compared when `here` gives one."""
     problems = []
-    bv, hv = parse_version(built["trt_version"]), parse_version(here["trt_version"])
-    if built.get("version_compatible"):
-        if hv[0] < bv[0] or hv[0] > bv[0] + 1:
-            problems.append(f"plan from TensorRT {built['trt_version']} (version compatible) cannot load on "
-                            f"{here['trt_version']}")
-    elif bv[:3] != hv[:3]:
-        problems.append(f"plan built by TensorRT {built['trt_version']}, this machine has {here['trt_version']}")
-    if built.get("hardware_compatibility", "none") == "none" and \
-            built.get("compute_capability") != here.get("compute_capability"):
-        problems.append(f"plan built for compute capability {built.get('compute_capability')}, this GPU is "
-                        f"{here.get('compute_capability')}")
-    return problems
+    if "platform" in here:
+        problems.append(platform_problem(built.get("platform"), here["platform"]))
+    problems.append(version_problem(built["trt_version"], here["trt_version"], bool(built.get("version_compatible"))))
+    problems.append(hardware_problem(built.get("compute_capability"), here.get("compute_capability"),
+                                     built.get("hardware_compatibility", "none")))
+    return [p for p in problems if p]

@@ -3,6 +3,7 @@ OpenVINO and its devices, onnxruntime. Every probe is optional and never raises.
 
 from __future__ import annotations
 
+import platform
 import re
 import subprocess
 from pathlib import Path
@@ -13,14 +14,22 @@ SOC_COMPUTE_CAPABILITY = {"tegra234": "8.7", "tegra264": "11.0"}  # Orin; Thor (
 
 def jetson_info() -> dict[str, str]:
     """L4T release, JetPack version, power mode and compute capability; only what this machine tells."""
-    release = Path("/etc/nv_tegra_release")
     found = {
-        "l4t": parse_l4t(release.read_text(errors="replace")) if release.is_file() else None,
+        "l4t": l4t_release(),
         "jetpack": parse_jetpack(_run(["dpkg-query", "--showformat=${Version}", "--show", "nvidia-jetpack"])),
         "power_mode": parse_power_mode(_run(["nvpmodel", "-q"])),
         "compute_capability": gpu_compute_capability(),
     }
     return {k: v for k, v in found.items() if v}
+
+
+def l4t_release() -> str | None:
+    """This Jetson's L4T release ("36.4.3"), None elsewhere."""
+    release = Path("/etc/nv_tegra_release")
+    try:
+        return parse_l4t(release.read_text(errors="replace")) if release.is_file() else None
+    except OSError:
+        return None
 
 
 def parse_l4t(text: str) -> str | None:
@@ -105,3 +114,13 @@ def has_openvino_device(device: str, available: list[str]) -> bool:
     if "." in device:
         return device in available or (device.endswith(".0") and device.split(".")[0] in available)
     return any(d.split(".")[0] == device for d in available)
+
+
+def build_platform() -> dict[str, str]:
+    """The platform an engine is built on (a TensorRT plan runs only on the same): CPU architecture,
+    OS, and on a Jetson its L4T release."""
+    found = {"machine": platform.machine().lower(), "system": platform.system().lower()}
+    l4t = l4t_release()
+    if l4t:
+        found["l4t"] = l4t
+    return found

@@ -3,26 +3,50 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 
-SCHEMA = 1
+SCHEMA = 2  # 2: release, platform, the QA attestation's policy and evidence (docs/formats.md)
 MANIFEST = "manifest.json"
 NOT_HASHED = {MANIFEST, "signature.json"}  # the manifest holds the hashes; the signature covers the manifest
 REQUIRED = ("schema", "model", "spec", "profile", "backend", "device", "precision", "files", "engine", "toolkit",
             "target", "golden", "created")
 
 
+def bundle_files(folder: Path) -> list[str]:
+    """Every file in the bundle (relative POSIX paths, sorted). A symbolic link, a hard link (a file
+    with another name elsewhere, which someone could change there) or a special file anywhere in
+    the folder is refused: the cart reads only plain files that live in the bundle alone."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        for name in sorted(dirs) + sorted(files):
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                raise _refused(folder, f"{rel} is a symbolic link")
+            if stat.S_ISDIR(st.st_mode):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                raise _refused(folder, f"{rel} is not a plain file")
+            if st.st_nlink > 1:
+                raise _refused(folder, f"{rel} is a hard link ({st.st_nlink} names for one file)")
+            found.append(rel)
+    return sorted(found)
+
+
+def _refused(folder: Path, problem: str) -> CleftEdgeError:
+    return CleftEdgeError(f"bundle {folder}: {problem}", "plain files only, no links, as 'cleftedge build' writes",
+                          "copy the bundle as plain files (or unpack its .tar.gz) and do not link into it")
+
+
 def hash_files(folder: Path) -> dict[str, str]:
     """relative path -> SHA-256 for every file in the bundle except the manifest and signature."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and rel not in NOT_HASHED:
-            out[rel] = sha256_file(p)
-    return out
+    return {rel: sha256_file(folder / rel) for rel in bundle_files(folder) if rel not in NOT_HASHED}
 
 
 def engine_identity(path: Path) -> str:
@@ -39,6 +63,8 @@ def load_manifest(folder: Path) -> dict:
     from cleftedge.documents import read_json_object
 
     path = folder / MANIFEST
+    if path.is_symlink():
+        raise _refused(folder, f"{MANIFEST} is a symbolic link")
     if not path.is_file():
         raise CleftEdgeError(f"{folder} has no {MANIFEST}", "a bundle folder made by 'cleftedge build'",
                              "point at the bundle folder or its .tar.gz")
@@ -50,6 +76,10 @@ def load_manifest(folder: Path) -> dict:
     if not isinstance(manifest["schema"], int) or manifest["schema"] > SCHEMA:
         raise CleftEdgeError(f"bundle schema {manifest['schema']!r} is not one this cleftedge knows",
                              f"schema {SCHEMA} or older", "upgrade cleftedge on this cart")
+    if manifest["schema"] >= 2 and (isinstance(manifest.get("release"), bool) or
+                                    not isinstance(manifest.get("release"), int) or manifest["release"] < 1):
+        raise CleftEdgeError(f"{path}: 'release' is {manifest.get('release')!r}", "a release number from 1 up",
+                             "rebuild the bundle (cleftedge build --release N)")
     problem = manifest_problem(manifest)
     if problem:
         raise CleftEdgeError(f"{path}: {problem}", "a bundle manifest made by 'cleftedge build'", "rebuild the bundle")

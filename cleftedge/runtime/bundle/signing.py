@@ -1,5 +1,10 @@
-"""ed25519 signatures over a bundle's manifest (cryptography). Verification runs on the cart;
-key generation and signing run on a signing host, so the private key never goes near a cart."""
+"""ed25519 signatures over JSON documents (a bundle's manifest, a revocation list, saved reference
+scores) with cryptography. Verification runs on the cart; key generation and signing run on a
+signing host, so the private key never goes near a cart.
+
+A private key may be encrypted: its passphrase comes from a file (--passphrase-file) or from
+$CLEFTEDGE_KEY_PASSPHRASE, never from a command-line flag (flags show up in `ps` and in shell
+history)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from pathlib import Path
 from cleftedge.errors import CleftEdgeError
 
 SIGNATURE_FILE = "signature.json"
+PASSPHRASE_ENV = "CLEFTEDGE_KEY_PASSPHRASE"
+EXPIRY_WARNING_DAYS = 30
 
 
 def canonical(manifest: dict) -> bytes:
@@ -22,21 +29,55 @@ def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
-def _load_key(path: str | os.PathLike, private: bool):
-    """An ed25519 key from a PEM file, or one line saying what is wrong with the file."""
+def passphrase(passphrase_file: str | os.PathLike | None = None) -> bytes | None:
+    """The passphrase for an encrypted private key: the file's first line, else $CLEFTEDGE_KEY_PASSPHRASE,
+    else None."""
+    if passphrase_file is not None:
+        p = Path(passphrase_file)
+        if not p.is_file():
+            raise CleftEdgeError(f"passphrase file {p} does not exist", "a file holding the key's passphrase",
+                                 "check --passphrase-file")
+        text = p.read_bytes().split(b"\n", 1)[0].rstrip(b"\r")
+    else:
+        env = os.environ.get(PASSPHRASE_ENV)
+        if env is None:
+            return None
+        text = env.encode()
+    if not text:
+        raise CleftEdgeError("the key passphrase is empty", "a non-empty passphrase",
+                             f"put it in the --passphrase-file or in ${PASSPHRASE_ENV}")
+    return text
+
+
+def _load_key(path: str | os.PathLike, private: bool, secret: bytes | None = None):
+    """An ed25519 key from a key file, or one line saying what is wrong with the file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+
+    from cleftedge.runtime.bundle.keyfile import split_key_file
 
     p = Path(path)
     kind, made = ("private", ".key.pem") if private else ("public", ".pub.pem")
     if not p.is_file():
         raise CleftEdgeError(f"{kind} key {p} does not exist", f"the {made} made by 'cleftedge keys generate'",
                              "check --key" if private else "check the trust store")
+    _, pem = split_key_file(p)
+    encrypted = private and b"ENCRYPTED" in pem.split(b"\n", 1)[0]
+    if encrypted and secret is None:
+        secret = passphrase()
+        if secret is None:
+            raise CleftEdgeError(f"private key {p} is encrypted and no passphrase was given",
+                                 f"its passphrase in a file (--passphrase-file FILE) or in ${PASSPHRASE_ENV}",
+                                 "never on the command line")
     try:
-        data = p.read_bytes()
-        key = load_pem_private_key(data, password=None) if private else load_pem_public_key(data)
+        key = load_pem_private_key(pem, password=secret if encrypted else None) if private else \
+            load_pem_public_key(pem)
     except (ValueError, TypeError, OSError) as exc:
-        what = "an unencrypted PEM private key" if private else "a PEM public key"
+        if encrypted:
+            raise CleftEdgeError(f"private key {p} cannot be decrypted with the passphrase given",
+                                 "the passphrase it was generated with", "check the passphrase file or "
+                                 f"${PASSPHRASE_ENV}") from None
+        what = "a PEM private key" if private else "a PEM public key"
         raise CleftEdgeError(f"{p} is not {what} ({exc})", f"an ed25519 {kind} key ({made})",
                              f"use the {made} made by 'cleftedge keys generate'") from None
     if not isinstance(key, Ed25519PrivateKey if private else Ed25519PublicKey):
@@ -48,8 +89,44 @@ def load_public_key(path: Path):
     return _load_key(path, private=False)
 
 
-def load_private_key(path: str | os.PathLike):
-    return _load_key(path, private=True)
+def load_private_key(path: str | os.PathLike, passphrase_file: str | os.PathLike | None = None):
+    """The private key; an encrypted one is opened with passphrase(passphrase_file)."""
+    return _load_key(path, private=True, secret=passphrase(passphrase_file) if passphrase_file else None)
+
+
+def key_info(path: str | os.PathLike, key=None):
+    """The KeyInfo (id, role, expiry) of a public or private key file, checked against the key:
+    `key` (already loaded) when given; an encrypted private key is checked against the public key
+    its info line names."""
+    from cleftedge.runtime.bundle.keyfile import check_info, split_key_file
+
+    p = Path(path)
+    info, pem = split_key_file(p)
+    if key is None and b"ENCRYPTED" not in pem.split(b"\n", 1)[0]:
+        key = _load_key(p, private=b"PRIVATE" in pem.split(b"\n", 1)[0])
+    public = None if key is None else (key.public_key() if hasattr(key, "public_key") else key)
+    return check_info(info, None if public is None else raw_public(public), p)
+
+
+def sign_as(document: dict, key_path: str | os.PathLike, role: str,
+            passphrase_file: str | os.PathLike | None = None) -> tuple[dict, list[str]]:
+    """Sign `document` with the private key at key_path for `role` ("bundle", "scores"): refused
+    when the key is for another role or has expired. Returns (signature block, warnings)."""
+    key = load_private_key(key_path, passphrase_file)
+    info = key_info(key_path, key)
+    if info.role != role:
+        raise CleftEdgeError(f"{key_path} is a '{info.role}' key", f"a '{role}' key to sign this",
+                             f"use the key made with 'cleftedge keys generate --role {role}'")
+    if info.expired():
+        raise CleftEdgeError(f"{key_path} (key {info.key_id}) expired on {info.expires}", "a key that has not expired",
+                             "make a new key (cleftedge keys generate), put its public key in the carts' trust "
+                             "stores, and sign with it")
+    warnings = []
+    left = info.days_left()
+    if left is not None and left <= EXPIRY_WARNING_DAYS:
+        warnings.append(f"key {info.key_id} expires on {info.expires} ({left} days): carts refuse its signatures "
+                        "from the day after; make its successor now")
+    return sign_manifest(document, key), warnings
 
 
 def raw_public(public_key) -> bytes:
@@ -59,6 +136,7 @@ def raw_public(public_key) -> bytes:
 
 
 def sign_manifest(manifest: dict, private_key) -> dict:
+    """A signature block over any JSON dict (canonical form)."""
     pub = raw_public(private_key.public_key())
     return {"algorithm": "ed25519", "key_id": key_id(pub), "public_key": base64.b64encode(pub).decode(),
             "signature": base64.b64encode(private_key.sign(canonical(manifest))).decode()}
@@ -69,8 +147,9 @@ def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object]
     """None when a trusted key signed exactly this manifest (or any document); else why not (one line)."""
     from cryptography.exceptions import InvalidSignature
 
-    if signature.get("algorithm") != "ed25519":
-        return f"signature algorithm {signature.get('algorithm')!r} is not ed25519"
+    if not isinstance(signature, dict) or signature.get("algorithm") != "ed25519":
+        found = signature.get("algorithm") if isinstance(signature, dict) else signature
+        return f"signature algorithm {found!r} is not ed25519"
     key = trusted.get(signature.get("key_id", ""))
     if key is None:
         return f"{what} is signed by key {signature.get('key_id')}, which is not in the trust store"

@@ -10,10 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle import machine
 from cleftedge.runtime.bundle.manifest import hash_files, load_manifest
-from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, verify_signature
-from cleftedge.runtime.bundle.trust import trust_store_path, trusted_keys
+from cleftedge.runtime.bundle.signing import EXPIRY_WARNING_DAYS, SIGNATURE_FILE
+from cleftedge.runtime.bundle.trust import trust_store_path
+
+ROLE = "bundle"  # the key role that signs bundle manifests
+ENGINE_GATES = ("files", "signature", "machine")  # the engine runs (known answers) only once these pass
 
 
 @dataclass
@@ -39,7 +43,10 @@ class Verification:
 
 
 def check_files(v: Verification) -> None:
-    found = hash_files(v.folder)
+    try:
+        found = hash_files(v.folder)
+    except CleftEdgeError as exc:
+        return v.add("files", exc.what, "")
     listed = v.manifest["files"]
     for rel, sha in listed.items():
         if rel not in found:
@@ -53,24 +60,47 @@ def check_files(v: Verification) -> None:
 
 
 def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
+    """A signature that is present is always checked against the trust store: --allow-unsigned
+    admits only a bundle that carries no signature at all."""
+    from cleftedge.runtime.bundle.trust import load_trust_store
+
     sig_path = v.folder / SIGNATURE_FILE
-    store = trust_store_path(trust_store)
     if not sig_path.is_file():
-        problem = None if allow_unsigned else "the bundle is not signed (sign it with 'cleftedge bundle sign')"
-        return v.add("signature", problem, "unsigned, accepted because of --allow-unsigned")
+        if allow_unsigned:
+            return v.add("signature", "unsigned, accepted because of --allow-unsigned (development only)", "",
+                         warning=True)
+        return v.add("signature", "the bundle is not signed (sign it with 'cleftedge bundle sign')", "")
     try:
         signature = json.loads(sig_path.read_text())
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return v.add("signature", f"{SIGNATURE_FILE} is not valid JSON", "")
-    keys = trusted_keys(store)
-    if not keys and not allow_unsigned:
-        where = "holds no keys" if store.is_dir() else "does not exist"
-        return v.add("signature", f"the trust store {store} {where} (give --trust-store DIR or set "
-                     "CLEFTEDGE_TRUST_STORE)", "")
-    problem = verify_signature(v.manifest, signature, keys)
-    if problem and allow_unsigned and not keys:
-        problem = None
-    v.add("signature", problem, f"signed by trusted key {signature.get('key_id')} ({store})")
+    try:
+        store = load_trust_store(trust_store_path(trust_store))
+    except CleftEdgeError as exc:
+        return v.add("signature", f"trust store: {exc.what}", "")
+    problem, key = store.check(v.manifest, signature, ROLE)
+    if problem:
+        return v.add("signature", problem, "")
+    v.add("signature", None, f"signed by trusted key {key.key_id} ({key.info.role}, {key.info.validity()}; "
+          f"{store.path})")
+    left = key.info.days_left()
+    if left is not None and left <= EXPIRY_WARNING_DAYS:
+        v.add("signature", f"the signing key {key.key_id} expires on {key.info.expires}: this cart refuses the "
+              "bundle from the day after; re-sign it with the key's successor", "", warning=True)
+
+
+def check_release(v: Verification, allow_rollback: bool) -> None:
+    """Refuse a release older than the highest this cart has run (see releases.py)."""
+    from cleftedge.runtime.bundle.releases import rollback_problem
+
+    try:
+        problem, line, highest = rollback_problem(v.manifest)
+    except CleftEdgeError as exc:
+        return v.add("release", exc.what, "")
+    if problem and allow_rollback:
+        return v.add("release", f"{problem}; accepted because of --allow-rollback", "", warning=True)
+    v.add("release", f"{problem}; run the newest release, or pass --allow-rollback (recorded in the events)"
+          if problem else None, line)
 
 
 def check_machine(v: Verification) -> None:
@@ -83,8 +113,9 @@ def check_machine(v: Verification) -> None:
     if backend == "tensorrt":
         from cleftedge.runtime.bundle.compat import plan_runs_here
 
-        here = {"trt_version": have["tensorrt"], "compute_capability": machine.gpu_compute_capability()}
-        built_info = {"trt_version": built, **m["target"], **m.get("build_settings", {})}
+        here = {"trt_version": have["tensorrt"], "compute_capability": machine.gpu_compute_capability(),
+                "platform": machine.build_platform()}
+        built_info = {"trt_version": built, **m["target"], **m.get("build_settings", {}), "platform": m.get("platform")}
         problems = plan_runs_here(built_info, here)
         v.add("machine", problems[0] if problems else None, f"TensorRT {here['trt_version']} on compute capability "
               f"{here['compute_capability']}")
@@ -112,16 +143,20 @@ def _in_range(version: str, lo: str | None, hi: str | None) -> bool:
 
 
 def check_qa(v: Verification) -> None:
+    """The attestation, the attached report it names, and the profile's [qa] floor, permit and
+    lineage rules (attestation.py)."""
+    from cleftedge.runtime.bundle.attestation import attestation_problems, policy_text
+
     qa = v.manifest.get("qa")
     required = bool(v.manifest["profile"].get("qa", {}).get("required"))
     if not qa:
         return v.add("qa", "no QA attestation attached; the profile requires one" if required else None,
                      "no QA attestation (not required by the profile)")
-    if qa.get("candidate_sha256") != v.manifest["engine"]["sha256"]:
-        return v.add("qa", "the QA attestation was made on another engine", "")
-    if qa.get("verdict") != "pass":
-        return v.add("qa", f"the attached QA verdict is {qa.get('verdict')}", "")
-    v.add("qa", None, f"QA passed ({qa.get('line', '')})")
+    problems = attestation_problems(v.manifest, v.folder)
+    runs = qa.get("runs_on_this_data")
+    v.add("qa", problems[0] if problems else None,
+          f"QA passed ({qa.get('line', '')}); {policy_text(qa)}" + (f"; {runs} QA runs on this data set" if runs
+                                                                    else ""))
 
 
 def check_known_answers(v: Verification) -> None:
@@ -148,15 +183,18 @@ def check_known_answers(v: Verification) -> None:
           f"scores (tolerance {tol})", f"{len(frames)} golden frames within {tol} (max difference {worst:.4f})")
 
 
-def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, known_answers: bool = True
-                  ) -> Verification:
+def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, known_answers: bool = True,
+                  allow_rollback: bool = False) -> Verification:
+    """Every check, in this order (docs/integrators.md lists them): files, signature, release,
+    machine, qa, known answers."""
     v = Verification(folder, load_manifest(folder))
     check_files(v)
     check_signature(v, trust_store, allow_unsigned)
+    check_release(v, allow_rollback)
     check_machine(v)
     check_qa(v)
     # an engine is run only once its bytes and its signer are known good (a plan can carry host code)
-    if known_answers and all(c.ok for c in v.checks if c.name in ("files", "signature", "machine")):
+    if known_answers and all(c.ok for c in v.checks if c.name in ENGINE_GATES):
         check_known_answers(v)
     elif known_answers:
         v.add("known answers", "not run: the engine runs only once files, signature and machine pass", "",

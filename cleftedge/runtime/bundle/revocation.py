@@ -1,0 +1,84 @@
+"""The revocation list `revoked.json` in a trust store: the key ids a cart no longer accepts, signed
+by a key of that store (so a list copied onto a fleet is the signing host's, not anyone's).
+
+    {"kind": "cleftedge.revoked_keys", "schema": 1, "issued": "2026-12-01T10:00:00Z",
+     "revoked": [{"key_id": "...", "reason": "laptop stolen", "date": "2026-12-01"}],
+     "signature": {ed25519 block over the document without "signature"}}"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.signing import sign_manifest, verify_signature
+
+REVOKED = "revoked.json"
+KIND = "cleftedge.revoked_keys"
+KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _body(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "signature"}
+
+
+def _read(path: Path) -> dict:
+    from cleftedge.documents import read_json_object
+
+    doc = read_json_object(path, "revocation list", "a revoked.json made by 'cleftedge keys revoke'",
+                           "check the trust store", "make it again with 'cleftedge keys revoke'")
+    entries = doc.get("revoked")
+    if doc.get("kind") != KIND or not isinstance(doc.get("schema"), int) or doc["schema"] > 1 or \
+            not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("key_id"), str)
+                                                     for e in entries):
+        raise CleftEdgeError(f"{path} is not a revocation list this cleftedge knows",
+                             f"kind '{KIND}', schema 1, a list 'revoked' of {{key_id, reason, date}}",
+                             "make it with 'cleftedge keys revoke'")
+    return doc
+
+
+def read_revocations(path: Path, keys: dict) -> dict[str, dict]:
+    """key id -> revocation entry, from a list signed by one of `keys` (key id -> TrustedKey)."""
+    doc = _read(path)
+    problem = verify_signature(_body(doc), doc.get("signature"), {k: t.key for k, t in keys.items()}, "it",
+                               "the list")
+    if problem:
+        raise CleftEdgeError(f"the revocation list {path} cannot be trusted: {problem}",
+                             "a revoked.json signed by a key of this trust store",
+                             "sign it with 'cleftedge keys revoke --key' using a key the carts trust")
+    return {e["key_id"]: e for e in doc["revoked"]}
+
+
+def revoke(path: Path, key_id: str, reason: str, private_key) -> dict:
+    """Add `key_id` to the list at `path` (a new list when there is none), sign it with
+    `private_key` and write it; return the list. The old list's entries are kept only when its own
+    signature holds (by the key it names)."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from cleftedge.atomic import write_text
+
+    if not KEY_ID.match(key_id):
+        raise CleftEdgeError(f"key id {key_id!r}", "16 hex digits as 'cleftedge keys show' prints, or a .pem file",
+                             "check the key to revoke")
+    entries: list[dict] = []
+    if path.exists():
+        old = _read(path)
+        sig = old.get("signature") if isinstance(old.get("signature"), dict) else {}
+        try:
+            signer = Ed25519PublicKey.from_public_bytes(base64.b64decode(str(sig.get("public_key", ""))))
+        except ValueError:
+            signer = None
+        if signer is None or verify_signature(_body(old), sig, {sig.get("key_id"): signer}, "it", "the list"):
+            raise CleftEdgeError(f"the revocation list {path} does not match its own signature", "a list as "
+                                 "'cleftedge keys revoke' wrote it", "restore it from the signing host's copy")
+        entries = [e for e in old["revoked"] if e["key_id"] != key_id]
+    entries.append({"key_id": key_id, "reason": reason, "date": time.strftime("%Y-%m-%d", time.gmtime())})
+    doc = {"kind": KIND, "schema": 1, "issued": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "revoked": sorted(entries, key=lambda e: e["key_id"])}
+    doc["signature"] = sign_manifest(doc, private_key)
+    write_text(path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    return doc
