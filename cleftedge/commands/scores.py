@@ -11,11 +11,15 @@ def register(sub) -> None:
                       "Reference scores saved by 'cleftedge qa --save-reference-scores' are signed on the signing "
                       "host (an ed25519 signature inside the file); 'qa --reference-scores' checks it against the "
                       "trust store, by the same rules as bundles.",
-                      "cleftedge scores sign ref-scores.json --key keys/cleftedge-signing.key.pem")
-    s = add_command(group, "sign", "sign a reference-scores file with an ed25519 private key",
-                    "cleftedge scores sign ref-scores.json --key keys/cleftedge-signing.key.pem", _sign)
+                      "cleftedge scores sign ref-scores.json --key keys/scores-signing.key.pem")
+    s = add_command(group, "sign", "sign a reference-scores file with an ed25519 private key of role 'scores'",
+                    "cleftedge keys generate --out keys/ --name scores-signing --role scores\n"
+                    "  cleftedge scores sign ref-scores.json --key keys/scores-signing.key.pem", _sign)
     s.add_argument("file", help="the reference-scores JSON (signed in place unless --out)")
-    s.add_argument("--key", required=True, help="the private key (.key.pem from 'cleftedge keys generate')")
+    s.add_argument("--key", required=True, help="the private key (.key.pem) of a 'scores' key "
+                   "('cleftedge keys generate --role scores')")
+    s.add_argument("--passphrase-file", metavar="FILE", help="passphrase of an encrypted key (or set "
+                   "$CLEFTEDGE_KEY_PASSPHRASE)")
     s.add_argument("--out", help="write the signed file here instead")
     v = add_command(group, "verify", "check a reference-scores file's signature against the trust store",
                     "cleftedge scores verify ref-scores.json --trust-store /etc/cleftedge/trust", _verify)
@@ -27,7 +31,9 @@ def register(sub) -> None:
 def _sign(args) -> int:
     from cleftedge.calibration.qa.refscores import sign_scores_file
 
-    key = sign_scores_file(args.file, args.key, args.out)
+    key, warnings = sign_scores_file(args.file, args.key, args.out, args.passphrase_file)
+    for line in warnings:
+        print(f"warning: {line}")
     print(f"signed {args.out or args.file} with key {key}")
     return 0
 

@@ -218,11 +218,13 @@ def signing(tmp_path_factory):
     from cleftedge.cli import main
 
     root = tmp_path_factory.mktemp("signing")
-    assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
+    assert main(["keys", "generate", "--out", str(root / "keys"), "--name", "scores-signing", "--role", "scores"]) == 0
+    assert main(["keys", "generate", "--out", str(root / "keys"), "--name", "bundle-signing"]) == 0
     (root / "trust").mkdir()
-    (root / "trust" / "cleftedge-signing.pub.pem").write_bytes(
-        (root / "keys" / "cleftedge-signing.pub.pem").read_bytes())
-    return {"key": root / "keys" / "cleftedge-signing.key.pem", "trust": root / "trust"}
+    for name in ("scores-signing", "bundle-signing"):
+        (root / "trust" / f"{name}.pub.pem").write_bytes((root / "keys" / f"{name}.pub.pem").read_bytes())
+    return {"key": root / "keys" / "scores-signing.key.pem", "bundle_key": root / "keys" / "bundle-signing.key.pem",
+            "trust": root / "trust"}
 
 
 @pytest.fixture(scope="session")

@@ -162,13 +162,36 @@ def test_forged_reference_scores_are_refused(qa_world, signing, signed_scores, t
 
 def test_scores_signed_by_a_key_outside_the_trust_store_are_refused(qa_world, ir_candidate, signed_scores, tmp_path,
                                                                      capsys):
-    assert main(["keys", "generate", "--out", str(tmp_path / "other")]) == 0
+    assert main(["keys", "generate", "--out", str(tmp_path / "other"), "--role", "scores"]) == 0
     (tmp_path / "trust").mkdir()
     shutil.copy(tmp_path / "other" / "cleftedge-signing.pub.pem", tmp_path / "trust")
     capsys.readouterr()
     rc, _, err = _qa(capsys, *_cart(qa_world, signed_scores, ir_candidate, tmp_path / "rep",
                                     "--trust-store", tmp_path / "trust"))
     assert rc == 1 and "not in the trust store" in _one_line(err)
+
+
+def test_a_bundle_signing_key_cannot_sign_reference_scores(qa_world, signing, signed_scores, tmp_path, capsys):
+    copy = tmp_path / "s.json"
+    shutil.copy(signed_scores, copy)
+    capsys.readouterr()
+    assert main(["scores", "sign", str(copy), "--key", str(signing["bundle_key"])]) == 1
+    assert "is a 'bundle' key" in _one_line(capsys.readouterr().err)
+
+
+def test_scores_signed_with_a_trusted_bundle_key_are_refused(qa_world, ir_candidate, signing, signed_scores,
+                                                             tmp_path, capsys):
+    # the attacker holds the bundle-signing key (trusted on the cart for bundles) and signs scores with
+    # it outside the CLI: a bundle key does not vouch for reference scores
+    from cleftedge.runtime.bundle.signing import load_private_key, sign_document
+
+    doc = json.loads(signed_scores.read_text())
+    del doc["signature"]
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(sign_document(doc, load_private_key(signing["bundle_key"]))))
+    rc, _, err = _qa(capsys, *_cart(qa_world, forged, ir_candidate, tmp_path / "rep", "--trust-store",
+                                    signing["trust"]))
+    assert rc == 1 and "for another role, not as a 'scores' key" in _one_line(err) and not (tmp_path / "rep").exists()
 
 
 # --- every data-set role checked -------------------------------------------------------------------

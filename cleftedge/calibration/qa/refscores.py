@@ -23,6 +23,7 @@ from cleftedge.errors import CleftEdgeError
 
 KIND = "cleftedge.reference_scores"
 SCHEMA = 1
+ROLE = "scores"  # the trust-store role of the keys that sign reference scores
 
 
 @dataclass
@@ -86,13 +87,17 @@ def check_signature(doc: dict, path: Path, trust_store=None, allow_unsigned: boo
         raise CleftEdgeError(f"reference scores {path} are not signed", "scores signed on the signing host",
                              "sign them there with 'cleftedge scores sign FILE --key KEY', or pass "
                              "--allow-unsigned-scores (recorded in the report and the attestation)")
-    keys = trusted_keys(store)
+    keys = trusted_keys(store, role=ROLE)  # a bundle-signing key does not vouch for scores
     if not keys:
         where = "holds no keys" if store.is_dir() else "does not exist"
         raise CleftEdgeError(f"the trust store {store} {where}, so the signature of {path} cannot be checked",
                              "a trust store with the signing host's public key",
                              "give --trust-store DIR or set CLEFTEDGE_TRUST_STORE")
     problem = document_signature_problem(doc, keys, f"reference scores {path}")
+    key_id = doc[DOCUMENT_SIGNATURE].get("key_id")
+    if problem and key_id not in keys and key_id in trusted_keys(store):
+        problem = (f"reference scores {path} are signed by key {key_id}, which the trust store holds for another "
+                   f"role, not as a '{ROLE}' key")
     if problem:
         raise CleftEdgeError(problem, "reference scores signed by a trusted key and unchanged since",
                              "recompute and sign them on the build and signing hosts; never edit them")
@@ -131,12 +136,15 @@ def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: st
     return ReferenceScores(reference_sha256, data_hash, float(threshold), backend, table, signature)
 
 
-def sign_scores_file(path: str | Path, key_path: str | Path, out: str | Path | None = None) -> str:
-    """Sign a reference-scores file (in place, or into `out`); return the key id."""
-    from cleftedge.runtime.bundle.signing import load_private_key, sign_document
+def sign_scores_file(path: str | Path, key_path: str | Path, out: str | Path | None = None,
+                     passphrase_file: str | Path | None = None) -> tuple[str, list[str]]:
+    """Sign a reference-scores file (in place, or into `out`) with a 'scores' key; return the key id
+    and any warnings (a key close to its expiry)."""
+    from cleftedge.runtime.bundle.signing import DOCUMENT_SIGNATURE, sign_as
 
     p = Path(path)
     doc = read_scores_document(p)
-    signed = sign_document(doc, load_private_key(key_path))
-    write_text(out or p, json.dumps(signed, indent=None, separators=(",", ":")) + "\n")
-    return signed["signature"]["key_id"]
+    body = {k: v for k, v in doc.items() if k != DOCUMENT_SIGNATURE}
+    block, warnings = sign_as(body, key_path, ROLE, passphrase_file)
+    write_text(out or p, json.dumps({**body, DOCUMENT_SIGNATURE: block}, indent=None, separators=(",", ":")) + "\n")
+    return block["key_id"], warnings
