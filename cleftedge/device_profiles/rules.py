@@ -11,7 +11,7 @@ PRECISIONS = ("int8", "fp16", "fp32")
 HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
 INFERENCE_PRECISIONS = ("f32", "bf16", "f16")  # OpenVINO's inference_precision hint
 HW_COMPAT = ("none", "ampere_plus", "same_compute_capability")
-NO_DLA_BOARDS = ("orin-nano", "thor")  # TARGETS.md: Orin Nano and Thor have no DLA
+NO_DLA_BOARDS = ("orin-nano", "thor")  # NVIDIA's module specs: Orin Nano and Thor have no DLA
 VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
 CC = re.compile(r"^\d+\.\d+$")
 

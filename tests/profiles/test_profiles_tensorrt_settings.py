@@ -1,4 +1,4 @@
-"""TensorRT build settings per Jetson profile and TensorRT version, checked as data (TARGETS.md)."""
+"""TensorRT build settings per Jetson profile and TensorRT version, checked as data."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""One INT8 recipe per target, one line each (see DESIGN.md for why they differ)."""
+"""One INT8 recipe per target, one line each (why they differ: docs/calibration.md)."""
 
 from __future__ import annotations
 

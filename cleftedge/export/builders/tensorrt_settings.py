@@ -1,6 +1,6 @@
 """Everything about a TensorRT build that is not a TensorRT call: which flags for which version,
 DLA where it exists, shapes, workspace, cache keys, and whether a plan can run on a machine.
-Plain code, tested as data across every Jetson profile and TensorRT version (see TARGETS.md)."""
+Plain code, tested as data across every Jetson profile and TensorRT version."""
 
 from __future__ import annotations
 
