@@ -1,0 +1,73 @@
+"""OpenVINO for `cleftedge bench`: a throughput run on an AsyncInferQueue (as benchmark_app runs one:
+as many infer requests as the compiled model asks for, OPTIMAL_NUMBER_OF_INFER_REQUESTS, each
+restarted as soon as it is done) and a per-layer profile from the performance counters of a model
+compiled with PERF_COUNT (ov.properties.enable_profiling)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from cleftedge.runtime.backends.perf import LayerProfile, RunClock, ThroughputRun, layer_profile
+
+WARMUP_RUNS = 3  # run before the counted ones: the first runs allocate and pick kernels
+SOURCE = "OpenVINO performance counters"
+
+
+def optimal_requests(ov: Any, compiled: Any) -> int:
+    """How many requests the compiled model runs at once (1 where the device does not say)."""
+    try:
+        return max(1, int(compiled.get_property(ov.properties.optimal_number_of_infer_requests)))
+    except Exception:  # a plugin without the property
+        return 1
+
+
+def run_queue(ov: Any, compiled: Any, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
+    """Keep every request of an AsyncInferQueue busy with `batch` while `clock.more()`."""
+    jobs = optimal_requests(ov, compiled)
+    queue = ov.AsyncInferQueue(compiled, jobs)
+    wall: list[float] = []
+    engine: list[float] = []
+
+    def done(request: Any, started: float) -> None:  # called by OpenVINO's threads, with the GIL
+        wall.append((time.perf_counter() - started) * 1000.0)
+        engine.append(request.latency)
+
+    queue.set_callback(done)
+    tensor = _input_tensor(ov, compiled, batch)
+    for i in range(len(queue)):  # every request reads the same input; nothing is copied per request
+        queue[i].set_input_tensor(tensor)
+    while clock.more():
+        queue.start_async(userdata=time.perf_counter())  # blocks until a request is free
+    queue.wait_all()
+    seconds = time.perf_counter() - clock.start
+    return ThroughputRun(len(wall), batch.shape[0], jobs, seconds, tuple(wall), tuple(engine))
+
+
+def profile_compiled(compiled: Any, batch: np.ndarray, runs: int) -> LayerProfile:
+    """Sum each executed layer's real time over `runs` inferences (the counters hold the last one)."""
+    import openvino as ov
+
+    request = compiled.create_infer_request()
+    request.set_input_tensor(_input_tensor(ov, compiled, batch))
+    times: dict[tuple[str, str], float] = {}
+    for i in range(WARMUP_RUNS + runs):
+        request.infer()
+        if i < WARMUP_RUNS:
+            continue
+        for info in request.profiling_info:
+            if info.status == ov.ProfilingInfo.Status.EXECUTED:
+                key = (info.node_name, info.node_type)
+                times[key] = times.get(key, 0.0) + info.real_time.total_seconds() * 1000.0
+    return layer_profile(SOURCE, runs, times, "openvino")
+
+
+def _input_tensor(ov: Any, compiled: Any, batch: np.ndarray) -> Any:
+    kind = compiled.inputs[0].get_element_type()
+    if kind == ov.Type.f32:
+        return ov.Tensor(np.ascontiguousarray(batch))
+    tensor = ov.Tensor(kind, ov.Shape(batch.shape))
+    np.copyto(tensor.data, batch, casting="same_kind")
+    return tensor
