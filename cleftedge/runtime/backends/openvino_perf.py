@@ -1,6 +1,6 @@
-"""OpenVINO for `cleftedge bench`: a throughput run on an AsyncInferQueue (as benchmark_app runs one:
-as many infer requests as the compiled model asks for, OPTIMAL_NUMBER_OF_INFER_REQUESTS, each
-restarted as soon as it is done) and a per-layer profile from the performance counters of a model
+"""OpenVINO for `cleftedge bench`: a throughput run as benchmark_app runs one (as many infer
+requests as the compiled model asks for, OPTIMAL_NUMBER_OF_INFER_REQUESTS, each restarted as soon
+as it is done) and a per-layer profile from the performance counters of a model
 compiled with PERF_COUNT (ov.properties.enable_profiling)."""
 
 from __future__ import annotations
@@ -25,24 +25,34 @@ def optimal_requests(ov: Any, compiled: Any) -> int:
 
 
 def run_queue(ov: Any, compiled: Any, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
-    """Keep every request of an AsyncInferQueue busy with `batch` while `clock.more()`."""
+    """Keep an AsyncInferQueue of `optimal_requests` busy with `batch` while `clock.more()`, as
+    benchmark_app's inference-only loop does: wait for an idle request, read its figures, restart it.
+
+    No Python callback: one that still wants the GIL while the compiled model is being destroyed
+    deadlocks the process (seen here with 2026.4). Each request's start time rides as its userdata."""
     jobs = optimal_requests(ov, compiled)
     queue = ov.AsyncInferQueue(compiled, jobs)
-    wall: list[float] = []
-    engine: list[float] = []
-
-    def done(request: Any, started: float) -> None:  # called by OpenVINO's threads, with the GIL
-        wall.append((time.perf_counter() - started) * 1000.0)
-        engine.append(request.latency)
-
-    queue.set_callback(done)
     tensor = _input_tensor(ov, compiled, batch)
     for i in range(len(queue)):  # every request reads the same input; nothing is copied per request
         queue[i].set_input_tensor(tensor)
+    wall: list[float] = []
+    engine: list[float] = []
+    in_flight: set[int] = set()
+
+    def record(request_id: int) -> None:
+        wall.append((time.perf_counter() - queue.userdata[request_id]) * 1000.0)
+        engine.append(queue[request_id].latency)
+
     while clock.more():
-        queue.start_async(userdata=time.perf_counter())  # blocks until a request is free
+        idle = queue.get_idle_request_id()  # blocks (without the GIL) until a request is free
+        if idle in in_flight:
+            record(idle)
+        in_flight.add(idle)
+        queue.start_async(userdata=time.perf_counter())
     queue.wait_all()
     seconds = time.perf_counter() - clock.start
+    for request_id in sorted(in_flight):
+        record(request_id)
     return ThroughputRun(len(wall), batch.shape[0], jobs, seconds, tuple(wall), tuple(engine))
 
 
