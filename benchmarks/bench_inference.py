@@ -25,7 +25,7 @@ Throughput (`--hint throughput`): A is the command a user runs, `cleftedge bench
 as many infer requests as the compiled model asks for on an AsyncInferQueue, batch fixed to 1), B is
 `benchmark_app -m MODEL -d CPU -hint throughput -shape [1,C,H,W] -t SECONDS`; each pair gives the
 ratio of frames per second ours/benchmark_app (1.0 or more: ours is as fast), and the verdict is on
-the median ratio. Both tools start the same number of requests; neither counts its warm-up.
+the median ratio; pairs alternate A B and B A. Both tools start the same number of requests; neither counts its warm-up.
 """
 
 from __future__ import annotations
@@ -198,8 +198,13 @@ def compare_throughput(model: Path, shape: tuple[int, ...], args: argparse.Names
           f"{args.seconds:g} s runs: cleftedge bench --hint throughput, then benchmark_app -hint throughput")
     ratios = []
     for i in range(args.pairs):
-        ours, our_requests = ours_throughput(model, args.seconds, args.device)
-        theirs, their_requests = benchmark_app_throughput(model, args.seconds, args.device, shape)
+        # A B, then B A: a drift in the machine's load (and whatever the first run of a pair pays) falls on both
+        if i % 2 == 0:
+            ours, our_requests = ours_throughput(model, args.seconds, args.device)
+            theirs, their_requests = benchmark_app_throughput(model, args.seconds, args.device, shape)
+        else:
+            theirs, their_requests = benchmark_app_throughput(model, args.seconds, args.device, shape)
+            ours, our_requests = ours_throughput(model, args.seconds, args.device)
         ratios.append(ours / theirs)
         print(f"  pair {i + 1}: A cleftedge bench {ours:.1f} frames/s ({our_requests} requests in flight)  "
               f"B benchmark_app {theirs:.1f} frames/s ({their_requests} requests)  ratio {ours / theirs:.3f}",
