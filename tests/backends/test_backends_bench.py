@@ -169,3 +169,13 @@ def test_onnxruntime_trace_leaves_out_the_warmup_runs():
               {"cat": "Node", "name": "a_fence_before", "ts": 23, "dur": 99}]
     assert node_times(events, skip_runs=1) == {("a", "Conv"): 0.003, ("b", "Conv"): 0.001}
     assert math.isclose(node_times(events)[("a", "Conv")], 0.503)
+
+
+@pytest.mark.parametrize("text,name", [("frames:4x1x128x160", "frames"), ("4x1x128x160", None),
+                                       ("frames[4,1,128,160]", "frames"), ("[4, 1, 128, 160]", None)])
+def test_shapes_take_trtexec_and_benchmark_app_forms(text, name):
+    from cleftedge.runtime.bench_plan import Shape, parse_shape
+
+    assert parse_shape(text) == Shape(name, (4, 1, 128, 160))
+    with pytest.raises(CleftEdgeError, match="4 positive dimensions"):
+        parse_shape(text.replace("4", "0", 1))
