@@ -87,6 +87,7 @@ class OpenVINOBackend(Backend):
     def _ready(self, model_spec: ModelSpec) -> ModelSpec:
         ov = self._ov
         self.request = self.compiled.create_infer_request()
+        self._queue: Any = None  # the throughput run's requests, made by the first one
         self._owned: Any = None  # the input tensor this backend allocated (see _set_input)
         self._owned_in_use = False
         self._f32_input = self.compiled.inputs[0].get_element_type() == ov.Type.f32
@@ -183,9 +184,11 @@ class OpenVINOBackend(Backend):
                 "versions": {"openvino": self._ov.get_version()}}
 
     def _throughput_impl(self, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
-        from cleftedge.runtime.backends.openvino_perf import run_queue
+        from cleftedge.runtime.backends.openvino_perf import request_queue, run_queue
 
-        return run_queue(self._ov, self.compiled, batch, clock)
+        if self._queue is None:
+            self._queue = request_queue(self._ov, self.compiled)
+        return run_queue(self._ov, self.compiled, self._queue, batch, clock)
 
     def _profile_layers_impl(self, batch: np.ndarray, runs: int) -> LayerProfile:
         from cleftedge.runtime.backends.openvino_perf import profile_compiled
@@ -220,7 +223,7 @@ class OpenVINOBackend(Backend):
         return found
 
     def _close_impl(self) -> None:
-        self.request = None
+        self.request = self._queue = None
         self.compiled = None
 
 

@@ -24,14 +24,19 @@ def optimal_requests(ov: Any, compiled: Any) -> int:
         return 1
 
 
-def run_queue(ov: Any, compiled: Any, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
-    """Keep an AsyncInferQueue of `optimal_requests` busy with `batch` while `clock.more()`, as
-    benchmark_app's inference-only loop does: wait for an idle request, read its figures, restart it.
+def request_queue(ov: Any, compiled: Any) -> Any:
+    """An AsyncInferQueue of `optimal_requests`; kept by the backend, so that a warm-up run warms
+    the very requests the timed run uses (a fresh request pays its allocations on its first run)."""
+    return ov.AsyncInferQueue(compiled, optimal_requests(ov, compiled))
+
+
+def run_queue(ov: Any, compiled: Any, queue: Any, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
+    """Keep every request of `queue` busy with `batch` while `clock.more()`, as benchmark_app's
+    inference-only loop does: wait for an idle request, read its figures, restart it.
 
     No Python callback: one that still wants the GIL while the compiled model is being destroyed
     deadlocks the process (seen here with 2026.4). Each request's start time rides as its userdata."""
-    jobs = optimal_requests(ov, compiled)
-    queue = ov.AsyncInferQueue(compiled, jobs)
+    jobs = len(queue)
     tensor = _input_tensor(ov, compiled, batch)
     for i in range(len(queue)):  # every request reads the same input; nothing is copied per request
         queue[i].set_input_tensor(tensor)
