@@ -1,8 +1,11 @@
 """The inference stage on OpenVINO CPU (LATENCY hint, batch 1) against OpenVINO's own benchmark_app
-on the same model, device and hint. Target: within 5 % of benchmark_app's median latency.
+on the same model, device and hint. Target: within 5 % of benchmark_app's median latency. With
+`--hint throughput`: `cleftedge bench --hint throughput` against `benchmark_app -hint throughput`
+(frames per second). Target: within 5 % of benchmark_app's throughput.
 
     .venv/bin/python benchmarks/bench_inference.py model.onnx            # e.g. cleftedge export --reference
     .venv/bin/python benchmarks/bench_inference.py --make-model /tmp/cnn.onnx   # a small CNN to try it on
+    .venv/bin/python benchmarks/bench_inference.py model.onnx --hint throughput --pairs 6 --seconds 5
 
 Runs alternate, A B A B ... (A: our backend's infer(), B: `benchmark_app -m MODEL -d CPU -hint latency
 -shape [1,C,H,W] -t SECONDS`), so that drift in machine load hits both alike; each pair gives a ratio
@@ -16,6 +19,13 @@ Two figures for ours, both medians over the run:
   outputs back as numpy): what the runtime's inference stage records. It adds OpenVINO's Python call
   cost, which a bare `InferRequest.infer()` measures (`--floor`).
 The verdict is on the engine clock; the wall-clock ratio is printed beside it.
+
+Throughput (`--hint throughput`): A is the command a user runs, `cleftedge bench --model MODEL
+--backend openvino --device CPU --hint throughput -t SECONDS --json` (OpenVINO's THROUGHPUT hint,
+as many infer requests as the compiled model asks for on an AsyncInferQueue, batch fixed to 1), B is
+`benchmark_app -m MODEL -d CPU -hint throughput -shape [1,C,H,W] -t SECONDS`; each pair gives the
+ratio of frames per second ours/benchmark_app (1.0 or more: ours is as fast), and the verdict is on
+the median ratio; pairs alternate A B and B A. Both tools start the same number of requests; neither counts its warm-up.
 """
 
 from __future__ import annotations
@@ -59,18 +69,49 @@ def ours(model: Path, seconds: float, device: str, cache: str, batch1: bool) -> 
     return statistics.median(wall), statistics.median(engine), statistics.median(bare)
 
 
-def benchmark_app(model: Path, seconds: float, device: str, shape: tuple[int, ...]) -> float:
+def ours_throughput(model: Path, seconds: float, device: str) -> tuple[float, int]:
+    """`cleftedge bench --hint throughput` as a user runs it: (frames/s, requests in flight)."""
+    import json
+
+    exe = Path(sys.executable).parent / "cleftedge"
+    cmd = [str(exe), "bench", "--model", str(model), "--backend", "openvino", "--device", device, "--hint",
+           "throughput", "-t", str(seconds), "--budget-ms", "1e9", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        sys.exit(f"cleftedge bench failed ({out.returncode}): {out.stderr[-2000:]}")
+    summary = json.loads(out.stdout)
+    return summary["throughput_fps"], summary["streams"]
+
+
+def benchmark_app_text(model: Path, seconds: float, device: str, shape: tuple[int, ...], hint: str) -> str:
     exe = shutil.which("benchmark_app", path=str(Path(sys.executable).parent)) or shutil.which("benchmark_app")
     if exe is None:
         sys.exit("benchmark_app not found (it comes with the openvino package)")
-    cmd = [exe, "-m", str(model), "-d", device, "-hint", "latency", "-shape", "[" + ",".join(map(str, shape)) + "]",
+    cmd = [exe, "-m", str(model), "-d", device, "-hint", hint, "-shape", "[" + ",".join(map(str, shape)) + "]",
            "-t", str(int(seconds))]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    text = out.stdout + out.stderr
+    if out.returncode != 0:
+        sys.exit(f"benchmark_app failed ({out.returncode}):\n{(out.stdout + out.stderr)[-2000:]}")
+    return out.stdout + out.stderr
+
+
+def benchmark_app(model: Path, seconds: float, device: str, shape: tuple[int, ...]) -> float:
+    """benchmark_app -hint latency: its median latency (ms)."""
+    text = benchmark_app_text(model, seconds, device, shape, "latency")
     found = re.search(r"Latency:\s*(?:\n.*?)*?Median:\s*([\d.]+)\s*(ms|us)", text)
-    if out.returncode != 0 or not found:
-        sys.exit(f"benchmark_app failed ({out.returncode}):\n{text[-2000:]}")
+    if not found:
+        sys.exit(f"benchmark_app printed no median latency:\n{text[-2000:]}")
     return float(found.group(1)) / (1000.0 if found.group(2) == "us" else 1.0)
+
+
+def benchmark_app_throughput(model: Path, seconds: float, device: str, shape: tuple[int, ...]) -> tuple[float, int]:
+    """benchmark_app -hint throughput: (frames/s, infer requests it ran)."""
+    text = benchmark_app_text(model, seconds, device, shape, "throughput")
+    fps = re.search(r"Throughput:\s*([\d.]+)\s*FPS", text)
+    requests = re.search(r"(\d+) inference requests", text)
+    if not fps:
+        sys.exit(f"benchmark_app printed no throughput:\n{text[-2000:]}")
+    return float(fps.group(1)), int(requests.group(1)) if requests else 0
 
 
 def make_model(path: Path, size: int = 224) -> Path:
@@ -113,6 +154,9 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=4, help="A B pairs (default 4)")
     ap.add_argument("--seconds", type=float, default=10.0, help="seconds per run (benchmark_app -t; default 10)")
     ap.add_argument("--device", default="CPU")
+    ap.add_argument("--hint", choices=("latency", "throughput"), default="latency",
+                    help="latency (default): the inference stage against benchmark_app's median latency; "
+                    "throughput: `cleftedge bench --hint throughput` against benchmark_app's frames per second")
     ap.add_argument("--dynamic-batch", action="store_true",
                     help="keep a dynamic batch dynamic; default: batch fixed to 1, as the live runtime opens it "
                          "(Model.open(steady=True)) and as benchmark_app's -shape makes it")
@@ -125,6 +169,9 @@ def main() -> None:
 
     spec = resolve_spec(model)
     shape = (1, *spec.input.shape)
+    if args.hint == "throughput":
+        compare_throughput(model, shape, args)
+        return
     print(f"model {model} input {shape} device {args.device} hint LATENCY, {args.pairs} pairs of {args.seconds:g} s"
           f" runs, ours with {'batch fixed to 1' if not args.dynamic_batch else 'a dynamic batch'}")
     engine_ratios, wall_ratios, floor_ratios = [], [], []
@@ -144,6 +191,27 @@ def main() -> None:
           f"{verdict} {TARGET:.0%}")
     print(f"median ratio ours/benchmark_app, wall clock of our Python call = {wall_med:.3f} "
           f"({(wall_med - 1) * 100:+.1f} %); a bare InferRequest.infer() from Python: {floor_med:.3f}")
+
+
+def compare_throughput(model: Path, shape: tuple[int, ...], args: argparse.Namespace) -> None:
+    print(f"model {model} input {shape} device {args.device} hint THROUGHPUT, {args.pairs} pairs of "
+          f"{args.seconds:g} s runs: cleftedge bench --hint throughput, then benchmark_app -hint throughput")
+    ratios = []
+    for i in range(args.pairs):
+        # A B, then B A: a drift in the machine's load (and whatever the first run of a pair pays) falls on both
+        if i % 2 == 0:
+            ours, our_requests = ours_throughput(model, args.seconds, args.device)
+            theirs, their_requests = benchmark_app_throughput(model, args.seconds, args.device, shape)
+        else:
+            theirs, their_requests = benchmark_app_throughput(model, args.seconds, args.device, shape)
+            ours, our_requests = ours_throughput(model, args.seconds, args.device)
+        ratios.append(ours / theirs)
+        print(f"  pair {i + 1}: A cleftedge bench {ours:.1f} frames/s ({our_requests} requests in flight)  "
+              f"B benchmark_app {theirs:.1f} frames/s ({their_requests} requests)  ratio {ours / theirs:.3f}",
+              flush=True)
+    med = statistics.median(ratios)
+    verdict = "within" if med >= 1 - TARGET else "NOT within"
+    print(f"median ratio of frames/s ours/benchmark_app = {med:.3f} ({(med - 1) * 100:+.1f} %): {verdict} {TARGET:.0%}")
 
 
 if __name__ == "__main__":

@@ -52,10 +52,11 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
 
 
-def open_model(args, steady: bool = True):
+def open_model(args, steady: bool = True, **options):
+    """Model.open as the model flags say; `options` go to the backend (bench: hint, batch, streams)."""
     from cleftedge.runtime.model import Model
 
-    opts = {"steady": steady}
+    opts = {"steady": steady, **options}
     if args.trust_store:
         opts["trust_store"] = args.trust_store
     if args.allow_unsigned:

@@ -4,6 +4,7 @@ memory the backend bound, through a CUDA layer on host memory. Checks the scores
 onnxruntime, the DLA core set before deserializing, the inspector's precision, and that close (or a
 failed load) gives everything back. On a GPU: `pytest -m gpu` (real CUDA) and `-m tensorrt` (real TensorRT)."""
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -111,3 +112,33 @@ def test_an_engine_without_detailed_verbosity_reports_unknown_precision(fake_gpu
     plan_path, _, spec = plan
     with open_backend(plan_path, spec=spec, device="GPU") as b:
         assert b.describe()["precision"] == "unknown"
+
+
+def test_profile_layers_sums_what_tensorrts_iprofiler_reports(fake_gpu, plan):
+    # The fake's execute reports each layer of the inspector's JSON to the profiler set on the context,
+    # as TensorRT does (enqueue_emits_profile): run i reports layer k as (k + 1) ms.
+    trt, _ = fake_gpu("11.1")
+    layers = [r["Name"] for r in json.loads((DATA / INSPECTOR["11.1"]).read_text())["Layers"]]
+    execute = trt.behaviour["IExecutionContext.execute_async_v3"]
+    profiled = []
+
+    def execute_and_report(context, stream):
+        ok = execute(context, stream)
+        if context.profiler is not None:
+            profiled.append(context)
+            for k, name in enumerate(layers):
+                context.profiler.report_layer_time(name, float(k + 1))
+        return ok
+
+    trt.behaviour["IExecutionContext.execute_async_v3"] = execute_and_report
+    plan_path, onnx_path, spec = plan
+    with open_backend(plan_path, spec=spec, device="GPU") as b:
+        profile = b.profile_layers(random_batch(2), runs=4)
+        assert b.context.profiler is None  # the profiler went on a second context: timed runs stay as they were
+        with open_backend(onnx_path) as ref:  # that context ran on the backend's own bound buffers
+            np.testing.assert_allclose(b.infer(random_batch(2))["logits"], ref.infer(random_batch(2))["logits"],
+                                       rtol=1e-5, atol=1e-5)
+    assert len(profiled) == 3 + 4 and len({id(c) for c in profiled}) == 1  # 3 warm-up runs, not counted
+    rows = profile.rows()
+    assert [r["name"] for r in rows] == layers[::-1] and rows[0]["ms_per_run"] == len(layers)
+    assert rows[0]["type"] != "?" and sum(r["share"] for r in rows) == pytest.approx(100.0)

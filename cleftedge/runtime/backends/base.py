@@ -1,5 +1,7 @@
 """The backend contract. Public methods validate and time; subclasses implement `_load_impl`,
-`_io_impl`, `_infer_impl`, `_describe_impl` (and `_close_impl` when they hold native resources).
+`_io_impl`, `_infer_impl`, `_describe_impl` (and `_close_impl` when they hold native resources);
+for `cleftedge bench`, `_throughput_impl` (default: one request at a time) and `_profile_layers_impl`
+(default: refused) where the library can do better.
 
 A batch is float32 (N, C, H, W) as the spec's input says. A model with a fixed batch size, or a
 TensorRT profile with a largest batch, still takes any N: the base class runs it in chunks (padding
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.backends.perf import LayerProfile, RunClock, RunLength, ThroughputRun
 from cleftedge.spec import ModelSpec
 
 HISTORY = 1024  # inference times kept (ms), oldest dropped
@@ -75,6 +78,26 @@ class Backend:
     def _close_impl(self) -> None:
         pass
 
+    def _throughput_impl(self, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
+        """Keep the engine busy with `batch` while `clock.more()`; the default runs one request at a time."""
+        wall: list[float] = []
+        engine: list[float] = []
+        while clock.more():
+            self.last_engine_ms = None
+            start = time.perf_counter()
+            self._infer_impl(batch)
+            wall.append((time.perf_counter() - start) * 1000.0)
+            if self.last_engine_ms is not None:
+                engine.append(self.last_engine_ms)
+        seconds = time.perf_counter() - clock.start
+        return ThroughputRun(len(wall), batch.shape[0], 1, seconds, tuple(wall),
+                             tuple(engine) if len(engine) == len(wall) else None)
+
+    def _profile_layers_impl(self, batch: np.ndarray, runs: int) -> LayerProfile:
+        """Per-layer times of `runs` inferences of `batch`, from the library's own profiler."""
+        raise CleftEdgeError(f"the {self.name} backend has no per-layer profiler here", "onnxruntime, openvino "
+                             "or tensorrt", "drop --profile-layers")
+
     def _add_engine_ms(self, ms: float) -> None:
         """For subclasses: add the library's own time for one `_infer_impl` call (chunks add up)."""
         self.last_engine_ms = (self.last_engine_ms or 0.0) + ms
@@ -87,9 +110,7 @@ class Backend:
     # --- public ----------------------------------------------------------------
     def infer(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """Run one batch; returns every model output by name. Times the call (`last_ms`)."""
-        if self._closed:
-            raise CleftEdgeError(f"the {self.name} backend for {self.model_path.name} is closed",
-                                 "an open backend", "open the model again")
+        self._check_open()
         batch = validate_batch(batch, self.spec)
         self.last_engine_ms = None
         start = time.perf_counter()
@@ -97,6 +118,43 @@ class Backend:
         self.last_ms = (time.perf_counter() - start) * 1000.0
         self.history_ms.append(self.last_ms)
         return out
+
+    def check_batch(self, n: int) -> None:
+        """Refuse a batch that one call of the engine cannot take as it is loaded (infer() would
+        split or pad it): a static-batch model, a TensorRT profile, OpenVINO fixed to a batch."""
+        if n >= self.min_batch and (self.max_batch is None or n <= self.max_batch):
+            return
+        lo, hi = self.min_batch, self.max_batch
+        takes = f"batch {lo}" if lo == hi else f"a batch of {lo} to {hi}" if hi else f"a batch of {lo} or more"
+        fix = (f"pass --batch {lo}, or export the model with a dynamic batch" if lo == hi else
+               "pass a batch within those limits")
+        raise CleftEdgeError(f"batch {n} for {self.model_path.name} on the {self.name} backend, which takes {takes} "
+                             "in one call", f"{takes}", fix)
+
+    def run_throughput(self, batch: np.ndarray, length: RunLength) -> ThroughputRun:
+        """Run `batch` (one request each) with as many requests in flight as the backend runs at
+        once (OpenVINO: the compiled model's infer requests; onnxruntime: its `streams` option;
+        others: one), for `length`. Returns the counts, the wall time and per-request latencies."""
+        self._check_open()
+        batch = validate_batch(batch, self.spec)
+        self.check_batch(batch.shape[0])
+        return self._throughput_impl(batch, length.check().clock())
+
+    def profile_layers(self, batch: np.ndarray, runs: int = 50) -> LayerProfile:
+        """Per-layer times over `runs` inferences of `batch` as the library's profiler reports them
+        (OpenVINO performance counters, onnxruntime's profiler, TensorRT's IProfiler), slowest first.
+        The profile runs on its own profiling-enabled copy of the engine, so timed runs stay untouched."""
+        self._check_open()
+        batch = validate_batch(batch, self.spec)
+        self.check_batch(batch.shape[0])
+        if runs < 1:
+            raise CleftEdgeError(f"{runs} profiled runs", "1 or more", "e.g. 50")
+        return self._profile_layers_impl(batch, int(runs))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CleftEdgeError(f"the {self.name} backend for {self.model_path.name} is closed",
+                                 "an open backend", "open the model again")
 
     def warmup(self, n: int = 5) -> None:
         """Run n batches of zeros so that lazy allocation and kernel selection happen now;

@@ -10,6 +10,7 @@ import numpy as np
 from cleftedge.errors import CleftEdgeError
 from cleftedge.lazy import require
 from cleftedge.runtime.backends.base import Backend, TensorInfo
+from cleftedge.runtime.backends.perf import LayerProfile, RunClock, ThroughputRun, run_threads
 from cleftedge.runtime.model_spec import read_onnx_op_types, resolve_spec
 from cleftedge.spec import ModelSpec
 
@@ -22,38 +23,69 @@ QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger",
 
 class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
-    # threads: intra-op threads (None: onnxruntime's default, one per core)
-    OPTIONS = {"threads": int}
+    # threads: intra-op threads (None: onnxruntime's default, one per core); streams: requests a
+    # throughput run keeps in flight, each on its own Python thread through one extra session with
+    # `threads` (default 1) intra-op threads (None: one per core)
+    OPTIONS = {"threads": int, "streams": int}
 
     def _load_impl(self, spec: ModelSpec | str | os.PathLike | None) -> ModelSpec:
         if self.device.upper() != "CPU":
             raise CleftEdgeError(f"device '{self.device}' for the onnxruntime backend", "CPU",
                                  "use --backend openvino (GPU, NPU) or tensorrt (NVIDIA GPU) for other devices")
-        self._ort = ort = require("onnxruntime", "onnxruntime")
-        opts = ort.SessionOptions()
-        threads = self.options.get("threads")
+        self._ort = require("onnxruntime", "onnxruntime")
+        for key in ("threads", "streams"):
+            value = self.options.get(key)
+            if value is not None and value < 1:
+                raise CleftEdgeError(f"{key}={value}", "1 or more", f"pass a positive {key} count")
+        self._throughput_session: Any = None  # made by the first throughput run
+        self.session = self._session(self.options.get("threads"))
+        meta = self.session.get_modelmeta().custom_metadata_map
+        return resolve_spec(self.model_path, spec, embedded=meta)
+
+    def _session(self, threads: int | None, **settings: Any) -> Any:
+        """An InferenceSession on the CPU; `settings` are SessionOptions attributes (enable_profiling, ...)."""
+        opts = self._ort.SessionOptions()
         if threads is not None:
-            if threads < 1:
-                raise CleftEdgeError(f"threads={threads}", "1 or more", "pass a positive thread count")
             opts.intra_op_num_threads = threads
+        for key, value in settings.items():
+            setattr(opts, key, value)
         try:
-            self.session = ort.InferenceSession(str(self.model_path), sess_options=opts,
-                                                providers=["CPUExecutionProvider"])
+            return self._ort.InferenceSession(str(self.model_path), sess_options=opts,
+                                              providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own types (InvalidProtobuf, Fail, ...)
             raise CleftEdgeError(f"onnxruntime cannot load {self.model_path.name} ({_first_line(exc)})",
                                  "a valid ONNX model",
                                  "check the file, or re-export it with 'cleftedge export'") from None
-        meta = self.session.get_modelmeta().custom_metadata_map
-        return resolve_spec(self.model_path, spec, embedded=meta)
 
     def _io_impl(self) -> tuple[list[TensorInfo], list[TensorInfo]]:
         return ([_info(a) for a in self.session.get_inputs()], [_info(a) for a in self.session.get_outputs()])
 
     def _infer_impl(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        return self._run(self.session, batch)
+
+    def _run(self, session: Any, batch: np.ndarray) -> dict[str, np.ndarray]:
         x = batch if self.input_info.dtype == "float32" else batch.astype(self.input_info.dtype)
         names = [t.name for t in self.outputs]
-        results = self.session.run(names, {self.input_info.name: x})
+        results = session.run(names, {self.input_info.name: x})
         return dict(zip(names, results, strict=True))
+
+    def streams(self) -> int:
+        """Requests a throughput run keeps in flight: the `streams` option, else one per core."""
+        return int(self.options.get("streams") or os.cpu_count() or 1)
+
+    def _throughput_impl(self, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
+        # Session.run releases the GIL and is safe to call from several threads at once; a session
+        # of its own with few intra-op threads keeps the streams from contending for one pool.
+        if self._throughput_session is None:
+            self._throughput_session = self._session(self.options.get("threads") or 1, inter_op_num_threads=1)
+        return run_threads(lambda: self._run(self._throughput_session, batch), clock, self.streams(),
+                           batch.shape[0])
+
+    def _profile_layers_impl(self, batch: np.ndarray, runs: int) -> LayerProfile:
+        from cleftedge.runtime.backends.onnxruntime_profile import profile_session
+
+        return profile_session(lambda **settings: self._session(self.options.get("threads"), **settings),
+                               lambda session: self._run(session, batch), runs)
 
     def _describe_impl(self) -> dict[str, Any]:
         ops = read_onnx_op_types(self.model_path)
@@ -62,10 +94,11 @@ class OnnxRuntimeBackend(Backend):
         else:
             precision = "fp16" if self.input_info.dtype == "float16" else "fp32"
         return {"precision": precision, "providers": self.session.get_providers(),
-                "threads": self.options.get("threads"), "versions": {"onnxruntime": self._ort.__version__}}
+                "threads": self.options.get("threads"), "streams": self.streams(),
+                "versions": {"onnxruntime": self._ort.__version__}}
 
     def _close_impl(self) -> None:
-        self.session = None
+        self.session = self._throughput_session = None
 
 
 def _info(arg: Any) -> TensorInfo:

@@ -18,6 +18,7 @@ from cleftedge.errors import CleftEdgeError
 from cleftedge.lazy import require
 from cleftedge.runtime.backends.base import Backend, TensorInfo
 from cleftedge.runtime.backends.openvino_cache import CompiledCache, default_cache_dir
+from cleftedge.runtime.backends.perf import LayerProfile, RunClock, ThroughputRun
 from cleftedge.runtime.backends.precision import PRECISIONS
 from cleftedge.runtime.model_spec import resolve_spec
 from cleftedge.spec import ModelSpec
@@ -33,9 +34,10 @@ class OpenVINOBackend(Backend):
     # true_fp32: f32 inference precision; inference_precision: f32, bf16 or f16 (what a bundle's
     # manifest pins); cache_dir: compiled-model cache ("" turns it off); hint: performance hint;
     # threads: CPU inference threads; batch: fix a dynamic batch size (NPU needs static shapes: it
-    # gets batch 1 unless told otherwise).
+    # gets batch 1 unless told otherwise); streams: execution streams (NUM_STREAMS, benchmark_app
+    # -nstreams; default: what the hint picks).
     OPTIONS = {"true_fp32": bool, "inference_precision": str, "cache_dir": (str, Path), "hint": str,
-               "threads": int, "batch": int}
+               "threads": int, "batch": int, "streams": int}
 
     def _load_impl(self, spec: ModelSpec | str | os.PathLike | None) -> ModelSpec:
         self._ov = ov = require("openvino", "openvino")
@@ -46,26 +48,31 @@ class OpenVINOBackend(Backend):
         batch = self.options.get("batch")
         if batch is None and self.device.startswith("NPU"):
             batch = 1
+        self._batch = batch
         cache = CompiledCache.at(self.options.get("cache_dir"))
         identity = self._cache_identity(batch) if cache.folder is not None else {}
         self.compiled, self.cache_status = cache.load(core, identity, self.device, config)
         if self.compiled is not None:
             return self._ready(model_spec)
+        self.compiled = self._compile(model_spec, config)
+        self.cache_status = cache.store(self.compiled, identity, self.cache_status)
+        return self._ready(model_spec)
+
+    def _compile(self, model_spec: ModelSpec, config: dict[Any, Any]) -> Any:
+        """Compile the model file for this device (with its batch fixed, when one is set)."""
+        core = self._core
         try:
-            if batch is None:
-                self.compiled = core.compile_model(str(self.model_path), self.device, config)
-            else:
-                model = core.read_model(str(self.model_path))
-                _fix_batch(model, model_spec, int(batch))
-                self.compiled = core.compile_model(model, self.device, config)
+            if self._batch is None:
+                return core.compile_model(str(self.model_path), self.device, config)
+            model = core.read_model(str(self.model_path))
+            _fix_batch(model, model_spec, int(self._batch))
+            return core.compile_model(model, self.device, config)
         except CleftEdgeError:
             raise
         except Exception as exc:  # OpenVINO raises RuntimeError with a long multi-line text
             raise CleftEdgeError(f"OpenVINO cannot load {self.model_path.name} on {self.device} ({_first_line(exc)})",
                                  "an ONNX file or an IR .xml with its .bin beside it",
                                  "check the files, or re-export the model") from None
-        self.cache_status = cache.store(self.compiled, identity, self.cache_status)
-        return self._ready(model_spec)
 
     def _cache_identity(self, batch: int | None) -> dict[str, Any]:
         """What a compiled blob depends on: the engine's bytes, OpenVINO, the device, every option."""
@@ -73,12 +80,14 @@ class OpenVINOBackend(Backend):
 
         return {"engine_sha256": engine_identity(self.model_path), "openvino": self._ov.get_version(),
                 "device": self.device, "batch": batch, "hint": self._hint(),
-                "threads": self.options.get("threads"), "true_fp32": bool(self.options.get("true_fp32")),
+                "threads": self.options.get("threads"), "streams": self.options.get("streams"),
+                "true_fp32": bool(self.options.get("true_fp32")),
                 "inference_precision": self.options.get("inference_precision")}
 
     def _ready(self, model_spec: ModelSpec) -> ModelSpec:
         ov = self._ov
         self.request = self.compiled.create_infer_request()
+        self._queue: Any = None  # the throughput run's requests, made by the first one
         self._owned: Any = None  # the input tensor this backend allocated (see _set_input)
         self._owned_in_use = False
         self._f32_input = self.compiled.inputs[0].get_element_type() == ov.Type.f32
@@ -114,6 +123,11 @@ class OpenVINOBackend(Backend):
             if threads < 1:
                 raise CleftEdgeError(f"threads={threads}", "1 or more", "pass a positive thread count")
             config[props.inference_num_threads] = threads
+        streams = self.options.get("streams")
+        if streams is not None:
+            if streams < 1:
+                raise CleftEdgeError(f"streams={streams}", "1 or more", "pass a positive stream count")
+            config[props.num_streams] = streams
         self.cache_dir = cache_dir or None
         return config
 
@@ -162,12 +176,26 @@ class OpenVINOBackend(Backend):
         except Exception:  # not every device reports it
             inference_precision = None
         return {"precision": precision, "op_precisions": ops, "inference_precision": inference_precision,
-                "hint": self._hint(), "cache_dir": self.cache_dir,
+                "hint": self._hint(), **self._streams(), "cache_dir": self.cache_dir,
                 "cache": self.cache_status,
                 "true_fp32": bool(self.options.get("true_fp32")),
                 "pinned_precision": self.options.get("inference_precision") or
                 ("f32" if self.options.get("true_fp32") else None),
                 "versions": {"openvino": self._ov.get_version()}}
+
+    def _throughput_impl(self, batch: np.ndarray, clock: RunClock) -> ThroughputRun:
+        from cleftedge.runtime.backends.openvino_perf import request_queue, run_queue
+
+        if self._queue is None:
+            self._queue = request_queue(self._ov, self.compiled)
+        return run_queue(self._ov, self.compiled, self._queue, batch, clock)
+
+    def _profile_layers_impl(self, batch: np.ndarray, runs: int) -> LayerProfile:
+        from cleftedge.runtime.backends.openvino_perf import profile_compiled
+
+        # a compiled copy with performance counters on (PERF_COUNT), so the timed one stays as it was
+        config = {**self._config(), self._ov.properties.enable_profiling: True}
+        return profile_compiled(self._compile(self.spec, config), batch, runs)
 
     def op_precisions(self) -> dict[str, dict[str, int]]:
         """layerType -> {runtimePrecision: count} for the compute ops of the compiled (runtime) model."""
@@ -183,8 +211,19 @@ class OpenVINOBackend(Backend):
                 found.setdefault(kind, Counter())[info["runtimePrecision"].astype(str)] += 1
         return {k: dict(v) for k, v in found.items()}
 
+    def _streams(self) -> dict[str, int | None]:
+        """The execution streams and the infer requests the compiled model runs at once (where it says)."""
+        props = self._ov.properties
+        found: dict[str, int | None] = {}
+        for key, prop in (("streams", props.num_streams), ("infer_requests", props.optimal_number_of_infer_requests)):
+            try:
+                found[key] = int(self.compiled.get_property(prop))
+            except Exception:  # not every device reports both
+                found[key] = None
+        return found
+
     def _close_impl(self) -> None:
-        self.request = None
+        self.request = self._queue = None
         self.compiled = None
 
 

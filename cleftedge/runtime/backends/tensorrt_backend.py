@@ -20,6 +20,7 @@ import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends.base import Backend, TensorInfo, check_io
+from cleftedge.runtime.backends.perf import LayerProfile, layer_profile
 from cleftedge.runtime.backends.tensorrt_inspector import engine_precision
 from cleftedge.runtime.backends.tensorrt_plan import (
     TRT_TO_NUMPY,
@@ -68,10 +69,7 @@ class TensorRTBackend(Backend):
         self._inputs, self._outputs = _infos(self.records)
         check_io(model_spec, self._inputs, self._outputs, self.model_path.name)
         self.plan = make_plan(self.records, model_spec)
-        self.context = self.engine.create_execution_context()
-        if self.context is None:
-            raise CleftEdgeError(f"TensorRT could not create an execution context for {self.model_path.name}",
-                                 "enough free GPU memory", "close other GPU programs and retry")
+        self.context = self._new_context()
         self.stream = self.cuda.create_stream()
         self._allocate()
 
@@ -94,8 +92,19 @@ class TensorRTBackend(Backend):
             device = self.cuda.alloc_device(b.nbytes)
             host = self.cuda.alloc_pinned(b.max_count, b.dtype)
             self._buffers[b.name] = (device, host)
-            # Buffers never move, so addresses are set once for every call.
-            if not self.context.set_tensor_address(b.name, device.ptr):
+        self._bind(self.context)
+
+    def _new_context(self) -> Any:
+        context = self.engine.create_execution_context()
+        if context is None:
+            raise CleftEdgeError(f"TensorRT could not create an execution context for {self.model_path.name}",
+                                 "enough free GPU memory", "close other GPU programs and retry")
+        return context
+
+    def _bind(self, context: Any) -> None:
+        """Point a context at the backend's buffers: they never move, so once for every call."""
+        for b in self.plan.bindings:
+            if not context.set_tensor_address(b.name, self._buffers[b.name][0].ptr):
                 raise CleftEdgeError(f"TensorRT refused the buffer for '{b.name}'", "a valid device address",
                                      "rebuild the plan on this device")
 
@@ -106,22 +115,25 @@ class TensorRTBackend(Backend):
         return self.plan.min_batch, self.plan.max_batch
 
     def _infer_impl(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        return self._execute(self.context, batch)
+
+    def _execute(self, context: Any, batch: np.ndarray) -> dict[str, np.ndarray]:
         n = batch.shape[0]
         b_in = self.plan.input
         with self.cuda.active():  # whichever thread runs inference gets the context
-            if not self.context.set_input_shape(b_in.name, self.plan.input_shape(n)):
+            if not context.set_input_shape(b_in.name, self.plan.input_shape(n)):
                 raise CleftEdgeError(f"TensorRT rejected input shape {self.plan.input_shape(n)}",
                                      "a shape within the plan's profile", "rebuild the plan with a larger profile")
             device, host = self._buffers[b_in.name]
             staged = host[:batch.size]
             staged[:] = to_engine(batch, b_in.dtype, self.options.get("input_scale"), b_in.name).ravel()
             self.cuda.htod_async(device, staged, self.stream)
-            if not self.context.execute_async_v3(self.cuda.stream_handle(self.stream)):
+            if not context.execute_async_v3(self.cuda.stream_handle(self.stream)):
                 raise CleftEdgeError(f"TensorRT failed to run {self.model_path.name}", "a successful enqueue",
                                      "see the TensorRT log above; check GPU memory and the plan")
             shapes = {}
             for out in self.plan.outputs:
-                shape = tuple(self.context.get_tensor_shape(out.name))
+                shape = tuple(context.get_tensor_shape(out.name))
                 device, host = self._buffers[out.name]
                 shapes[out.name] = shape
                 self.cuda.dtoh_async(host[:int(np.prod(shape))], device, self.stream)
@@ -130,10 +142,32 @@ class TensorRTBackend(Backend):
         return {name: from_engine(self._buffers[name][1][:int(np.prod(s))].reshape(s).copy(), scale)
                 for name, s in shapes.items()}
 
+    def _profile_layers_impl(self, batch: np.ndarray, runs: int) -> LayerProfile:
+        from cleftedge.runtime.backends.tensorrt_profiler import SOURCE, WARMUP_RUNS, layer_timer, layer_types
+
+        timer = layer_timer(self._trt)
+        with self.cuda.active():
+            context = self._new_context()  # a second context on the same buffers, so the first keeps no profiler
+            self._bind(context)
+            context.profiler = timer  # enqueue_emits_profile (default True): each execute reports its layers
+        try:
+            for i in range(WARMUP_RUNS + runs):
+                timer.counting = i >= WARMUP_RUNS
+                self._execute(context, batch)
+        finally:
+            with self.cuda.active():
+                del context  # destroyed while the CUDA context is current
+        kinds = layer_types(self._inspector_json())
+        return layer_profile(SOURCE, runs, {(name, kinds.get(name, "?")): ms for name, ms in timer.times.items()},
+                             self.name)
+
+    def _inspector_json(self) -> str:
+        inspector = self.engine.create_engine_inspector()
+        return inspector.get_engine_information(self._trt.LayerInformationFormat.JSON) if inspector else ""
+
     def _describe_impl(self) -> dict[str, Any]:
         info = self.cuda.device_info()
-        inspector = self.engine.create_engine_inspector()
-        text = inspector.get_engine_information(self._trt.LayerInformationFormat.JSON) if inspector else ""
+        text = self._inspector_json()
         precision, per_layer = engine_precision(text)  # "unknown" for plans built without DETAILED verbosity
         device = f"GPU:{self._index} ({info['name']}, compute {info['compute_capability']})"
         if self.options.get("dla_core") is not None:
