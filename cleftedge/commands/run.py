@@ -39,7 +39,14 @@ def register(sub) -> None:
     p.add_argument("--annotate", help="write an annotated video (outside the sector masked)")
     p.add_argument("--summary", help="write the end-of-session summary JSON")
     p.add_argument("--report", help="write the session review report (HTML)")
-    p.add_argument("--serve", metavar="HOST:PORT", help="serve the live page (loopback unless a host is given)")
+    p.add_argument("--serve", metavar="HOST:PORT", help="serve the live page (loopback unless a host is given; "
+                   "any other address needs HTTPS and an access token)")
+    p.add_argument("--serve-token-file", help="the live page's access token off loopback (default: generated "
+                   "once into ~/.config/cleftedge/live-token, owner-only)")
+    p.add_argument("--tls-cert", help="serve the live page over HTTPS with this PEM certificate")
+    p.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
+    p.add_argument("--insecure-http", action="store_true", help="allow plain HTTP off loopback (the image and the "
+                   "token cross the network unencrypted)")
     p.add_argument("--alerts", help="alert policy TOML ([alerts] k, n, clear_k, cooldown_frames, threshold)")
     for key, kind, what in (("k", int, "flagged frames among the last n to raise"), ("n", int, "window"),
                             ("clear-k", int, "at most this many of the last n still high to clear"),
@@ -96,11 +103,11 @@ def _run(args) -> int:
 
         sinks.append(VideoSink(args.annotate, source.fps or args.fps))
     if args.serve:
-        from cleftedge.runtime.live import LiveServer, LiveSink, parse_address
+        from cleftedge.runtime.live import LiveSink, start_live_server
 
-        server = LiveServer(*parse_address(args.serve)).start()
+        server = start_live_server(args.serve, args.serve_token_file, args.tls_cert, args.tls_key,
+                                   args.insecure_http)
         sinks.append(LiveSink(server))
-        print(f"live view: {server.url}", file=sys.stderr, flush=True)
     model.warmup(3)
     pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms)
     try:

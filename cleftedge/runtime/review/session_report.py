@@ -26,6 +26,10 @@ class FlaggedFrame:
     score: float
     jpeg: bytes  # annotated, heat map over the sector, everything outside the sector black
     alert_id: int | None = None
+    clean: bytes | None = None  # the same frame small and clean (JPEG, outside the sector black)
+    size: tuple[int, int] | None = None  # (width, height) of `clean`
+    heat_png: bytes | None = None  # the heat map as a translucent BGRA PNG over `clean`
+    outline: tuple = ()  # (level, ((x, y), ...)) polygons of the heat map, 0..1 image coordinates
 
 
 @dataclass
