@@ -91,6 +91,7 @@ def _run(args) -> int:
         raise CleftEdgeError(f"--fps {args.fps} --budget-ms {args.budget_ms}", "positive numbers",
                              "e.g. --fps 30 --budget-ms 50")
     alerts = alert_config(args, load_alert_config(args.alerts) if args.alerts else AlertConfig())
+    access = _serve_access(args)  # a refused --serve says so before the model loads or any output opens
     model = open_model(args)
     source = open_source(args.source, realtime=args.realtime)
     sinks, server = [], None
@@ -105,8 +106,7 @@ def _run(args) -> int:
     if args.serve:
         from cleftedge.runtime.live import LiveSink, start_live_server
 
-        server = start_live_server(args.serve, args.serve_token_file, args.tls_cert, args.tls_key,
-                                   args.insecure_http)
+        server = start_live_server(args.serve, access)
         sinks.append(LiveSink(server))
     model.warmup(3)
     pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms)
@@ -124,6 +124,15 @@ def _run(args) -> int:
             server.close()
         model.close()
     return 0
+
+
+def _serve_access(args):
+    if not args.serve:
+        return None
+    from cleftedge.runtime.live import parse_address, serve_access
+
+    return serve_access(parse_address(args.serve)[0], args.serve_token_file, args.tls_cert, args.tls_key,
+                        args.insecure_http)
 
 
 def _outputs(args, model, pipeline, session) -> None:

@@ -45,6 +45,8 @@ def status(url, headers=None, context=None, data=None):
             return resp.status, dict(resp.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers)
+    except urllib.error.URLError:  # not listening (yet)
+        return 0, {}
 
 
 def test_every_data_endpoint_refuses_without_or_with_a_wrong_token(open_server):
@@ -138,11 +140,14 @@ def test_off_loopback_without_tls_is_refused_unless_insecure_http(tmp_path, toke
         serve_access("0.0.0.0", str(tmp_path / "missing"), insecure_http=True)
 
 
-def test_cli_refuses_plain_http_off_loopback_in_one_line(live_model, capsys):
+def test_cli_refuses_plain_http_off_loopback_in_one_line(live_model, capsys, tmp_path):
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"type": "session_start"}\n')  # the previous session's
     code = main(["run", "--model", str(live_model), "--source", "sim:none?seed=1&seconds=1", "--serve",
-                 "0.0.0.0:0", "--quiet"])
+                 "0.0.0.0:0", "--quiet", "--events", str(events)])
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1 and "--tls-cert" in err and "Traceback" not in err
+    assert events.read_text() == '{"type": "session_start"}\n'  # refused before any output was opened
 
 
 def test_the_token_is_never_in_the_output_or_the_events(live_model, tmp_path):

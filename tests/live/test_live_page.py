@@ -202,3 +202,49 @@ def test_a_frozen_image_is_marked_on_the_image(live_model, tmp_path):
         browser.quit()
         if runtime.poll() is None:
             runtime.kill()
+
+
+def test_off_loopback_the_page_asks_for_the_token_once_over_https(live_model, self_signed, tmp_path):
+    cert, key = self_signed
+    token = "page-token-" + "k" * 30
+    (tmp_path / "token").write_text(token)
+    (tmp_path / "token").chmod(0o600)
+    port = free_port()
+    runtime = subprocess.Popen([sys.executable, "-m", "cleftedge", "run", "--model", str(live_model), "--source",
+                                "sim:none?seed=3&seconds=40", "--serve", f"0.0.0.0:{port}", "--tls-cert", str(cert),
+                                "--tls-key", str(key), "--serve-token-file", str(tmp_path / "token"), "--quiet"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    browser = make_browser(extra=("--ignore-certificate-errors",))  # the test's own self-signed certificate
+    try:
+        url = f"https://127.0.0.1:{port}/"
+        wait_for(lambda: _https_up(port, cert), 30, "the live page over HTTPS")
+        browser.get(url)
+        assert browser.find_elements("id", "login") and not browser.find_elements("id", "live-image")
+        browser.find_element("id", "token").send_keys("wrong-" + token)
+        browser.find_element("id", "login-submit").click()
+        wait_for(lambda: browser.find_elements("id", "login-error"), 10, "a wrong token refused")
+        browser.find_element("id", "token").send_keys(token)
+        browser.find_element("id", "login-submit").click()
+        wait_for(lambda: browser.find_elements("id", "state") and text(browser, "state") == "AI running", 20,
+                 "the live page after the token")
+        cookie = next(c for c in browser.get_cookies() if c["name"] == "cleftedge_live")
+        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+        assert browser.execute_script("return document.cookie") == ""  # no script can read it
+        browser.get(url)  # asked once: a reload goes straight in
+        wait_for(lambda: browser.find_elements("id", "state") and text(browser, "state") == "AI running", 20,
+                 "the page again without a second login")
+    finally:
+        browser.quit()
+        runtime.kill()
+        runtime.wait(10)
+    assert token not in runtime.stderr.read()
+
+
+def _https_up(port, cert) -> bool:
+    import ssl
+
+    try:
+        ctx = ssl.create_default_context(cafile=str(cert))
+        return urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=1, context=ctx).status == 200
+    except OSError:
+        return False

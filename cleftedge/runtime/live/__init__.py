@@ -7,11 +7,11 @@ from cleftedge.runtime.live.server import LiveServer, parse_address
 from cleftedge.runtime.live.sink import LiveSink
 
 
-def start_live_server(address: str, token_file: str | None = None, tls_cert: str | None = None,
-                      tls_key: str | None = None, insecure_http: bool = False) -> LiveServer:
-    """`--serve ADDRESS` with its access rules; says on stderr what it exposes and to whom."""
+def start_live_server(address: str, access: Access | None = None) -> LiveServer:
+    """`--serve ADDRESS` with its access rules (serve_access; loopback's by default); says on stderr
+    what it exposes and to whom."""
     host, port = parse_address(address)
-    server = LiveServer(host, port, serve_access(host, token_file, tls_cert, tls_key, insecure_http)).start()
+    server = LiveServer(host, port, access or serve_access(host)).start()
     print(server.access.notice(server.url), file=sys.stderr, flush=True)
     return server
 

@@ -17,6 +17,7 @@ from cleftedge.errors import CleftEdgeError
 
 COOKIE = "cleftedge_live"
 TOKEN_BYTES = 32
+TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=")  # safe in a cookie
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,9 @@ def read_token(path: Path) -> str:
                              "chmod 600 FILE) or leave the flag out to have one generated")
     _owner_only(path)
     token = path.read_text().strip()
-    if len(token) < 16 or any(c.isspace() or c in ';,"\\' for c in token):
+    if len(token) < 16 or not set(token) <= TOKEN_CHARS:
         raise CleftEdgeError(f"--serve-token-file {path} holds no usable token",
-                             "one line of at least 16 characters, no spaces, quotes, commas or semicolons",
+                             "one line of at least 16 characters: letters, digits and - _ . ~ + / =",
                              "write a token from secrets.token_urlsafe(32) into it")
     return token
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
 import threading
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -160,14 +159,12 @@ class _Server(ThreadingHTTPServer):
             except (OSError, ValueError):  # a plain-HTTP client or a broken handshake: nothing to serve
                 return
             request.settimeout(30.0)
+            try:
+                super().finish_request(request, client_address)
+            finally:
+                request.close()  # the TLS socket owns the connection now (the plain one is detached)
+            return
         super().finish_request(request, client_address)
-
-    def shutdown_request(self, request):
-        try:
-            request.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        request.close()
 
 
 class LiveServer:
