@@ -34,7 +34,7 @@ def review_parts(layers) -> dict:
     lo = cv2.resize(heat, (max(1, size[0] // HEAT_SUBSAMPLE), max(1, size[1] // HEAT_SUBSAMPLE)),
                     interpolation=cv2.INTER_AREA)
     bgra = cv2.cvtColor(cv2.applyColorMap((lo * 255).astype(np.uint8), cv2.COLORMAP_JET), cv2.COLOR_BGR2BGRA)
-    bgra[..., 3] = (np.clip(lo, 0, 1) * 140).astype(np.uint8)
+    bgra[..., 3] = (np.clip(lo, 0, 1) * 110).astype(np.uint8)
     parts["heat_png"] = cv2.imencode(".png", bgra)[1].tobytes()
     outline = []
     for level in OUTLINE_LEVELS:

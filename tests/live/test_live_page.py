@@ -248,3 +248,21 @@ def _https_up(port, cert) -> bool:
         return urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=1, context=ctx).status == 200
     except OSError:
         return False
+
+
+def test_the_review_shows_each_flagged_frame_clean_and_with_its_heat_map(tmp_path):
+    from cleftedge.runtime.review import write_session_report
+    from tests.live.test_live_session_report import flagged_with_views, wall_data
+
+    data = wall_data()
+    data.flagged = [flagged_with_views(100, None), flagged_with_views(120, None, 0.9)]
+    path = write_session_report(tmp_path / "review.html", data)
+    browser = make_browser()
+    try:
+        browser.get(path.as_uri())
+        sizes = browser.execute_script(
+            "return [...document.querySelectorAll('.flagged-frame svg')].map(s => s.querySelector('image, use')"
+            ".getBBox().width)")
+        assert sizes == [320] * 4  # both views of both frames show the image (the heat view reuses it)
+    finally:
+        browser.quit()
