@@ -17,6 +17,27 @@ JPEG_QUALITY = 80
 DRAIN_S = 1.0  # on close, how long connected pages get to receive the last events
 
 
+def without_credentials(location: str) -> str:
+    """A stream URL as the page may show it: 'rtsp://user:secret@cam/1' -> 'rtsp://***@cam/1'."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return location
+    if "@" not in parts.netloc:
+        return location
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
+def _for_pages(event: dict) -> dict:
+    """What a page may see of an event: a session_start's source location without its credentials."""
+    source = event.get("source")
+    if event.get("type") != "session_start" or not isinstance(source, dict) or "location" not in source:
+        return event
+    return {**event, "source": {**source, "location": without_credentials(str(source["location"]))}}
+
+
 class Hub:
     def __init__(self):
         self._lock = threading.Lock()
@@ -80,6 +101,7 @@ class Hub:
                 self._subscribers.remove(q)
 
     def publish(self, event: dict) -> None:
+        event = _for_pages(event)
         with self._lock:
             self._remember(event)
             subscribers = list(self._subscribers)
