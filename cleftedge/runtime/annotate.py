@@ -37,9 +37,14 @@ def draw_heat(image: np.ndarray, heat: np.ndarray | None, style: str = "outline"
                                            cv2.CHAIN_APPROX_SIMPLE)
             cv2.drawContours(out, contours, -1, colour, 2 if level == OUTLINE_LEVELS[-1] else 1, cv2.LINE_AA)
         return out
-    colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)
-    alpha = (0.45 if style == "fill" else 0.22) * heat[..., None]
-    out[:] = (out * (1 - alpha) + colour * alpha).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect((heat > 0.02).astype(np.uint8))  # only where there is heat: cheap
+    if not w or not h:
+        return out
+    cam = heat[y:y + h, x:x + w]
+    colour = cv2.applyColorMap((cam * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    alpha = (np.float32(0.45 if style == "fill" else 0.22) * cam)[..., None]
+    region = out[y:y + h, x:x + w]
+    region[:] = (region * (1 - alpha) + colour * alpha).astype(np.uint8)
     return out
 
 
