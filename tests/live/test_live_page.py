@@ -13,6 +13,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
+import numpy as np
 import pytest
 
 from tests.live.conftest import free_port, make_browser, needs_chromium, wait_for
@@ -106,6 +107,9 @@ def test_join_mid_alert_then_source_lost_then_crash(live_model, cleft_jpegs, tmp
         wait_for(lambda: (state_of(port) or {}).get("active_alert") is not None, 90, "an alert to be up")
         snap = state_of(port)
         assert snap["threshold"] != 0.5  # the model's own threshold, not the page's default
+        jpeg = urllib.request.urlopen(f"http://127.0.0.1:{port}/frame.jpg?heat=off", timeout=5).read()
+        top = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)[:34].astype(int)
+        assert np.abs(top - (23, 47, 58)).mean() > 20  # the page's banner only: none burned into its image
         browser = make_browser("1280,800")
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # the screen itself, not the window
                                 {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
