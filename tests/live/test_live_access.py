@@ -150,6 +150,7 @@ def test_cli_refuses_plain_http_off_loopback_in_one_line(live_model, capsys, tmp
     assert events.read_text() == '{"type": "session_start"}\n'  # refused before any output was opened
 
 
+@pytest.mark.slow
 def test_the_token_is_never_in_the_output_or_the_events(live_model, tmp_path):
     cfg = tmp_path / "cfg"
     events = tmp_path / "events.jsonl"

@@ -18,7 +18,7 @@ import pytest
 
 from tests.live.conftest import free_port, make_browser, needs_chromium, wait_for
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]  # a runtime and a browser each
 
 
 @pytest.fixture(scope="module")

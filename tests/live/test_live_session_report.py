@@ -179,3 +179,15 @@ def test_a_twenty_minute_session_report_stays_small_and_keeps_every_spike():
     assert min(ys) == pytest.approx(_y(0.99), abs=0.06)
     assert len(html) < 6_000_000, len(html)
     assert "125 of 189 alerts have no frames kept" in html
+
+
+def test_a_file_played_fast_keeps_the_videos_own_time_and_places_states_between_frames():
+    # 90 frames of a 30 fps video scored in 0.9 s (ten times real time); frozen from frame 60 to 75
+    events = [{"type": "score", "frame": i, "score": 0.1, "t": T0 + i / 100} for i in range(90)]
+    events += [{"type": "state", "state": "frozen", "reason": "image frozen", "t": T0 + 0.60},
+               {"type": "state", "state": "running", "reason": "", "t": T0 + 0.75}]
+    data = SessionData(session="f", source="sweep.mp4", threshold=0.5, events=events, fps=30.0,
+                       timebase="frames", started=T0, ended=T0 + 0.9, summary={"frames": 90})
+    html = render_session_report(data)
+    assert "<title>image frozen (0.5 s)</title>" in html  # frames 60..75 of the video: 2.0 s to 2.5 s
+    assert "own time (frame / frame rate)" in html and "<th>run time</th><td>1 s</td>" in html
