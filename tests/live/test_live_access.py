@@ -78,7 +78,7 @@ def test_the_page_asks_once_then_a_cookie_lets_it_in(open_server):
     ok = conn.getresponse()
     ok.read()
     cookie = ok.getheader("Set-Cookie")
-    assert ok.status == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert ok.status == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=43200" in cookie
     value = cookie.split(";", 1)[0]
     assert status(base + "/state", {"Cookie": value})[0] == 200
 

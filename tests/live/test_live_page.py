@@ -237,11 +237,16 @@ def test_off_loopback_the_page_asks_for_the_token_once_over_https(live_model, se
         browser.get(url)  # asked once: a reload goes straight in
         wait_for(lambda: browser.find_elements("id", "state") and text(browser, "state") == "AI running", 20,
                  "the page again without a second login")
+        runtime.kill()
+        runtime.wait(10)
+        assert token not in runtime.stderr.read()
+        (tmp_path / "token").write_text("another-" + token)  # the operator changed the token
+        runtime = subprocess.Popen(runtime.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: browser.find_elements("id", "login"), 60, "the open page back at the token form")
     finally:
         browser.quit()
         runtime.kill()
         runtime.wait(10)
-    assert token not in runtime.stderr.read()
 
 
 def _https_up(port, cert) -> bool:

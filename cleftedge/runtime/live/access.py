@@ -16,6 +16,7 @@ from pathlib import Path
 from cleftedge.errors import CleftEdgeError
 
 COOKIE = "cleftedge_live"
+COOKIE_MAX_AGE_S = 12 * 3600  # a shift: asked once a shift, not once a page load, and not kept for ever
 TOKEN_BYTES = 32
 TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=")  # safe in a cookie
 
@@ -43,7 +44,7 @@ class Access:
 
     def cookie(self) -> str:
         secure = "; Secure" if self.ssl_context is not None else ""  # browsers drop Secure cookies on http
-        return f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+        return f"{COOKIE}={self.token}; Path=/; Max-Age={COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Strict{secure}"
 
     def notice(self, url: str) -> str:
         """What the start line says: what is exposed, and to whom."""
