@@ -39,7 +39,14 @@ def register(sub) -> None:
     p.add_argument("--annotate", help="write an annotated video (outside the sector masked)")
     p.add_argument("--summary", help="write the end-of-session summary JSON")
     p.add_argument("--report", help="write the session review report (HTML)")
-    p.add_argument("--serve", metavar="HOST:PORT", help="serve the live page (loopback unless a host is given)")
+    p.add_argument("--serve", metavar="HOST:PORT", help="serve the live page (loopback unless a host is given; "
+                   "any other address needs HTTPS and an access token)")
+    p.add_argument("--serve-token-file", help="the live page's access token off loopback (default: generated "
+                   "once into ~/.config/cleftedge/live-token, owner-only)")
+    p.add_argument("--tls-cert", help="serve the live page over HTTPS with this PEM certificate")
+    p.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
+    p.add_argument("--insecure-http", action="store_true", help="allow plain HTTP off loopback (the image and the "
+                   "token cross the network unencrypted)")
     p.add_argument("--alerts", help="alert policy TOML ([alerts] k, n, clear_k, cooldown_frames, threshold)")
     for key, kind, what in (("k", int, "flagged frames among the last n to raise"), ("n", int, "window"),
                             ("clear-k", int, "at most this many of the last n still high to clear"),
@@ -85,6 +92,7 @@ def _run(args) -> int:
         raise CleftEdgeError(f"--fps {args.fps} --budget-ms {args.budget_ms}", "positive numbers",
                              "e.g. --fps 30 --budget-ms 50")
     alerts = alert_config(args, load_alert_config(args.alerts) if args.alerts else AlertConfig())
+    access = _serve_access(args)  # a refused --serve says so before the model loads or any output opens
     model = open_model(args)
     source = open_source(args.source, realtime=args.realtime)
     sinks, server = [], None
@@ -97,11 +105,10 @@ def _run(args) -> int:
 
         sinks.append(VideoSink(args.annotate, source.fps or args.fps))
     if args.serve:
-        from cleftedge.runtime.live import LiveServer, LiveSink, parse_address
+        from cleftedge.runtime.live import LiveSink, start_live_server
 
-        server = LiveServer(*parse_address(args.serve)).start()
+        server = start_live_server(args.serve, access)
         sinks.append(LiveSink(server))
-        print(f"live view: {server.url}", file=sys.stderr, flush=True)
     model.warmup(3)
     pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms)
     try:
@@ -118,6 +125,15 @@ def _run(args) -> int:
             server.close()
         model.close()
     return 0
+
+
+def _serve_access(args):
+    if not args.serve:
+        return None
+    from cleftedge.runtime.live import parse_address, serve_access
+
+    return serve_access(parse_address(args.serve)[0], args.serve_token_file, args.tls_cert, args.tls_key,
+                        args.insecure_http)
 
 
 def _outputs(args, model, pipeline, session) -> None:

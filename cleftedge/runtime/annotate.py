@@ -4,6 +4,8 @@ score bar with the threshold, and a calm banner while an alert is active."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -11,6 +13,39 @@ from cleftedge.runtime.preprocess import Geometry
 from cleftedge.runtime.sector import Sector, sector_mask
 
 AMBER = (65, 164, 217)  # BGR
+HEAT_STYLES = ("outline", "overlay", "fill", "off")  # fill: the video's saturated map; outline keeps the lip visible
+OUTLINE_LEVELS = (0.5, 0.75)  # contours at these fractions of the map's peak
+
+
+@dataclass(frozen=True)
+class FrameLayers:
+    """One frame taken apart: the masked image (outside the sector black) and the heat map at image
+    size (0..1, zero outside the sector), present only on flagged frames of a model that has one."""
+
+    masked: np.ndarray
+    heat: np.ndarray | None = None
+
+
+def draw_heat(image: np.ndarray, heat: np.ndarray | None, style: str = "outline") -> np.ndarray:
+    """A copy of `image` with the heat map drawn in `style` (one of HEAT_STYLES)."""
+    out = image.copy()
+    if heat is None or style == "off":
+        return out
+    if style == "outline":
+        for level, colour in zip(OUTLINE_LEVELS, ((0, 215, 255), AMBER), strict=True):
+            contours, _ = cv2.findContours((heat >= level).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(out, contours, -1, colour, 2 if level == OUTLINE_LEVELS[-1] else 1, cv2.LINE_AA)
+        return out
+    x, y, w, h = cv2.boundingRect((heat > 0.02).astype(np.uint8))  # only where there is heat: cheap
+    if not w or not h:
+        return out
+    cam = heat[y:y + h, x:x + w]
+    colour = cv2.applyColorMap((cam * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    alpha = (np.float32(0.45 if style == "fill" else 0.22) * cam)[..., None]
+    region = out[y:y + h, x:x + w]
+    region[:] = (region * (1 - alpha) + colour * alpha).astype(np.uint8)
+    return out
 
 
 class Annotator:
@@ -29,31 +64,43 @@ class Annotator:
     def __call__(self, image: np.ndarray, score: float, threshold: float, alert_active: bool,
                  heatmap: np.ndarray | None = None, geometry: Geometry | None = None,
                  sector: Sector | None = None) -> np.ndarray:
+        return self.compose(self.layers(image, score, threshold, heatmap, geometry, sector), score, threshold,
+                            alert_active)
+
+    def layers(self, image: np.ndarray, score: float, threshold: float, heatmap: np.ndarray | None = None,
+               geometry: Geometry | None = None, sector: Sector | None = None) -> FrameLayers:
+        """The masked frame and, on a flagged frame, its heat map at image size."""
         img = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         mask = self.mask(img, sector)
-        out = cv2.bitwise_and(img, img, mask=mask)
+        masked = cv2.bitwise_and(img, img, mask=mask)
+        heat = None
         if heatmap is not None and geometry is not None and score >= threshold:
-            self._overlay_heat(out, heatmap, geometry, mask)
+            heat = self._heat_layer(masked.shape[:2], heatmap, geometry, mask)
+        return FrameLayers(masked, heat)
+
+    def compose(self, layers: FrameLayers, score: float, threshold: float, alert_active: bool,
+                heat_style: str = "fill") -> np.ndarray:
+        """The annotated frame of the video: heat map, score bar, and the banner while an alert is up."""
+        out = draw_heat(layers.masked, layers.heat, heat_style)
         self._score_bar(out, score, threshold)
         if alert_active:
             self._banner(out)
         return out
 
-    def _overlay_heat(self, out, heatmap, g: Geometry, mask) -> None:
+    def _heat_layer(self, shape, heatmap, g: Geometry, mask) -> np.ndarray | None:
         cam = np.maximum(heatmap.astype(np.float32), 0)
         if cam.max() <= 0:
-            return
+            return None
         cam = cv2.resize(cam / cam.max(), (self.input_w, self.input_h), interpolation=cv2.INTER_LINEAR)
         x0, y0, x1, y1 = g.roi
         nw, nh = round((x1 - x0) * g.scale_x), round((y1 - y0) * g.scale_y)
         cam = cam[g.pad_y:g.pad_y + nh, g.pad_x:g.pad_x + nw]
         if cam.size == 0 or x1 <= x0 or y1 <= y0:
-            return
+            return None
+        layer = np.zeros(shape, np.float32)
         cam = cv2.resize(cam, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-        colour = cv2.applyColorMap((cam * 255).astype(np.uint8), cv2.COLORMAP_JET)
-        region = out[y0:y1, x0:x1]
-        alpha = (0.45 * cam)[..., None] * (mask[y0:y1, x0:x1, None] > 0)
-        region[:] = (region * (1 - alpha) + colour * alpha).astype(np.uint8)
+        layer[y0:y1, x0:x1] = np.clip(cam, 0, 1) * (mask[y0:y1, x0:x1] > 0)
+        return layer
 
     @staticmethod
     def _score_bar(out, score, threshold) -> None:

@@ -85,6 +85,13 @@ def _wants_frames(sink) -> bool:
     return bool(getattr(sink, "wants_frames", True))
 
 
+def _frame_to(sink, index: int, image, result, layers) -> None:
+    if layers is not None and hasattr(sink, "frame_layers"):
+        sink.frame_layers(index, layers)
+    else:
+        sink.frame(index, image, result)
+
+
 class Sinks:
     """Fan-out. A sink that fails is dropped with one line, and the others go on."""
 
@@ -98,8 +105,10 @@ class Sinks:
     def emit(self, event: dict) -> None:
         self._each(lambda s: s.emit(event))
 
-    def frame(self, index: int, image, result) -> None:
-        self._each(lambda s: s.frame(index, image, result) if _wants_frames(s) else None)
+    def frame(self, index: int, image, result, layers=None) -> None:
+        """The annotated frame to every sink that wants frames; a sink with `frame_layers(index, layers)`
+        gets the frame taken apart instead (the live page draws its own heat map and no banner)."""
+        self._each(lambda s: _frame_to(s, index, image, result, layers) if _wants_frames(s) else None)
 
     def close(self) -> None:
         self._each(lambda s: s.close())

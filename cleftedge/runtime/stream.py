@@ -9,11 +9,9 @@ from __future__ import annotations
 import time
 from collections import deque
 
-import numpy as np
-
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
-from cleftedge.runtime.annotate import Annotator
+from cleftedge.runtime.annotate import Annotator, FrameLayers
 from cleftedge.runtime.best_frames import BestFrame, BestFrames
 from cleftedge.runtime.capture import Capture, Mailbox, Notice
 from cleftedge.runtime.events import Sinks, new_session_id
@@ -154,7 +152,7 @@ class Pipeline:
         flagged = self.policy.flag(score)
         self.emit("score", frame=frame.index, t_capture=frame.t_capture, score=round(score, 5), flagged=flagged,
                   frozen=frozen)
-        self.session.trace.add(frame.index, score, frame.truth)
+        self.session.trace.add(frame.index, score, frame.truth, time.time())
         for kind, alert in transitions:
             if kind == "raised":
                 self.emit("alert_raised", alert_id=alert.alert_id, frame=frame.index, t_capture=frame.t_capture,
@@ -167,18 +165,18 @@ class Pipeline:
         alert_id = self.policy.active.alert_id if self.policy.active else None
         keep = flagged and self.session.best.worth_keeping(alert_id, score)
         if self.sinks.wants_frames or keep:
-            image = self._annotate(frame, score, heat)
-            self.sinks.frame(frame.index, image, pred)
+            layers = self._layers(frame, score, heat)
+            image = self.annotator.compose(layers, score, self.policy.threshold, self.policy.active is not None)
+            self.sinks.frame(frame.index, image, pred, layers)
             if keep:
-                self.session.best.keep(alert_id, frame.index, score, image, heat)
+                self.session.best.keep(alert_id, frame.index, score, image, heat, layers)
         self.metrics.add((t_pick - frame.t_capture) * 1e3, (t_pre - t_pick) * 1e3, (t_inf - t_pre) * 1e3,
                          (t_dec - t_inf) * 1e3, (t_dec - frame.t_capture) * 1e3)
 
-    def _annotate(self, frame: Frame, score: float, heat) -> np.ndarray:
+    def _layers(self, frame: Frame, score: float, heat) -> FrameLayers:
         pre = self.model.preprocessor
         sector = pre.detector.current if pre.detector is not None else None
-        return self.annotator(frame.image, score, self.policy.threshold, self.policy.active is not None, heat,
-                              pre.last_geometry, sector)
+        return self.annotator.layers(frame.image, score, self.policy.threshold, heat, pre.last_geometry, sector)
 
     def _frame_error(self, frame: Frame, reason: str) -> None:
         self.frame_errors += 1

@@ -1,6 +1,6 @@
-"""The session's score trace (frame, score, ground truth where known) in bounded memory.
+"""The session's score trace (frame, score, wall time, ground truth where known) in bounded memory.
 
-Nine bytes a frame in preallocated arrays that grow by doubling up to a cap; past the cap, pairs of
+Seventeen bytes a frame in preallocated arrays that grow by doubling up to a cap; past the cap, pairs of
 neighbouring points merge (the higher score survives), so a long session keeps its shape at half
 the resolution instead of growing without end."""
 
@@ -16,16 +16,18 @@ class ScoreTrace:
         self.cap = cap
         self._frame = np.zeros(1024, np.int64)
         self._score = np.zeros(1024, np.float32)
+        self._t = np.full(1024, np.nan)  # wall clock (Unix seconds) when scored; NaN when not given
         self._truth = np.full(1024, UNKNOWN, np.int8)  # bit 0 in_plane, bit 1 cleft
         self.n = 0
 
-    def add(self, frame: int, score: float, truth=None) -> None:
+    def add(self, frame: int, score: float, truth=None, t: float | None = None) -> None:
         if self.n == len(self._frame):
             if self.n >= self.cap:
                 self._merge_pairs()
             else:
                 self._grow()
         self._frame[self.n], self._score[self.n] = frame, score
+        self._t[self.n] = np.nan if t is None else t
         if isinstance(truth, dict):
             self._truth[self.n] = int(bool(truth.get("in_plane"))) | (int(bool(truth.get("cleft"))) << 1)
         else:
@@ -34,7 +36,7 @@ class ScoreTrace:
 
     def _grow(self) -> None:
         size = min(self.cap, 2 * len(self._frame))
-        for name in ("_frame", "_score", "_truth"):
+        for name in ("_frame", "_score", "_t", "_truth"):
             old = getattr(self, name)
             new = np.full(size, UNKNOWN, old.dtype) if name == "_truth" else np.zeros(size, old.dtype)
             new[: self.n] = old[: self.n]
@@ -44,7 +46,7 @@ class ScoreTrace:
         half = self.n // 2
         s = self._score[: 2 * half].reshape(half, 2)
         pick = np.argmax(s, axis=1) + 2 * np.arange(half)
-        for arr in (self._frame, self._score, self._truth):
+        for arr in (self._frame, self._score, self._t, self._truth):
             arr[:half] = arr[pick]
         self.n = half
 
@@ -53,6 +55,10 @@ class ScoreTrace:
 
     def __iter__(self):
         return iter(zip(self._frame[: self.n].tolist(), self._score[: self.n].tolist(), strict=True))
+
+    def times(self) -> np.ndarray:
+        """Wall-clock times of the points (NaN where none was given)."""
+        return self._t[: self.n].copy()
 
     def scores(self) -> np.ndarray:
         return self._score[: self.n].copy()

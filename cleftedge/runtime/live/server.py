@@ -1,18 +1,26 @@
-"""A small HTTP server for the live page: `/` the page, `/events` server-sent events, `/frame.jpg`
-the latest annotated frame. Standard library only, no external loads: it works offline on a cart."""
+"""A small HTTP(S) server for the live page: `/` the page, `/events` server-sent events (the first
+one a `snapshot` of the whole current picture), `/state` that snapshot as JSON, `/frame.jpg` the
+latest frame (`?heat=outline|overlay|off`). Standard library only, no external loads: it works
+offline on a cart. Off loopback every data endpoint asks for the access token (see access.py)."""
 
 from __future__ import annotations
 
 import json
 import queue
 import threading
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from urllib.parse import parse_qs
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.live.access import COOKIE, Access
+from cleftedge.runtime.live.hub import Hub
 
-SUBSCRIBER_QUEUE = 256  # events kept for a slow browser before the oldest are dropped
 KEEPALIVE_S = 1.0
+HANDSHAKE_S = 10.0  # a client that opens a TLS connection and says nothing is dropped after this
+MAX_LOGIN_BYTES = 4096
+OPEN_PATHS = ("/healthz",)  # says only that the server is up; no data
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -25,86 +33,90 @@ def parse_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-class _Hub:
-    """Fan-out of events to every connected page, plus the latest frame."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._subscribers: list[queue.Queue] = []
-        self.latest_jpeg: bytes | None = None
-        self.last_state: dict | None = None
-        self.active_alert: dict | None = None  # replayed so a page opened mid-alert shows it
-        self.closed = threading.Event()
-
-    def subscribe(self) -> queue.Queue:
-        q: queue.Queue = queue.Queue(SUBSCRIBER_QUEUE)
-        with self._lock:
-            self._subscribers.append(q)
-            for event in (self.last_state, self.active_alert):
-                if event is not None:
-                    q.put_nowait(event)
-        return q
-
-    def unsubscribe(self, q: queue.Queue) -> None:
-        with self._lock:
-            if q in self._subscribers:
-                self._subscribers.remove(q)
-
-    def publish(self, event: dict) -> None:
-        kind = event.get("type")
-        if kind == "state":
-            self.last_state = event
-        elif kind == "alert_raised":
-            self.active_alert = event
-        elif kind == "alert_cleared" and self.active_alert and \
-                self.active_alert.get("alert_id") == event.get("alert_id"):
-            self.active_alert = None
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for q in subscribers:
-            try:
-                q.put_nowait(event)
-            except queue.Full:  # a stalled browser loses its oldest event, never blocks the runtime
-                try:
-                    q.get_nowait()
-                    q.put_nowait(event)
-                except (queue.Empty, queue.Full):
-                    pass
-
-
-def _page() -> bytes:
-    return resources.files("cleftedge.runtime").joinpath("web/live.html").read_bytes()
+def _web(name: str) -> bytes:
+    return resources.files("cleftedge.runtime").joinpath(f"web/{name}").read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):
-    hub: _Hub  # set on the subclass made per server
+    hub: Hub  # set on the subclass made per server
+    access: Access
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, fmt, *args):  # keep the terminal for alerts
+    def log_message(self, fmt, *args):  # keep the terminal for alerts (and no token ever reaches a log)
         pass
 
+    # --- who is asking ------------------------------------------------------
+    def _presented_token(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        jar = SimpleCookie()
+        try:
+            jar.load(self.headers.get("Cookie", ""))
+        except Exception:  # a malformed cookie header is no token
+            return None
+        morsel = jar.get(COOKIE)
+        return morsel.value if morsel is not None else None
+
+    def _allowed(self) -> bool:
+        return self.access.allows(self._presented_token())
+
+    # --- routes -------------------------------------------------------------
     def do_GET(self):  # noqa: N802 - http.server's name
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
+        if path in OPEN_PATHS:
+            self._send(200, "application/json", b'{"ok": true}')
+            return
+        if not self._allowed():
+            if path in ("/", "/index.html"):  # the page asks for the token once
+                self._send(401, "text/html; charset=utf-8", _web("login.html"))
+            else:
+                self._send(401, "text/plain", b"access token required")
+            return
         if path in ("/", "/index.html"):
-            self._send(200, "text/html; charset=utf-8", _page())
+            self._send(200, "text/html; charset=utf-8", _web("live.html"))
         elif path == "/frame.jpg":
-            jpeg = self.hub.latest_jpeg
+            style = parse_qs(query).get("heat", ["outline"])[0]
+            jpeg, frame = self.hub.jpeg(style)
             if jpeg is None:
                 self._send(204, "text/plain", b"")
             else:
-                self._send(200, "image/jpeg", jpeg)
+                self._send(200, "image/jpeg", jpeg, {"X-Frame": str(frame)})
+        elif path == "/state":
+            self._send(200, "application/json", json.dumps(self.hub.snapshot()).encode())
         elif path == "/events":
             self._stream_events()
-        elif path == "/healthz":
-            self._send(200, "application/json", b'{"ok": true}')
         else:
             self._send(404, "text/plain", b"not found")
 
-    def _send(self, code: int, ctype: str, body: bytes) -> None:
+    def do_POST(self):  # noqa: N802
+        if self.path.split("?", 1)[0] != "/login":
+            self._send(404, "text/plain", b"not found")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_LOGIN_BYTES:
+            self._send(413, "text/plain", b"too large")
+            return
+        token = parse_qs(self.rfile.read(length).decode(errors="replace")).get("token", [""])[0].strip()
+        if self.access.token is None or not self.access.allows(token):
+            self._send(401, "text/html; charset=utf-8", _web("login.html").replace(b"<!--error-->",
+                       b'<p id="login-error">That token is not right.</p>'))
+            return
+        self.send_response(303)
+        self.send_header("Set-Cookie", self.access.cookie())
+        self.send_header("Location", "/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, code: int, ctype: str, body: bytes, headers: dict | None = None) -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
 
@@ -116,39 +128,64 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         q = self.hub.subscribe()
         try:
-            while not self.hub.closed.is_set():
+            while True:
                 try:
                     event = q.get(timeout=KEEPALIVE_S)
                     data = f"data: {json.dumps(event, separators=(',', ':'))}\n\n"
                 except queue.Empty:
+                    if self.hub.closed.is_set():  # only once what was published has gone out
+                        break
                     data = ": keepalive\n\n"  # a comment: keeps proxies open, is no heartbeat
                 self.wfile.write(data.encode())
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             pass
         finally:
             self.hub.unsubscribe(q)
             self.close_connection = True
 
 
+class _Server(ThreadingHTTPServer):
+    """TLS, when asked, is negotiated in the request's own thread: a slow client never holds up accept."""
+
+    daemon_threads = True
+    ssl_context = None
+
+    def finish_request(self, request, client_address):
+        if self.ssl_context is not None:
+            request.settimeout(HANDSHAKE_S)
+            try:
+                request = self.ssl_context.wrap_socket(request, server_side=True)
+            except (OSError, ValueError):  # a plain-HTTP client or a broken handshake: nothing to serve
+                return
+            request.settimeout(30.0)
+            try:
+                super().finish_request(request, client_address)
+            finally:
+                request.close()  # the TLS socket owns the connection now (the plain one is detached)
+            return
+        super().finish_request(request, client_address)
+
+
 class LiveServer:
     """Serve the live page on (host, port) in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8080):
-        self.hub = _Hub()
-        handler = type("LiveHandler", (_Handler,), {"hub": self.hub})
+    def __init__(self, host: str = "127.0.0.1", port: int = 8080, access: Access | None = None):
+        self.hub = Hub()
+        self.access = access or Access(host)
+        handler = type("LiveHandler", (_Handler,), {"hub": self.hub, "access": self.access})
         try:
-            self.httpd = ThreadingHTTPServer((host, port), handler)
+            self.httpd = _Server((host, port), handler)
         except OSError as exc:
             raise CleftEdgeError(f"cannot serve the live page on {host}:{port} ({exc.strerror})",
                                  "a free port on a local address", "choose another --serve port") from None
-        self.httpd.daemon_threads = True
+        self.httpd.ssl_context = self.access.ssl_context
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="live-view", daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"{self.access.scheme}://{host}:{port}/"
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -158,9 +195,13 @@ class LiveServer:
         self.hub.publish(event)
 
     def publish_jpeg(self, jpeg: bytes) -> None:
-        self.hub.latest_jpeg = jpeg
+        self.hub.publish_jpeg(jpeg)
+
+    def publish_layers(self, frame: int, layers) -> None:
+        self.hub.publish_layers(frame, layers)
 
     def close(self) -> None:
+        self.hub.drain()  # the page learns the session ended before the server goes
         self.hub.closed.set()
         self.httpd.shutdown()
         self.httpd.server_close()

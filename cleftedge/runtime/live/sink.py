@@ -1,5 +1,6 @@
-"""An event sink that feeds the live page: events go out as they come, frames as JPEG at a
-capped rate (the page needs a picture, not every frame)."""
+"""An event sink that feeds the live page: events go out as they come, frames at a capped rate (the
+page needs a picture, not every frame). Frames arrive taken apart (masked image and heat map), so
+the page chooses how the heat map is drawn and carries its own alert banner (none burned in)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,21 @@ class LiveSink:
     def emit(self, event: dict) -> None:
         self.server.publish(event)
 
-    def frame(self, index: int, image: np.ndarray, result=None) -> None:
+    def _due(self) -> bool:
         now = time.monotonic()
         if now - self._last_frame < self._min_interval:
-            return
+            return False
         self._last_frame = now
+        return True
+
+    def frame_layers(self, index: int, layers) -> None:
+        """The masked frame and its heat map; encoded only when a page asks (in the server's thread)."""
+        if self._due():
+            self.server.publish_layers(index, layers)
+
+    def frame(self, index: int, image: np.ndarray, result=None) -> None:
+        if not self._due():
+            return
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         if ok:
             self.server.publish_jpeg(buf.tobytes())

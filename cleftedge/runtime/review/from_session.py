@@ -19,7 +19,11 @@ def _truth_beside(source: str) -> list[tuple[int, bool, bool]] | None:
 def write_report(path: str, source: str, model, pipeline, session) -> None:
     from cleftedge.runtime.review import SessionData, write_session_report
 
-    events = [{"type": "score", "frame": f, "score": s} for f, s in session.trace] + session.events
+    times = session.trace.times().tolist()
+    events = [{"type": "score", "frame": f, "score": s, "t": t} for (f, s), t in zip(session.trace, times, strict=True)]
+    events += session.events
+    source_live = pipeline.source.is_live or pipeline.source.realtime
+    stamps = [e["t"] for e in session.events if "t" in e]
     info = model.describe()
     manifest = model.manifest or {}
     model_info = {"model": f"{model.spec.model_name} v{model.spec.model_version}",
@@ -34,5 +38,7 @@ def write_report(path: str, source: str, model, pipeline, session) -> None:
                        flagged=session.flagged,
                        latency_ms=list(pipeline.metrics.stages["end_to_end"].values()),
                        budget_ms=pipeline.metrics.budget_ms, fps=pipeline.source.fps or pipeline.metrics.fps,
-                       truth=session.truth or _truth_beside(source), model_info=model_info)
+                       truth=session.truth or _truth_beside(source), model_info=model_info,
+                       timebase="wall" if source_live else "frames", started=min(stamps, default=None),
+                       ended=max(stamps, default=None), best_frames_limit=session.best.max_groups)
     write_session_report(path, data)

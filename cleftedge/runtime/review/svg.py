@@ -18,13 +18,39 @@ def _y(v: float, lo: float = 0.0, hi: float = 1.0) -> float:
     return H - PAD - (v - lo) / max(hi - lo, 1e-9) * (H - 2 * PAD)
 
 
+def decimate(t: np.ndarray, s: np.ndarray, lo: float, hi: float, bins: int) -> list[np.ndarray]:
+    """The score line at the screen's resolution: per pixel column its min and max (no spike is lost),
+    broken where the scan has a gap (a paused source) instead of drawing across it. Returns polylines
+    of (x, score) points."""
+    if not t.size:
+        return []
+    order = np.argsort(t, kind="stable")
+    t, s = t[order], s[order]
+    dt = np.diff(t)
+    gap = max(1.0, 10 * float(np.median(dt))) if dt.size else 1.0
+    pieces = np.split(np.arange(t.size), np.flatnonzero(dt > gap) + 1)
+    lines = []
+    for idx in pieces:
+        pt, ps = t[idx], s[idx]
+        if pt.size > 2 * bins:
+            col = np.minimum(((pt - lo) / max(hi - lo, 1e-9) * bins).astype(int), bins - 1)
+            starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+            mins, maxs = np.minimum.reduceat(ps, starts), np.maximum.reduceat(ps, starts)
+            x = lo + (col[starts] + 0.5) / bins * (hi - lo)
+            pt, ps = np.repeat(x, 2), np.column_stack([mins, maxs]).ravel()
+        lines.append(np.column_stack([pt, ps]))
+    return lines
+
+
 def timeline(t: Sequence[float], scores: Sequence[float], threshold: float,
              spans: Sequence[tuple[float, float, str, str]] = (), element_id: str = "timeline",
-             x_label: str = "seconds") -> str:
-    """Score over time with the threshold; spans are (start, end, colour, title) bands behind it."""
+             x_label: str = "seconds", marks: Sequence[tuple[float, str, str]] = (),
+             span: tuple[float, float] | None = None) -> str:
+    """Score over time with the threshold; spans are (start, end, colour, title) bands behind it, marks
+    (at, colour, title) short ticks along the bottom; `span` the time axis (default: the scores')."""
     t = np.asarray(t, float)
     s = np.asarray(scores, float)
-    lo, hi = (float(t.min()), float(t.max())) if t.size else (0.0, 1.0)
+    lo, hi = span if span else (float(t.min()), float(t.max())) if t.size else (0.0, 1.0)
     parts = [f'<svg id="{escape(element_id)}" viewBox="0 0 {W} {H}" width="100%" role="img" '
              f'xmlns="http://www.w3.org/2000/svg" aria-label="score over time">']
     for a, b, colour, title in spans:
@@ -35,10 +61,15 @@ def timeline(t: Sequence[float], scores: Sequence[float], threshold: float,
     ty = _y(threshold)
     parts.append(f'<line x1="{PAD}" x2="{W - PAD}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#c8624f" '
                  f'stroke-dasharray="5 4"><title>threshold {threshold:.2f}</title></line>')
-    if t.size:
-        step = max(1, t.size // 1500)  # enough points for the eye, a small page
-        pts = " ".join(f"{_x(a, lo, hi):.1f},{_y(b):.1f}" for a, b in zip(t[::step], s[::step], strict=True))
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="#2f6fb0" stroke-width="1.5"/>')
+    for line in decimate(t, s, lo, hi, W - 2 * PAD):
+        line = line if len(line) > 1 else np.repeat(line, 2, axis=0)  # a lone frame shows as a dot
+        pts = " ".join(f"{_x(a, lo, hi):.1f},{_y(b):.1f}" for a, b in line)
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="#2f6fb0" stroke-width="1.5" '
+                     f'stroke-linecap="round"/>')
+    for at, colour, title in marks:
+        x = _x(at, lo, hi)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{H - PAD}" y2="{H - PAD - 8}" stroke="{colour}" '
+                     f'stroke-width="2"><title>{escape(title)}</title></line>')
     parts.append("</svg>")
     return "".join(parts)
 
