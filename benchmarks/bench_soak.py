@@ -252,17 +252,18 @@ def run_accelerated(args, work: Path) -> dict:
             "--frames", str(frames), "--unplug-every", str(args.unplug_every), "--normal-s", str(args.normal_s),
             "--cleft-s", str(args.cleft_s), "--score-every", str(args.score_every)]
     t0 = time.monotonic()
+    cap = t0 + args.max_minutes * 60 if args.max_minutes else float("inf")
     samples, stops, summaries = [], [], []
     first = subprocess.Popen([*base, "--summary", str(work / "summary-1.json"), "--start-frame", "0"])
     progress = _frames_progress(events)
-    # SIGTERM once half the simulated time is done, then restart from the frame where it stopped
-    while first.poll() is None and progress() < frames // 2:
+    # SIGTERM once half the simulated time (or half the wall-clock cap) is done, then restart from the
+    # frame where it stopped
+    while first.poll() is None and progress() < frames // 2 and time.monotonic() < t0 + (cap - t0) / 2:
         sample_until(first, samples, time.monotonic() + 5, args.sample_s, t0, lambda: {"frames": progress()})
     stops.append({"at_s": round(time.monotonic() - t0, 1), **stop_with_sigterm(first)})
     summaries.append(json.loads((work / "summary-1.json").read_text()))
     second = subprocess.Popen([*base, "--summary", str(work / "summary-2.json"), "--start-frame",
                                str(summaries[0]["last_frame"])])
-    cap = t0 + args.max_minutes * 60 if args.max_minutes else float("inf")
     sample_until(second, samples, cap, args.sample_s, t0, lambda: {"frames": progress()})
     if second.poll() is None:  # the wall-clock cap: stop here and say how far the simulated time got
         stops.append({"at_s": round(time.monotonic() - t0, 1), "capped": True, **stop_with_sigterm(second)})
