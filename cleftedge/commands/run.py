@@ -34,7 +34,9 @@ def register(sub) -> None:
                    "or sim:KIND?seed=S&seconds=T")
     p.add_argument("--realtime", action="store_true", help="play files at their frame rate (default: as fast as "
                    "possible, no drops)")
-    p.add_argument("--events", help="JSON-lines events to this file ('-' for stdout)")
+    p.add_argument("--events", help="JSON-lines events appended to this file ('-' for stdout)")
+    p.add_argument("--events-max-mib", type=float, default=256.0, help="rotate the events file past this size "
+                   "(default 256 MiB; FILE.1 .. FILE.5 kept)")
     p.add_argument("--score-every", type=int, default=1, help="write every Nth frame's score event (flagged always)")
     p.add_argument("--annotate", help="write an annotated video (outside the sector masked)")
     p.add_argument("--summary", help="write the end-of-session summary JSON")
@@ -82,44 +84,73 @@ def alert_config(args, base):
     return replace(base, **given).check()
 
 
+def _check_outputs(args) -> None:
+    """Every output path before the model loads and the scan starts (one line, exit 1)."""
+    from cleftedge.runtime.output_paths import check_output_path
+
+    if not args.events_max_mib > 0:
+        raise CleftEdgeError(f"--events-max-mib {args.events_max_mib}", "a positive size in MiB",
+                             "e.g. --events-max-mib 256")
+    for flag in ("events", "summary", "report", "annotate"):
+        path = getattr(args, flag)
+        if path and not (flag == "events" and path == "-"):
+            check_output_path(path, "--" + flag)
+
+
 def _run(args) -> int:
     from cleftedge.runtime.alerts import AlertConfig, load_alert_config
-    from cleftedge.runtime.events import JsonlSink, Sinks, TerminalSink
-    from cleftedge.runtime.sources import open_source
-    from cleftedge.runtime.stream import Pipeline
+    from cleftedge.runtime.stop_signals import install_stop_handlers, restore_handlers
 
     if args.fps <= 0 or args.budget_ms <= 0:
         raise CleftEdgeError(f"--fps {args.fps} --budget-ms {args.budget_ms}", "positive numbers",
                              "e.g. --fps 30 --budget-ms 50")
+    _check_outputs(args)
     alerts = alert_config(args, load_alert_config(args.alerts) if args.alerts else AlertConfig())
     access = _serve_access(args)  # a refused --serve says so before the model loads or any output opens
+    stop, previous_handlers = install_stop_handlers()  # from here a signal closes the session cleanly
+    try:
+        return _scan(args, alerts, access, stop)
+    finally:
+        restore_handlers(previous_handlers)
+
+
+def _scan(args, alerts, access, stop) -> int:
+    from cleftedge.runtime.events import JsonlSink, Sinks, TerminalSink
+    from cleftedge.runtime.sources import open_source
+    from cleftedge.runtime.stream import Pipeline
+
     model = open_model(args)
     source = open_source(args.source, realtime=args.realtime)
     sinks, server = [], None
     if not args.quiet:
         sinks.append(TerminalSink())
-    if args.events:
-        sinks.append(JsonlSink(args.events, args.score_every))
-    if args.annotate:
-        from cleftedge.runtime.video_sink import VideoSink
-
-        sinks.append(VideoSink(args.annotate, source.fps or args.fps))
-    if args.serve:
+    if args.serve:  # before the events file: a busy port must not leave anything behind
         from cleftedge.runtime.live import LiveSink, start_live_server
 
         server = start_live_server(args.serve, access)
         sinks.append(LiveSink(server))
+    if args.events:
+        sinks.append(JsonlSink(args.events, args.score_every, args.events_max_mib))
+    if args.annotate:
+        from cleftedge.runtime.video_sink import VideoSink
+
+        sinks.append(VideoSink(args.annotate, source.fps or args.fps))
     model.warmup(3)
     pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms)
     try:
-        session = pipeline.run(args.max_frames)
+        session = pipeline.run(args.max_frames, stop)
         _outputs(args, model, pipeline, session)
+        if stop.is_set():
+            print(f"cleftedge: {stop.reason}: session closed, outputs written", file=sys.stderr)
+            return stop.exit_code()
         if session.error:
             raise CleftEdgeError(f"the source failed: {session.error}", "a source that delivers frames",
                                  "check the source; the session's outputs were written up to the failure")
         errors = [e for e in session.events if e["type"] == "frame_error"]
         if errors and not session.summary["frames"]:  # not one frame could be scored: say why
             raise CleftEdgeError(f"no frame could be scored ({len(errors)} tried): {errors[0]['reason']}")
+        if session.ended_early and not args.quiet:
+            print(f"cleftedge: warning: {session.ended_early['reason']}", file=sys.stderr)
     finally:
         if server is not None:
             server.close()

@@ -1,17 +1,24 @@
 """Events (JSON lines) and the sinks that receive them.
 
-Every event has `type`, `t` (wall clock, Unix seconds) and `session`; frame events carry `frame`.
+Every event has `type`, `t` (wall clock, Unix seconds), `session` and `schema` (EVENTS_SCHEMA); frame
+events carry `frame` and `t_capture`. A file of events is appended to, never truncated: each session
+starts with its `session_start`, and the file is rotated by size (events.jsonl.1 the newest rotated).
 Sinks implement emit(event), frame(index, image, result) and close(); `wants_frames` says whether a
 sink needs annotated frames (annotation costs time, so it is done only for such sinks)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import TextIO
+
+EVENTS_SCHEMA = 2  # 2: appended files with rotation, `schema` on every event, frame_error.t_capture
+ROTATE_MIB = 256.0
+KEEP_ROTATED = 5  # events.jsonl.1 .. .5; older ones are deleted
 
 
 def new_session_id() -> str:
@@ -32,25 +39,63 @@ class Sink:
 
 
 class JsonlSink(Sink):
-    """JSON lines to a file or stdout ('-'); score events thinned to every Nth frame."""
+    """JSON lines to a file or stdout ('-'); score events thinned to every Nth frame.
 
-    def __init__(self, target: str, score_every: int = 1):
+    A file is opened for appending: a previous session (one that crashed included) is never lost.
+    Past `max_mib` the file is renamed to FILE.1 (FILE.1 to FILE.2 ..., keeping `keep` of them) and
+    a new FILE starts with an `events_continued` line naming the session."""
+
+    def __init__(self, target: str, score_every: int = 1, max_mib: float = ROTATE_MIB, keep: int = KEEP_ROTATED):
         self.score_every = max(1, int(score_every))
         self._own = target != "-"
-        if self._own:
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        self.stream: TextIO = open(target, "w", buffering=1) if self._own else sys.stdout  # line-buffered
+        self.path = Path(target)
+        self.max_bytes = int(max_mib * 1024 * 1024)
+        self.keep = max(1, int(keep))
+        self.stream: TextIO = self._open() if self._own else sys.stdout
+        self.rotations = 0
+
+    def _open(self) -> TextIO:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(self.path, "a", buffering=1)  # line-buffered: each event reaches the file whole
+        if stream.tell() > 0 and not _ends_with_newline(self.path):
+            stream.write("\n")  # a crash cut the last line short: the next session starts on its own line
+        return stream
 
     def emit(self, event: dict) -> None:
         if event["type"] == "score" and event.get("frame", 0) % self.score_every and not event.get("flagged"):
             return
-        self.stream.write(json.dumps(event, separators=(",", ":")) + "\n")
+        line = json.dumps(event, separators=(",", ":")) + "\n"
+        if self._own and self.stream.tell() + len(line) > self.max_bytes and self.stream.tell() > 0:
+            self._rotate(event)
+        self.stream.write(line)
+
+    def _rotate(self, event: dict) -> None:
+        self.stream.close()
+        for i in range(self.keep, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{i}")
+            if older.exists():
+                if i == self.keep:
+                    older.unlink()
+                else:
+                    os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
+        os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+        self.rotations += 1
+        self.stream = self._open()
+        head = {"type": "events_continued", "t": event["t"], "session": event.get("session"),
+                "schema": EVENTS_SCHEMA, "previous": self.path.name + ".1"}
+        self.stream.write(json.dumps(head, separators=(",", ":")) + "\n")
 
     def close(self) -> None:
         if self._own:
             self.stream.close()
         else:
             self.stream.flush()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"
 
 
 class TerminalSink(Sink):

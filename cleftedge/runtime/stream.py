@@ -6,6 +6,7 @@ crashed runtime stops them and whoever reads the events can tell it from a quiet
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
@@ -14,7 +15,7 @@ from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 from cleftedge.runtime.annotate import Annotator, FrameLayers
 from cleftedge.runtime.best_frames import BestFrame, BestFrames
 from cleftedge.runtime.capture import Capture, Mailbox, Notice
-from cleftedge.runtime.events import Sinks, new_session_id
+from cleftedge.runtime.events import EVENTS_SCHEMA, Sinks, new_session_id
 from cleftedge.runtime.frozen import FrozenDetector
 from cleftedge.runtime.metrics import LatencyMetrics
 from cleftedge.runtime.sources.base import Frame, Source
@@ -42,6 +43,8 @@ class Session:
         self.alert_events: list[dict] = []
         self.other_events: deque[dict] = deque(maxlen=KEEP_EVENTS)
         self.error: str | None = None  # why the source failed, when it did (not a normal end)
+        self.end_reason = ""  # why the session ended: "source ended", "stopped by SIGTERM", "max frames"...
+        self.ended_early: dict | None = None  # a file that ended before the frames its container announced
 
     @property
     def events(self) -> list[dict]:
@@ -72,7 +75,8 @@ class Pipeline:
 
     # --- events -------------------------------------------------------------
     def emit(self, kind: str, **fields) -> dict:
-        event = {"type": kind, "t": time.time(), "session": self.session.session, **fields}
+        event = {"type": kind, "t": time.time(), "session": self.session.session, "schema": EVENTS_SCHEMA,
+                 **fields}
         self.sinks.emit(event)
         if kind.startswith("alert"):
             self.session.alert_events.append(event)
@@ -81,12 +85,19 @@ class Pipeline:
         return event
 
     def set_state(self, state: str, reason: str = "") -> None:
+        """One event per change of state: retries of a lost source (whose reasons vary from attempt
+        to attempt) stay one `paused` until a frame comes back."""
+        if self.state is not None and self.state[0] == state == "paused":
+            return
         if (state, reason) != self.state:
             self.state = (state, reason)
             self.emit("state", state=state, reason=reason)
 
     # --- the loop -----------------------------------------------------------
-    def run(self, max_frames: int | None = None) -> Session:
+    def run(self, max_frames: int | None = None, stop: threading.Event | None = None) -> Session:
+        """Score frames until the source ends or fails, `max_frames` are done, or `stop` is set (a
+        signal): every way out closes the session the same way (state stopped, session_end)."""
+        stop = stop or threading.Event()
         mailbox = Mailbox()
         wait = not self.source.is_live and not self.source.realtime
         capture = Capture(self.source, mailbox, wait_for_consumer=wait).start()
@@ -98,6 +109,9 @@ class Pipeline:
         last_frame_at = time.monotonic()
         try:
             while True:
+                if stop.is_set():
+                    self.session.end_reason = getattr(stop, "reason", "") or "stopped"
+                    break
                 now = time.monotonic()
                 if now >= next_beat:
                     self.metrics.dropped = mailbox.dropped
@@ -118,10 +132,13 @@ class Pipeline:
                     self.set_state("paused", item.reason)
                     if item.kind == "error":
                         self.session.error = item.reason
+                    self.session.end_reason = item.reason
+                    self._ended_early()
                     break
                 last_frame_at = time.monotonic()
                 self._process(item)
                 if max_frames is not None and self.metrics.frames >= max_frames:
+                    self.session.end_reason = "max frames"
                     break
         finally:
             capture.close()
@@ -181,15 +198,24 @@ class Pipeline:
     def _frame_error(self, frame: Frame, reason: str) -> None:
         self.frame_errors += 1
         self.frame_errors_total += 1
-        self.emit("frame_error", frame=frame.index, reason=reason)
+        self.emit("frame_error", frame=frame.index, t_capture=frame.t_capture, reason=reason)
         if self.frame_errors >= 3:  # not one odd frame: the AI is not working
             self.set_state("paused", reason)
+
+    def _ended_early(self) -> None:
+        """A file that ends before the frames its container announces (a truncated recording) says so."""
+        early = getattr(self.source, "ended_early", lambda: None)()
+        if early:
+            self.session.ended_early = early
+            self.emit("source_ended_early", **early)
 
     def _finish(self) -> None:
         self.session.flagged = self.session.best.frames()
         self.session.summary = session_summary(self.session.session, self.source.describe(), self.model.describe(),
                                                self.policy, self.metrics, self.frame_errors_total,
                                                self.frozen_frames, self.session.error)
+        self.session.summary["end_reason"] = self.session.end_reason or "stopped"
+        self.session.summary["source_ended_early"] = self.session.ended_early
         self.set_state("stopped", "session ended")
         self.emit("session_end", summary=self.session.summary)
         self.sinks.close()

@@ -28,8 +28,8 @@ def source_kind(text: str) -> str:
     if text.lower().startswith(video.URL_SCHEMES):
         return "url"
     path = Path(text)
-    if path.is_dir():
-        return "folder"
+    if path.is_dir() or ("?" in text and not path.exists() and Path(text.rpartition("?")[0] or "-").is_dir()):
+        return "folder"  # a folder, or FOLDER?fps=25
     if not path.exists():
         return "missing"
     if dicom.is_dicom(path):
@@ -55,10 +55,13 @@ def open_source(text: str, *, realtime: bool = False, fps: float | None = None, 
         return simulator.SimulatorSource(text)
     if kind == "gstreamer":
         return gstreamer.open_gstreamer(text[4:] if text.startswith("gst:") else text, timeout_s)
+    if kind == "url" and text.lower().startswith(("http://", "https://")):
+        return _open_http(text, realtime, fps, timeout_s)
     if kind in ("camera", "url"):
         return video.LiveCapture(text, timeout_s=timeout_s)
     if kind == "folder":
-        return folder.ImageFolder(text, realtime, fps)
+        path, given = folder.parse_folder(text)
+        return folder.ImageFolder(path, realtime, fps or given)
     if kind == "dicom":
         return dicom.DicomSource(text, realtime, fps)
     if kind == "video":
@@ -68,3 +71,19 @@ def open_source(text: str, *, realtime: bool = False, fps: float | None = None, 
     raise CleftEdgeError(f"source {text} is not a known kind (suffix '{Path(text).suffix}')",
                          "a video (" + ", ".join(video.VIDEO_SUFFIXES[:4]) + "...), " + KINDS.split(", ", 1)[1],
                          "see docs/sources.md")
+
+
+def _open_http(url: str, realtime: bool, fps: float | None, timeout_s: float) -> Source:
+    """multipart/x-mixed-replace is a live stream (retried when lost); anything else is a file."""
+    from cleftedge.runtime.sources import video
+    from cleftedge.runtime.sources.http_probe import PROBE_S, is_live_type, probe_http
+
+    content_type = probe_http(url, min(timeout_s, PROBE_S))
+    if is_live_type(content_type):
+        return video.LiveCapture(url, timeout_s=timeout_s)
+    try:
+        return video.VideoFile(url, realtime, fps, timeout_s=timeout_s)
+    except CleftEdgeError:
+        raise CleftEdgeError(f"the URL {url} is not a video OpenCV can decode (Content-Type "
+                             f"'{content_type or 'none'}')", "a video file (mp4, avi...) or an MJPEG stream "
+                             "(multipart/x-mixed-replace)", "check the URL") from None

@@ -5,8 +5,10 @@ file with an image name fails at open time, not halfway through a session."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import cv2
 
@@ -43,11 +45,34 @@ def list_images(folder: str | Path) -> list[Path]:
     return files
 
 
+def parse_folder(text: str) -> tuple[str, float | None]:
+    """'frames/' -> ('frames/', None); 'frames/?fps=25' -> ('frames/', 25.0): a folder has no frame rate of
+    its own, and --realtime needs one (`--fps` is the budget's frame rate, not the source's)."""
+    if Path(text).is_dir() or "?" not in text:
+        return text, None
+    path, _, query = text.rpartition("?")
+    options = parse_qs(query, keep_blank_values=True)
+    if set(options) != {"fps"}:
+        raise CleftEdgeError(f"folder source options '{query}'", "only fps, e.g. frames/?fps=25",
+                             "give the folder's frame rate as ?fps=N")
+    try:
+        fps = float(options["fps"][-1])
+    except ValueError:
+        fps = math.nan
+    if not (math.isfinite(fps) and fps > 0):
+        raise CleftEdgeError(f"folder source fps={options['fps'][-1]}", "a positive, finite frame rate",
+                             "e.g. frames/?fps=25")
+    return path, fps
+
+
 class ImageFolder(Source):
     name = "folder"
 
     def __init__(self, path: str, realtime: bool = False, fps: float | None = None):
         super().__init__(path, realtime)
+        if realtime and not fps:  # silently playing as fast as possible would not be real time
+            raise CleftEdgeError(f"real-time playback of the folder {path} needs a frame rate",
+                                 "the folder's frame rate as a source parameter", f"e.g. --source '{path}?fps=25'")
         self.files = list_images(path)
         self.fps = fps  # a folder has no frame rate of its own; realtime pacing needs fps=
         self._images = self._iter_images()

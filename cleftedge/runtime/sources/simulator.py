@@ -5,6 +5,7 @@ simulator is imported lazily: it is a development and demo source, not a cart de
 
 from __future__ import annotations
 
+import math
 from urllib.parse import parse_qs, urlsplit
 
 from cleftedge.errors import CleftEdgeError
@@ -31,9 +32,13 @@ def parse_sim(location: str) -> dict:
         except ValueError:
             raise CleftEdgeError(f"simulator source option {key}={values[-1]}", f"a {KEYS[key].__name__}",
                                  "e.g. sim:bilateral?seed=3&seconds=30") from None
-    if opts["seconds"] <= 0 or opts["fps"] <= 0:
-        raise CleftEdgeError(f"simulator source seconds={opts['seconds']} fps={opts['fps']}", "positive numbers",
-                             "e.g. sim:none?seconds=60&fps=30")
+    for key in ("seconds", "fps"):  # `not x > 0` and isfinite: nan and inf are refused too
+        if not (math.isfinite(opts[key]) and opts[key] > 0):
+            raise CleftEdgeError(f"simulator source {key}={opts[key]}", f"a positive, finite number for {key}",
+                                 "e.g. sim:none?seconds=60&fps=30")
+    if opts["severity"] is not None and not 0.0 <= opts["severity"] <= 1.0:  # nan fails both comparisons
+        raise CleftEdgeError(f"simulator source severity={opts['severity']}", "a severity from 0 to 1",
+                             "e.g. sim:unilateral?severity=0.6")
     return opts
 
 

@@ -17,12 +17,19 @@ def _fps(cap) -> float | None:
     return float(fps) if fps and 0 < fps < 1000 else None  # some containers report 90000 or 0
 
 
+def _ffmpeg_capture(url: str, timeout_s: float):
+    """FFmpeg's own network timeouts are tens of seconds; a stalled stream should say so sooner."""
+    ms = int(timeout_s * 1000)
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+
+
 class VideoFile(Source):
     name = "video"
 
-    def __init__(self, path: str, realtime: bool = False, fps: float | None = None):
+    def __init__(self, path: str, realtime: bool = False, fps: float | None = None, timeout_s: float | None = None):
         super().__init__(path, realtime)
-        self.cap = cv2.VideoCapture(path)
+        self.cap = cv2.VideoCapture(path) if timeout_s is None else _ffmpeg_capture(path, timeout_s)
         if not self.cap.isOpened():
             raise CleftEdgeError(f"cannot open video {path}", "a video file OpenCV can decode (mp4, avi, mkv...)",
                                  "check the file, or convert it with ffmpeg")
@@ -53,6 +60,15 @@ class VideoFile(Source):
     def describe(self) -> dict:
         return {**super().describe(), "frames": self.frames}
 
+    def ended_early(self) -> dict | None:
+        """After the end: the frames played against the count the container announced, when more than
+        one frame short (a truncated or damaged recording); None for a file that played whole."""
+        if self.frames is None or self._index >= self.frames - 1:
+            return None
+        return {"frames": self._index, "expected": self.frames,
+                "reason": f"the video ended after {self._index} of the {self.frames} frames its container "
+                          "announces (truncated or damaged file)"}
+
     def close(self):
         self.cap.release()
 
@@ -80,10 +96,7 @@ class LiveCapture(Source):
         if loc.isdigit():
             return cv2.VideoCapture(int(loc), self.api)
         if loc.lower().startswith(URL_SCHEMES):
-            # FFmpeg's own network timeouts are tens of seconds; a stalled stream should say so sooner
-            ms = int(self.timeout_s * 1000)
-            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-            return cv2.VideoCapture(loc, cv2.CAP_FFMPEG, params)
+            return _ffmpeg_capture(loc, self.timeout_s)
         return cv2.VideoCapture(loc, self.api)
 
     def _open(self, first: bool = False) -> None:
