@@ -59,6 +59,10 @@ def test_openvino_keep_float_takes_onnx_node_names(tiny, tmp_path, capsys):
              for op in m.get_ordered_ops() if op.get_type_name() == "Convolution"}
     assert feeds["conv1/WithoutBiases"] == "FakeQuantize" and feeds["conv2/WithoutBiases"] != "FakeQuantize"
     assert read_record(out)["keep_float"] == ["conv2"] and m.has_rt_info(["cleftedge", "spec"])
+    # without VNNI OpenVINO's int8 kernels saturate 16-bit pair sums: NNCF's overflow fix on every layer
+    from cleftedge.calibration.recipes.onnxruntime import cpu_has_vnni
+
+    assert read_record(out)["overflow_fix"] == ("first layer" if cpu_has_vnni() else "all layers")
 
 
 def test_onnxruntime_reduce_range_follows_the_flag(tiny, tmp_path, capsys):
