@@ -22,8 +22,8 @@ ORT_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(d
 QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger", "QLinearMatMul"}
 # Recipes whose Q/DQ ONNX is made for another engine: onnxruntime runs it as a proxy, computing each
 # Q/DQ pair as written (float) rather than fusing it into this CPU's int8 kernels. Those kernels take
-# s8 activations through 16-bit intermediate sums on CPUs without VNNI and saturate (measured: 204 of
-# 600 decisions flipped on PaddleOCR's text-line classifier, 14 with the pairs as written); the
+# s8 activations through 16-bit intermediate sums on CPUs without VNNI and saturate (measured: 173 of
+# 600 decisions flipped on PaddleOCR's text-line classifier, 20 with the pairs as written); the
 # engine the file is made for (TensorRT) accumulates in int32.
 PROXY_RECIPES = {"tensorrt"}
 
