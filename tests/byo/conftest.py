@@ -2,7 +2,10 @@
 their tasks. Where CLEFTEDGE_REQUIRE_MODELS or CI is set (.ci/run sets it), a failed download fails
 the tests; elsewhere (offline) they skip with the reason."""
 
+import contextlib
+import io
 import os
+import types
 
 import pytest
 import real_models
@@ -27,3 +30,20 @@ def real_world(request, tmp_path_factory):
     sets = {role: real_models.write_set(model, root / role, role, n, seed) for role, (n, seed) in SIZES.items()}
     return {"model": model, "onnx": onnx_path, "spec": real_models.write_spec(model, root / "spec.json"),
             "root": root, **sets}
+
+
+@pytest.fixture(scope="session")
+def capsys_session():
+    """What a CLI call prints, for session fixtures (pytest's capsys is per test): a context manager
+    whose value has .out and .err once the block has ended."""
+
+    @contextlib.contextmanager
+    def capture():
+        out, err, result = io.StringIO(), io.StringIO(), types.SimpleNamespace(out="", err="")
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                yield result
+        finally:
+            result.out, result.err = out.getvalue(), err.getvalue()
+
+    return capture

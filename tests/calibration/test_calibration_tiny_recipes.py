@@ -59,6 +59,10 @@ def test_openvino_keep_float_takes_onnx_node_names(tiny, tmp_path, capsys):
              for op in m.get_ordered_ops() if op.get_type_name() == "Convolution"}
     assert feeds["conv1/WithoutBiases"] == "FakeQuantize" and feeds["conv2/WithoutBiases"] != "FakeQuantize"
     assert read_record(out)["keep_float"] == ["conv2"] and m.has_rt_info(["cleftedge", "spec"])
+    # without VNNI OpenVINO's int8 kernels saturate 16-bit pair sums: NNCF's overflow fix on every layer
+    from cleftedge.calibration.recipes.onnxruntime import cpu_has_vnni
+
+    assert read_record(out)["overflow_fix"] == ("first layer" if cpu_has_vnni() else "all layers")
 
 
 def test_onnxruntime_reduce_range_follows_the_flag(tiny, tmp_path, capsys):
@@ -140,3 +144,26 @@ def test_a_missing_data_set_is_one_line(tiny, tmp_path, capsys):
                  "tensorrt", "--out", str(tmp_path / "x.onnx")]) == 1
     err = capsys.readouterr().err
     assert "does not exist" in err and err.count("\n") == 1 and not list(tmp_path.iterdir())
+
+
+def test_a_tensorrt_qdq_onnx_is_scored_on_onnxruntime_as_written_not_through_cpu_int8_kernels(tiny, tmp_path,
+                                                                                              capsys):
+    """onnxruntime stands in for TensorRT: its scores must be the Q/DQ graph as written (TensorRT
+    accumulates in int32), not this CPU's fused s8 kernels (which saturate where the CPU lacks VNNI).
+    An onnxruntime recipe's model keeps the fused kernels: they are what the cart runs."""
+    import onnxruntime as ort
+
+    from cleftedge.runtime.backends import open_backend
+
+    x = np.random.default_rng(3).uniform(-1, 4, (8, 1, 32, 32)).astype(np.float32)
+    for target, name, qdq in (("tensorrt", "t.onnx", "as written (proxy for tensorrt)"),
+                              ("onnxruntime", "u.onnx", "fused")):
+        assert calibrate(tiny, tmp_path / name, "--target", target, capsys=capsys)[0] == 0
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        written = ort.InferenceSession(str(tmp_path / name), opts).run(["logits"], {"image": x})[0]
+        with open_backend(tmp_path / name, backend="onnxruntime") as b:
+            got = b.infer(x)["logits"]
+            assert b.describe()["qdq"] == qdq
+        if target == "tensorrt":
+            np.testing.assert_allclose(got, written, rtol=0, atol=1e-5)

@@ -27,6 +27,15 @@ def ignored_scope(nncf, names: list[str]):
     return nncf.IgnoredScope(patterns=[f"^{re.escape(n)}(/.*)?$" for n in names], validate=True)
 
 
+def overflow_fix(forced: bool | None) -> bool:
+    """Whether NNCF halves every layer's weight range (its overflow fix, the counterpart of
+    onnxruntime's reduce_range): on a CPU without VNNI, OpenVINO's int8 kernels add u8 x s8 products
+    in pairs into 16 bits and saturate; NNCF's default fixes only the first layer."""
+    from cleftedge.calibration.recipes.onnxruntime import cpu_has_vnni
+
+    return (not cpu_has_vnni()) if forced is None else forced
+
+
 def quantize_openvino(r: RecipeInput) -> Path:
     ov = require("openvino", "openvino")
     nncf = require("nncf", "build")
@@ -38,6 +47,12 @@ def quantize_openvino(r: RecipeInput) -> Path:
     if r.options.get("activations") == "asymmetric":  # NNCF's MIXED preset: asymmetric activations
         kwargs["preset"] = nncf.QuantizationPreset.MIXED
     r.record["activations"] = r.options.get("activations", "symmetric")
+    overflow = overflow_fix(r.reduce_range)
+    kwargs["advanced_parameters"] = nncf.AdvancedQuantizationParameters(
+        overflow_fix=nncf.OverflowFix.ENABLE if overflow else nncf.OverflowFix.FIRST_LAYER)
+    r.record["overflow_fix"] = "all layers" if overflow else "first layer"
+    r.record["overflow_fix_reason"] = ("forced" if r.reduce_range is not None else
+                                       "this CPU lacks VNNI" if overflow else "this CPU has VNNI")
     scope = ignored_scope(nncf, r.keep_float)
     if scope is not None:
         kwargs["ignored_scope"] = scope

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -11,6 +12,7 @@ from cleftedge.errors import CleftEdgeError
 from cleftedge.lazy import require
 from cleftedge.runtime.backends.base import Backend, TensorInfo
 from cleftedge.runtime.backends.perf import LayerProfile, RunClock, ThroughputRun, run_threads
+from cleftedge.runtime.model_record import METADATA_KEY
 from cleftedge.runtime.model_spec import read_onnx_op_types, resolve_spec
 from cleftedge.spec import ModelSpec
 
@@ -19,6 +21,12 @@ ORT_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(d
              "tensor(int8)": "int8", "tensor(uint8)": "uint8", "tensor(int32)": "int32", "tensor(int64)": "int64",
              "tensor(bool)": "bool"}
 QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger", "QLinearMatMul"}
+# Recipes whose Q/DQ ONNX is made for another engine: onnxruntime runs it as a proxy, computing each
+# Q/DQ pair as written (float) rather than fusing it into this CPU's int8 kernels. Those kernels take
+# s8 activations through 16-bit intermediate sums on CPUs without VNNI and saturate (measured: 173 of
+# 600 decisions flipped on PaddleOCR's text-line classifier, 20 with the pairs as written); the
+# engine the file is made for (TensorRT) accumulates in int32.
+PROXY_RECIPES = {"tensorrt"}
 
 
 class OnnxRuntimeBackend(Backend):
@@ -38,8 +46,14 @@ class OnnxRuntimeBackend(Backend):
             if value is not None and value < 1:
                 raise CleftEdgeError(f"{key}={value}", "1 or more", f"pass a positive {key} count")
         self._throughput_session: Any = None  # made by the first throughput run
+        self._config: dict[str, str] = {}  # session config entries every session of this model gets
         self.session = self._session(self.options.get("threads"))
         meta = self.session.get_modelmeta().custom_metadata_map
+        self.qdq = "fused"
+        recipe = proxy_recipe(meta)
+        if recipe:
+            self._config = {"session.disable_quant_qdq": "1"}
+            self.session, self.qdq = self._session(self.options.get("threads")), f"as written (proxy for {recipe})"
         return resolve_spec(self.model_path, spec, embedded=meta)
 
     def _session(self, threads: int | None, **settings: Any) -> Any:
@@ -49,6 +63,8 @@ class OnnxRuntimeBackend(Backend):
             opts.intra_op_num_threads = threads
         for key, value in settings.items():
             setattr(opts, key, value)
+        for key, value in self._config.items():
+            opts.add_session_config_entry(key, value)
         try:
             return self._ort.InferenceSession(str(self.model_path), sess_options=opts,
                                               providers=["CPUExecutionProvider"])
@@ -93,12 +109,22 @@ class OnnxRuntimeBackend(Backend):
             precision = "int8"
         else:
             precision = "fp16" if self.input_info.dtype == "float16" else "fp32"
-        return {"precision": precision, "providers": self.session.get_providers(),
+        return {"precision": precision, "providers": self.session.get_providers(), "qdq": self.qdq,
                 "threads": self.options.get("threads"), "streams": self.streams(),
                 "versions": {"onnxruntime": self._ort.__version__}}
 
     def _close_impl(self) -> None:
         self.session = self._throughput_session = None
+
+
+def proxy_recipe(meta: dict) -> str | None:
+    """The recipe named by the model's calibration record when onnxruntime only stands in for its
+    engine (PROXY_RECIPES), else None."""
+    try:
+        target = json.loads(meta.get(METADATA_KEY, "{}")).get("target")
+    except (ValueError, AttributeError):
+        return None
+    return target if target in PROXY_RECIPES else None
 
 
 def _info(arg: Any) -> TensorInfo:
