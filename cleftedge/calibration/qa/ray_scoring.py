@@ -24,13 +24,17 @@ cleftedge with the candidate's backend installed (docs/qa.md)."""
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 
+USER_ERROR = re.compile(r"cleftedge\.errors\.CleftEdgeError: ([^\n]+)")
 ACTOR_CPUS = 0.5  # per scoring actor: leaves CPUs to the decode tasks on a 2-CPU node
 
 
@@ -130,15 +134,34 @@ def _cluster_cpus(ray) -> int:
 
 
 def _user_error(exc: BaseException) -> CleftEdgeError | None:
-    """The CleftEdgeError a worker raised, found in the chain of Ray's wrappers, as a plain one."""
+    """The CleftEdgeError a worker raised, as one plain line: Ray Data hands back its own wrapper
+    types, with the worker's traceback (ending in that error's line) as their text."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, CleftEdgeError) and isinstance(getattr(exc, "what", None), str):
             return CleftEdgeError(exc.what, exc.expected, exc.fix)
+        found = USER_ERROR.findall(str(exc))
+        if found:
+            return CleftEdgeError(found[-1].strip())
         cause = getattr(exc, "cause", None)
         exc = cause if isinstance(cause, BaseException) else (exc.__cause__ or exc.__context__)
     return None
+
+
+@contextmanager
+def _quiet_ray():
+    """Ray Data logs its plan, its progress and a worker's traceback on stderr: the CLI's contract is
+    one bar and, on an error, one line (Ray's own log files keep everything)."""
+    loggers = [logging.getLogger(name) for name in ("ray", "ray.data", "ray.data._internal")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: list[int], by_site: bool,
@@ -158,14 +181,14 @@ def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: lis
         rows = [_rows(records, g) for g in parts]
         ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), max(1, 4 * cpus)))
     # decode + preprocess: plain tasks, retried once by Ray when they fail
-    ds = ds.map(_prepare, fn_kwargs={"input_specs": input_specs}, num_cpus=ACTOR_CPUS, max_retries=1,
-                retry_exceptions=True)
+    ds = ds.map(_prepare, fn_kwargs={"input_specs": input_specs}, num_cpus=ACTOR_CPUS)
     actors = max(1, math.floor(cpus / 2)) if not gpu else max(1, int(ray.cluster_resources().get("GPU", 1)))
     remote = {"num_gpus": 1} if gpu else {}
     return ds.map_batches(Score, fn_constructor_kwargs={"model_args": model_args, "feeds": feeds,
                                                         "threads": 1 if not gpu else max(1, int(ACTOR_CPUS * 2))},
-                          batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS, concurrency=actors,
-                          max_restarts=1, max_task_retries=1, **remote)
+                          batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS,
+                          compute=ray.data.ActorPoolStrategy(size=actors), max_restarts=1, max_task_retries=1,
+                          **remote)
 
 
 def _prepare(row: dict, input_specs: list) -> dict:
@@ -180,6 +203,11 @@ def _results(ds, bar) -> Iterator[dict]:
 
 def score_on_ray(req, ctx):
     """Score the QA set on the cluster at req.ray; hand back the same Scores the local scorer does."""
+    with _quiet_ray():
+        return _score_on_ray(req, ctx)
+
+
+def _score_on_ray(req, ctx):
     from cleftedge.calibration.qa.run import Scores
     from cleftedge.calibration.qa.scorer import (
         BATCH,
@@ -195,7 +223,9 @@ def score_on_ray(req, ctx):
     ray = connect(req.ray)
     data_context = ray.data.DataContext.get_current()
     data_context.enable_progress_bars = False  # one bar, ours, for the whole job
-    data_context.max_errored_blocks = -1 if req.by_site else 0
+    data_context.max_errored_blocks = -1 if req.by_site else 0  # by site: a failed shard's frames go missing
+    data_context.retried_map_errors = True  # a task that fails is retried once by Ray ...
+    data_context.max_map_retries = 1  # ... then its block counts as failed
     records = list(ctx.qa_set.records)
     pres, feeds = preprocessors(ctx.ref_model, ctx.cand_model)
     gpu = _gpu_candidate(ctx, req.device)
