@@ -247,12 +247,15 @@ def calibrated(qa_world):
 
 def judged_report(path) -> dict:
     """report.json without what may differ between two runs of the same judgement: when and how
-    fast it ran (and how it was scored), where its files lie, and the ledger's run counts."""
+    fast it ran (how it was scored, with how many inference threads), where its files lie, and the
+    ledger's run counts."""
     doc = json.loads((path / "report.json").read_text())
     for key in ("created", "timing", "ledger"):
         doc.pop(key)
     for section in ("reference", "candidate", "data"):
         doc[section].pop("path", None)
+        if isinstance(doc[section].get("backend"), dict):
+            doc[section]["backend"].pop("threads", None)
     return doc
 
 

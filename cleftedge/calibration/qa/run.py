@@ -162,6 +162,15 @@ def inference_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def _cached_run_threads(req: QaRequest) -> int | None:
+    """Every core for inference when the tensor cache is read: nothing is decoded or preprocessed."""
+    from cleftedge.calibration.qa.tensor_cache import INDEX
+
+    if req.cache is not None and req.ray is None and (Path(req.cache) / INDEX).is_file():
+        return os.cpu_count() or 1
+    return None
+
+
 def run_qa(req: QaRequest) -> QaOutcome:
     ctx = prepare_qa(req)
     start = time.monotonic()
@@ -185,7 +194,8 @@ def prepare_qa(req: QaRequest) -> QaContext:
         check_roles(qa_set, None, val_set, req.allow_overlap)  # saving scores: still never on a tuning set
     spec = load_spec_file(req.spec)
     ref_model, cand_model, proxy = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
-                                                  req.device, spec, req.inference_precision)
+                                                  req.device, spec, req.inference_precision,
+                                                  threads=_cached_run_threads(req))
     ref_t = saved.threshold if saved else ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
     checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model, proxy) if cand_model else None
