@@ -94,6 +94,7 @@ def test_by_site_a_site_with_an_unreadable_file_is_inconclusive_naming_it(qa_wor
     rc, _, stderr = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", data,
                         "--report", tmp_path / "x", "--ray")
     assert rc == 1 and len(stderr.strip().splitlines()) == 1 and "not a readable image" in stderr
+    assert "(on Ray, after 2 attempts)" in stderr  # Ray retried the failed task once
     assert not (tmp_path / "x").exists()
 
 

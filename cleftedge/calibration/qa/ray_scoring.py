@@ -35,6 +35,7 @@ import numpy as np
 from cleftedge.errors import CleftEdgeError
 
 USER_ERROR = re.compile(r"cleftedge\.errors\.CleftEdgeError: ([^\n]+)")
+ATTEMPTS = re.compile(r"after (\d+)/\d+ attempts")
 ACTOR_CPUS = 0.5  # per scoring actor: leaves CPUs to the decode tasks on a 2-CPU node
 
 
@@ -78,28 +79,24 @@ def _rows(records: list, indices: list[int]) -> dict:
             "frames": [-1 if r.frame is None else int(r.frame) for r in rs], "site": rs[0].site or ""}
 
 
-class Prepare:
-    """Ray task body: decode a group's frames with the runtime's reader and preprocess them."""
+def prepare_group(row: dict, input_specs: list) -> dict:
+    """Ray task body: decode a group's frames with the runtime's reader (`Dataset.samples`: stills,
+    video and cine frames alike) and preprocess them with the runtime's Preprocessor."""
+    from pathlib import Path
 
-    def __init__(self, input_specs: list):
-        self.input_specs = input_specs
+    from cleftedge.calibration.datasets import Dataset, Record
+    from cleftedge.calibration.qa.phash import tensor_hashes
+    from cleftedge.runtime.preprocess import Preprocessor
 
-    def __call__(self, row: dict) -> dict:
-        from pathlib import Path
-
-        from cleftedge.calibration.datasets import Dataset, Record
-        from cleftedge.calibration.qa.phash import tensor_hashes
-        from cleftedge.runtime.preprocess import Preprocessor
-
-        recs = [Record(str(k), Path(f), None if int(fr) < 0 else int(fr), "", False, None, None, None)
-                for k, f, fr in zip(row["keys"], row["files"], row["frames"], strict=True)]
-        by_key = {s.key: s.image for s in Dataset(Path("."), recs, "ray").samples(recs)}
-        images = [by_key[r.key] for r in recs]
-        tensors = [Preprocessor(spec).batch(images) for spec in self.input_specs]
-        out = {"indices": np.asarray(row["indices"], np.int64), "hashes": tensor_hashes(tensors[0])}
-        for i, t in enumerate(tensors):
-            out[f"tensor{i}"] = t
-        return out
+    recs = [Record(str(k), Path(f), None if int(fr) < 0 else int(fr), "", False, None, None, None)
+            for k, f, fr in zip(row["keys"], row["files"], row["frames"], strict=True)]
+    by_key = {s.key: s.image for s in Dataset(Path("."), recs, "ray").samples(recs)}
+    images = [by_key[r.key] for r in recs]
+    tensors = [Preprocessor(spec).batch(images) for spec in input_specs]
+    out = {"indices": np.asarray(row["indices"], np.int64), "hashes": tensor_hashes(tensors[0])}
+    for i, t in enumerate(tensors):
+        out[f"tensor{i}"] = t
+    return out
 
 
 class Score:
@@ -141,9 +138,12 @@ def _user_error(exc: BaseException) -> CleftEdgeError | None:
         seen.add(id(exc))
         if isinstance(exc, CleftEdgeError) and isinstance(getattr(exc, "what", None), str):
             return CleftEdgeError(exc.what, exc.expected, exc.fix)
-        found = USER_ERROR.findall(str(exc))
+        text = str(exc)
+        found = USER_ERROR.findall(text)
         if found:
-            return CleftEdgeError(found[-1].strip())
+            tries = ATTEMPTS.findall(text)
+            line = found[-1].strip()
+            return CleftEdgeError(f"{line} (on Ray, after {tries[-1]} attempts)" if tries else line)
         cause = getattr(exc, "cause", None)
         exc = cause if isinstance(cause, BaseException) else (exc.__cause__ or exc.__context__)
     return None
@@ -181,7 +181,7 @@ def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: lis
         rows = [_rows(records, g) for g in parts]
         ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), max(1, 4 * cpus)))
     # decode + preprocess: plain tasks, retried once by Ray when they fail
-    ds = ds.map(_prepare, fn_kwargs={"input_specs": input_specs}, num_cpus=ACTOR_CPUS)
+    ds = ds.map(prepare_group, fn_kwargs={"input_specs": input_specs}, num_cpus=ACTOR_CPUS)
     actors = max(1, math.floor(cpus / 2)) if not gpu else max(1, int(ray.cluster_resources().get("GPU", 1)))
     remote = {"num_gpus": 1} if gpu else {}
     return ds.map_batches(Score, fn_constructor_kwargs={"model_args": model_args, "feeds": feeds,
@@ -189,10 +189,6 @@ def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: lis
                           batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS,
                           compute=ray.data.ActorPoolStrategy(size=actors), max_restarts=1, max_task_retries=1,
                           **remote)
-
-
-def _prepare(row: dict, input_specs: list) -> dict:
-    return Prepare(input_specs)(row)
 
 
 def _results(ds, bar) -> Iterator[dict]:
