@@ -180,12 +180,12 @@ def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: lis
     else:
         rows = [_rows(records, g) for g in parts]
         ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), max(1, 4 * cpus)))
-    # decode + preprocess: plain tasks, retried once by Ray when they fail
+    # decode + preprocess: plain tasks (retried once by Ray: DataContext.max_map_retries, set by the caller)
     ds = ds.map(prepare_group, fn_kwargs={"input_specs": input_specs}, num_cpus=ACTOR_CPUS)
     actors = max(1, math.floor(cpus / 2)) if not gpu else max(1, int(ray.cluster_resources().get("GPU", 1)))
     remote = {"num_gpus": 1} if gpu else {}
-    return ds.map_batches(Score, fn_constructor_kwargs={"model_args": model_args, "feeds": feeds,
-                                                        "threads": 1 if not gpu else max(1, int(ACTOR_CPUS * 2))},
+    # one inference thread an actor: its share of the CPUs (the reference's, beside a GPU candidate)
+    return ds.map_batches(Score, fn_constructor_kwargs={"model_args": model_args, "feeds": feeds, "threads": 1},
                           batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS,
                           compute=ray.data.ActorPoolStrategy(size=actors), max_restarts=1, max_task_retries=1,
                           **remote)
