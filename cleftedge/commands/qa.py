@@ -57,6 +57,15 @@ def register(sub) -> None:
                    help="OpenVINO candidate (not a bundle, which runs in the precision it pinned): the precision of "
                    "its float layers (default f32 on the CPU, what CPU profiles pin)")
     p.add_argument("--spec", type=Path, help="spec TOML/JSON for a candidate that carries none (a bare plan)")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="score on a Ray cluster (pip install 'cleftedge[ray]'): ADDRESS is 'auto', ray://HOST:10001 "
+                   "or HOST:6379; alone, a local cluster on this machine (docs/qa.md)")
+    p.add_argument("--by-site", action="store_true",
+                   help="with --ray: each site's frames a shard; frames a failed shard lost make the verdict "
+                   "INCONCLUSIVE, naming them")
+    p.add_argument("--cache", type=Path, metavar="DIR",
+                   help="verified tensor cache of the locked set: written on the first run, read (and checked) on "
+                   "later runs, which skip decoding and preprocessing; a cache that does not match is refused")
     p.add_argument("--json", action="store_true", help="print the verdict and figures as JSON on stdout")
 
 
@@ -72,7 +81,8 @@ def _run(args) -> int:
                     allow_unsigned_scores=args.allow_unsigned_scores, trust_store=args.trust_store,
                     ledger=args.ledger, backend=args.backend, device=args.device,
                     inference_precision=args.inference_precision, spec=args.spec,
-                    progress=False if args.json else None)
+                    progress=False if args.json else None, ray=args.ray, by_site=args.by_site,
+                    cache=args.cache)
     outcome = run_qa(req)
     if args.json:
         r = outcome.report or {}

@@ -243,3 +243,24 @@ def calibrated(qa_world):
                      "--target", "tensorrt", "--out", str(path), "--keep-float", "head"]) == 0
         out[name] = path
     return out
+
+
+def judged_report(path) -> dict:
+    """report.json without what may differ between two runs of the same judgement: when and how
+    fast it ran (how it was scored, with how many inference threads), where its files lie, and the
+    ledger's run counts."""
+    doc = json.loads((path / "report.json").read_text())
+    for key in ("created", "timing", "ledger"):
+        doc.pop(key)
+    for section in ("reference", "candidate", "data"):
+        doc[section].pop("path", None)
+        if isinstance(doc[section].get("backend"), dict):
+            doc[section]["backend"].pop("threads", None)
+    return doc
+
+
+@pytest.fixture(scope="session")
+def qa_helpers():
+    """The builders above, for tests that make their own small sets and models."""
+    return {"write_frames": write_frames, "build_model": build_model, "spec": qa_world_spec,
+            "judged": judged_report}

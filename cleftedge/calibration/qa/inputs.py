@@ -27,6 +27,11 @@ def check_request(req) -> None:
     if req.retune_threshold and req.reference_scores:
         raise _bad_flags("--retune-threshold needs the reference model to score the validation set",
                          "run it on the build host without --reference-scores")
+    if getattr(req, "by_site", False) and getattr(req, "ray", None) is None:
+        raise _bad_flags("--by-site needs --ray", "add --ray [ADDRESS], or drop --by-site")
+    if getattr(req, "cache", None) is not None and getattr(req, "ray", None) is not None:
+        raise _bad_flags("--cache and --ray were both given", "give one of them (the tensor cache is read on "
+                         "this machine)")
     if not Path(req.reference).is_file():
         raise CleftEdgeError(f"reference model {req.reference} does not exist", "the FP32 ONNX model",
                              "check --reference")

@@ -32,7 +32,7 @@ from cleftedge.calibration.qa.reading import iter_samples
 from cleftedge.calibration.qa.report_html import write_report_html
 from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
 from cleftedge.calibration.qa.roles import check_roles, near_duplicates_across
-from cleftedge.calibration.qa.scorer import hash_stream, score_stream
+from cleftedge.calibration.qa.scorer import BATCH, hash_stream, score_stream
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 
@@ -62,10 +62,49 @@ class QaRequest:
     inference_precision: str | None = None
     spec: Path | None = None
     progress: bool | None = None
+    ray: str | None = None  # score on a Ray cluster: its address ("auto", "ray://..."), or "local"
+    by_site: bool = False  # with ray: each site's frames a shard of their own
+    cache: Path | None = None  # the verified tensor cache of the locked set
 
     def allowances(self) -> list[str]:
         """The --allow-* options given, as their names with underscores (sorted)."""
         return sorted(name for name in ALLOWANCES if getattr(self, name))
+
+
+@dataclass
+class QaContext:
+    """Everything checked and opened before a frame is scored."""
+
+    policy: Policy
+    qa_set: object
+    data_hash: str
+    val_set: object
+    ref_sha: str
+    saved: object  # the signed reference scores, or None
+    plan: object
+    ref_model: object
+    cand_model: object
+    ref_t: float
+    cand_t: float
+    checks: dict | None
+    spec: object = None  # --spec, loaded
+
+    def model_args(self, req: QaRequest) -> dict:
+        """How to open the same two models elsewhere (a Ray actor): `open_qa_models(**args)`."""
+        return {"reference": req.reference if self.saved is None else None, "candidate": req.candidate,
+                "plan": self.plan, "device": req.device, "spec": self.spec,
+                "inference_precision": req.inference_precision}
+
+
+@dataclass
+class Scores:
+    """What any scorer hands back: the per-frame numbers, the flip thumbnails, and the frames it
+    could not score (a Ray shard that failed twice), and how it ran."""
+
+    collected: object
+    thumbs: dict
+    missing: list
+    scorer: dict
 
 
 @dataclass
@@ -80,22 +119,24 @@ def _base(device: str) -> str:
 
 
 def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None,
-                   inference_precision: str | None = None):
+                   inference_precision: str | None = None, threads: int | None = None):
     """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them, and why
     the candidate's run is a PROXY (beyond a missing backend). CPU inference gets
     `inference_threads()`: the scorer's decoding and preprocessing threads need the rest of the
-    machine. An OpenVINO candidate runs in the precision pinned for it: a bundle's own (its
+    machine (a Ray actor gives `threads`, its share of the CPUs). An OpenVINO candidate runs in the
+    precision pinned for it: a bundle's own (its
     manifest), else --inference-precision, else f32 on the CPU (what CPU profiles pin)."""
     from cleftedge.runtime.model import Model
 
+    threads = threads or inference_threads()
     ref_model = None
     if reference is not None:
-        ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=inference_threads())
+        ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=threads)
     cand_model, proxy = None, []
     if candidate is not None:
         runs_on = plan.run or plan.intended
         cpu = _base(device) == "CPU" and runs_on in ("onnxruntime", "openvino")
-        options = {"threads": inference_threads()} if cpu else {}
+        options = {"threads": threads} if cpu else {}
         purpose = "qa"
         if plan.bundle_device is not None:
             if inference_precision:
@@ -121,7 +162,24 @@ def inference_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def _cached_run_threads(req: QaRequest) -> int | None:
+    """Every core for inference when the tensor cache is read: nothing is decoded or preprocessed."""
+    from cleftedge.calibration.qa.tensor_cache import INDEX
+
+    if req.cache is not None and req.ray is None and (Path(req.cache) / INDEX).is_file():
+        return os.cpu_count() or 1
+    return None
+
+
 def run_qa(req: QaRequest) -> QaOutcome:
+    ctx = prepare_qa(req)
+    start = time.monotonic()
+    scores = score_qa_set(req, ctx)
+    return judge_scores(req, ctx, scores, time.monotonic() - start)
+
+
+def prepare_qa(req: QaRequest) -> QaContext:
+    """Check the request and its inputs (roles, lineage, signed scores) and open the models."""
     check_request(req)
     policy = load_policy(req.policy)
     qa_set = open_qa_set(req.data)
@@ -134,23 +192,79 @@ def run_qa(req: QaRequest) -> QaOutcome:
     plan = plan_candidate(req.candidate, req.backend) if req.candidate is not None else None
     if plan is None and val_set is not None:
         check_roles(qa_set, None, val_set, req.allow_overlap)  # saving scores: still never on a tuning set
+    spec = load_spec_file(req.spec)
     ref_model, cand_model, proxy = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
-                                                  req.device, load_spec_file(req.spec), req.inference_precision)
+                                                  req.device, spec, req.inference_precision,
+                                                  threads=_cached_run_threads(req))
     ref_t = saved.threshold if saved else ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
     checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model, proxy) if cand_model else None
+    return QaContext(policy, qa_set, data_hash, val_set, ref_sha, saved, plan, ref_model, cand_model, ref_t, cand_t,
+                     checks, spec)
 
-    start = time.monotonic()
-    collected, thumbs = score_stream(iter_samples(qa_set), ref_model, cand_model, ref_t, cand_t, total=size(qa_set),
-                                     progress=req.progress)
-    seconds = time.monotonic() - start
+
+def score_qa_set(req: QaRequest, ctx: QaContext) -> Scores:
+    """Score the QA set here, from the tensor cache (--cache), or on a Ray cluster (--ray)."""
+    qa_set = ctx.qa_set
+    if req.ray is not None:
+        from cleftedge.calibration.qa.ray_scoring import score_on_ray
+
+        return score_on_ray(req, ctx)
+    if req.cache is not None:
+        return _score_cached(req, ctx)
+    collected, thumbs = score_stream(iter_samples(qa_set), ctx.ref_model, ctx.cand_model, ctx.ref_t, ctx.cand_t,
+                                     total=size(qa_set), progress=req.progress)
+    return Scores(collected, thumbs, [], {"scorer": "local"})
+
+
+def _score_cached(req: QaRequest, ctx: QaContext) -> Scores:
+    """Score from the verified tensor cache, or write it while scoring the frames as usual."""
+    from cleftedge.calibration.qa import tensor_cache
+    from cleftedge.calibration.qa.scorer import preprocessors, score_batches
+
+    qa_set = ctx.qa_set
+    pres, feeds = preprocessors(ctx.ref_model, ctx.cand_model)
+    if len(pres) != 1:
+        raise CleftEdgeError("--cache with a reference and a candidate that take different inputs",
+                             "two models with the same spec input section (one tensor per frame)",
+                             "run without --cache")
+    records = list(qa_set.records)
+    cache = tensor_cache.open_cache(req.cache, ctx.data_hash, [r.key for r in records], pres[0].spec)
+    if isinstance(cache, tensor_cache.CacheReader):
+        collected, thumbs = score_batches(cache.batches(records, BATCH), ctx.ref_model, ctx.cand_model, feeds,
+                                          ctx.ref_t, ctx.cand_t, total=len(records), progress=req.progress,
+                                          decode=qa_set.samples)
+        return Scores(collected, thumbs, [], {"scorer": "local", "tensor_cache": "read"})
+    try:
+        collected, thumbs = score_stream(iter_samples(qa_set), ctx.ref_model, ctx.cand_model, ctx.ref_t, ctx.cand_t,
+                                         total=len(records), progress=req.progress, on_batch=cache.on_batch)
+        cache.commit()
+    finally:
+        cache.discard()
+    return Scores(collected, thumbs, [], {"scorer": "local", "tensor_cache": "written"})
+
+
+def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float) -> QaOutcome:
+    """From per-frame scores (whichever scorer made them) to the verdict, the ledger and the reports:
+    the one path every scorer's numbers take."""
+    collected, thumbs = scores.collected, scores.thumbs
+    qa_set, val_set, saved, ref_model, cand_model = ctx.qa_set, ctx.val_set, ctx.saved, ctx.ref_model, ctx.cand_model
+    ref_t, cand_t, policy, checks, plan = ctx.ref_t, ctx.cand_t, ctx.policy, ctx.checks, ctx.plan
+    ref_sha, data_hash = ctx.ref_sha, ctx.data_hash
     data = collected.scored_set()
+    if not data.keys and scores.missing:
+        raise CleftEdgeError(f"no frame of the QA set {req.data} could be scored ({len(scores.missing)} failed, "
+                             f"first: {scores.missing[0]})", "frames the runtime's reader can decode",
+                             "fix or restore the files, then run QA again")
     if not data.keys:
         raise CleftEdgeError(f"the QA set {req.data} has no frames", "labelled frames", "check --data")
     if saved is not None:
         data.ref = saved.lookup(data.keys, str(req.reference_scores))
     ref_backend = saved.backend if saved else ref_model.describe()
     if req.save_reference_scores:
+        if scores.missing:
+            raise CleftEdgeError(f"{len(scores.missing)} frames could not be scored (first: {scores.missing[0]})",
+                                 "a score for every frame before any are saved", "fix or restore those files")
         refscores.save_reference_scores(req.save_reference_scores, ref_sha, data_hash, data.keys, data.ref,
                                         ref_t, ref_backend)
         if cand_model is None:
@@ -184,10 +298,14 @@ def run_qa(req: QaRequest) -> QaOutcome:
                  "sites": sorted({s for s in data.sites if s})},
         "near_duplicates": near,
         **figures_section(data, ref_t, cand_t, policy),
-        "timing": {"seconds": round(seconds, 3), "frames_per_second": round(len(data.keys) / max(seconds, 1e-9), 1)},
+        "missing_frames": missing_frames(qa_set, scores.missing),
+        "timing": {"seconds": round(seconds, 3), "frames_per_second": round(len(data.keys) / max(seconds, 1e-9), 1),
+                   **scores.scorer},
         "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t) if req.sweeps else None,
         "retuned_threshold": None,
     }
+    if scores.missing:
+        report["verdict"] = inconclusive_for_missing(report["verdict"], report["missing_frames"])
     report["warnings"] = _warnings(report)
     report["next_steps"] = next_steps(report)
     patch = None
@@ -203,6 +321,30 @@ def run_qa(req: QaRequest) -> QaOutcome:
             retune.write_spec_patch(out / retune.PATCH_NAME, patch, f"candidate {req.candidate}; "
                                     f"validation set {req.val_data}")
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
+
+
+def missing_frames(qa_set, missing: list) -> dict | None:
+    """The frames no scorer could score: how many, which, and how many of each site."""
+    if not missing:
+        return None
+    gone = set(missing)
+    by_site: dict[str, int] = {}
+    for r in qa_set.records:
+        if r.key in gone:
+            by_site[r.site or ""] = by_site.get(r.site or "", 0) + 1
+    return {"frames": len(gone), "sites": dict(sorted(by_site.items())), "keys": sorted(gone)}
+
+
+def inconclusive_for_missing(verdict: dict, missing: dict) -> dict:
+    """Never a pass (nor a verdict at all) on part of the locked set: the frames that could not be
+    scored make the run INCONCLUSIVE, and the reason names them."""
+    keys = missing["keys"]
+    sites = ", ".join(f"{s or '(no site)'}: {n}" for s, n in missing["sites"].items())
+    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+    reason = (f"{missing['frames']} frames of the locked set could not be scored ({sites}): {shown}; the verdict "
+              "needs every frame")
+    return {**verdict, "passed": False, "result": "inconclusive", "reasons": [reason, *verdict["reasons"]],
+            "inconclusive": [reason, *verdict["inconclusive"]]}
 
 
 def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, cand_model, proxy: list[str]) -> dict:

@@ -62,25 +62,36 @@ def _severity(value) -> float:
     return v if math.isfinite(v) else math.nan
 
 
-class _Thumbs:
-    """The K flipped frames with the largest score change, as small JPEGs."""
+class Thumbs:
+    """The K flipped frames with the largest score change, as small JPEGs. A scorer that no longer
+    holds the decoded frame (tensor cache, Ray workers) offers the frame's record instead: only the
+    K kept are decoded again, at the end (`result(decode)`)."""
 
     def __init__(self, keep: int):
         self.keep = keep
-        self.heap: list[tuple[float, int, str, bytes]] = []
+        self.heap: list[tuple[float, int, str, object]] = []
         self.seq = 0
 
-    def offer(self, change: float, key: str, image: np.ndarray) -> None:
+    def offer(self, change: float, key: str, image: np.ndarray | None = None, record=None) -> None:
         self.seq += 1
         if self.keep <= 0:
             return
         if len(self.heap) < self.keep:
-            heapq.heappush(self.heap, (change, self.seq, key, thumbnail(image)))
+            heapq.heappush(self.heap, (change, self.seq, key, thumbnail(image) if image is not None else record))
         elif change > self.heap[0][0]:
-            heapq.heapreplace(self.heap, (change, self.seq, key, thumbnail(image)))
+            heapq.heapreplace(self.heap, (change, self.seq, key, thumbnail(image) if image is not None else record))
 
-    def result(self) -> dict[str, bytes]:
-        return {key: jpeg for _, _, key, jpeg in sorted(self.heap, reverse=True)}
+    def result(self, decode=None) -> dict[str, bytes]:
+        """key -> JPEG, largest change first; `decode(records)` yields the samples of deferred frames."""
+        kept = sorted(self.heap, reverse=True)
+        later = [payload for *_, payload in kept if not isinstance(payload, bytes)]
+        images = {str(s.key): s.image for s in decode(later)} if later and decode is not None else {}
+        out = {}
+        for _, _, key, payload in kept:
+            jpeg = payload if isinstance(payload, bytes) else (thumbnail(images[key]) if key in images else None)
+            if jpeg is not None:
+                out[key] = jpeg
+        return out
 
 
 def _check(scores: np.ndarray, n: int, who: str) -> np.ndarray:
@@ -173,7 +184,7 @@ def _opencv_single_threaded() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def _preprocessors(ref_model, cand_model) -> tuple[list, list[int]]:
+def preprocessors(ref_model, cand_model) -> tuple[list, list[int]]:
     """The preprocessors to run, and which of them feeds each model. One is enough when both
     models take the same input (the usual case: the candidate is the reference quantized)."""
     models = [m for m in (ref_model, cand_model) if m is not None]
@@ -184,28 +195,56 @@ def _preprocessors(ref_model, cand_model) -> tuple[list, list[int]]:
 
 def score_stream(samples: Iterable, ref_model=None, cand_model=None, ref_t: float = 0.5, cand_t: float = 0.5,
                  total: int | None = None, label: str = "QA scoring", batch: int = BATCH,
-                 keep_thumbs: int = THUMBS, progress: bool | None = None) -> tuple[Collected, dict[str, bytes]]:
+                 keep_thumbs: int = THUMBS, progress: bool | None = None,
+                 on_batch=None) -> tuple[Collected, dict[str, bytes]]:
+    """Decode, preprocess and score a stream of samples (see `score_batches`)."""
+    pres, feeds = preprocessors(ref_model, cand_model)
+    with _opencv_single_threaded():
+        return score_batches(_Batches(samples, batch, pres), ref_model, cand_model, feeds, ref_t, cand_t, total,
+                             label, keep_thumbs, progress, on_batch)
+
+
+def score_batches(batches: Iterable, ref_model, cand_model, feeds: list[int], ref_t: float, cand_t: float,
+                  total: int | None = None, label: str = "QA scoring", keep_thumbs: int = THUMBS,
+                  progress: bool | None = None, on_batch=None,
+                  decode=None) -> tuple[Collected, dict[str, bytes]]:
+    """Score batches of (frames, tensors per preprocessor, perceptual hashes) with both models; the
+    frames are samples (with their image) or records (metadata only: `decode` re-reads the few
+    kept for thumbnails). `on_batch(frames, tensors, hashes)` sees every batch (the tensor cache)."""
     out = Collected()
-    thumbs = _Thumbs(keep_thumbs)
-    pres, feeds = _preprocessors(ref_model, cand_model)
+    thumbs = Thumbs(keep_thumbs)
     models = [(m, who) for m, who in ((ref_model, "reference"), (cand_model, "candidate")) if m is not None]
-    with Progress(total, label, enabled=progress) as bar, _opencv_single_threaded():
-        for chunk, tensors, hashes in _Batches(samples, batch, pres):
+    with Progress(total, label, enabled=progress) as bar:
+        for chunk, tensors, hashes in batches:
             n = len(chunk)
-            out.hashes.extend(int(h) for h in hashes)
+            if on_batch is not None:
+                on_batch(chunk, tensors, hashes)
             got = {who: _check(m.predict_tensors(tensors[feeds[i]]).scores, n, who)
                    for i, (m, who) in enumerate(models)}
-            r = got.get("reference", np.full(n, np.nan))
-            c = got.get("candidate", np.full(n, np.nan))
-            _collect(out, chunk, r, c)
-            if len(models) == 2:
-                for i in np.flatnonzero((r >= ref_t) != (c >= cand_t)):
-                    thumbs.offer(abs(float(c[i] - r[i])), str(chunk[i].key), chunk[i].image)
+            collect_batch(out, thumbs, chunk, got.get("reference"), got.get("candidate"), hashes, ref_t, cand_t)
             bar.update(n)
-    if len(set(out.keys)) != len(out.keys):
+    check_unique(out.keys)
+    return out, thumbs.result(decode)
+
+
+def collect_batch(out: Collected, thumbs: Thumbs, chunk: list, r, c, hashes, ref_t: float, cand_t: float) -> None:
+    """Keep one batch's per-frame numbers, and offer its flipped frames for thumbnails."""
+    n = len(chunk)
+    out.hashes.extend(int(h) for h in hashes)
+    both = r is not None and c is not None
+    r = np.full(n, np.nan) if r is None else np.asarray(r, np.float64)
+    c = np.full(n, np.nan) if c is None else np.asarray(c, np.float64)
+    _collect(out, chunk, r, c)
+    if both:
+        for i in np.flatnonzero((r >= ref_t) != (c >= cand_t)):
+            frame = chunk[i]
+            thumbs.offer(abs(float(c[i] - r[i])), str(frame.key), getattr(frame, "image", None), frame)
+
+
+def check_unique(keys: list) -> None:
+    if len(set(keys)) != len(keys):
         raise CleftEdgeError("the data set yields the same frame key twice", "unique frame keys",
                              "remove the duplicate entries from the data set")
-    return out, thumbs.result()
 
 
 def _collect(out: Collected, chunk: list, r: np.ndarray, c: np.ndarray) -> None:
