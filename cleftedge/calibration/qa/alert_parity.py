@@ -78,14 +78,17 @@ def score_video(video: Path, models: list, progress: Progress) -> tuple[list[np.
     return [np.concatenate(s) if s else np.zeros(0) for s in out], float(fps)
 
 
-def alert_spans(scores: np.ndarray, threshold: float, fps: float, config=None) -> list[tuple[int, int]]:
+def alert_spans(scores: np.ndarray, threshold: float, fps: float, config=None,
+                frozen: np.ndarray | None = None) -> list[tuple[int, int]]:
     """(first, last) frame of each alert the runtime's own alert policy raises on this score
-    stream; an alert still up at the end lasts to the last frame."""
+    stream (frozen frames do not vote, as on the cart); an alert still up at the end lasts to the
+    last frame."""
     from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 
     policy = AlertPolicy(config or AlertConfig(), threshold)
-    for i, s in enumerate(scores):
-        policy.update(i, i / fps, float(s))
+    still = np.zeros(len(scores), bool) if frozen is None else frozen
+    for i, (s, f) in enumerate(zip(scores.tolist(), still.tolist(), strict=True)):
+        policy.update(i, i / fps, s, f)
     last = len(scores) - 1
     return [(a.start_frame, a.end_frame if a.end_frame is not None else last) for a in policy.alerts]
 
