@@ -1,5 +1,3 @@
-import shutil
-
 import pytest
 
 from cleftedge.cli import main
@@ -22,11 +20,3 @@ def sweep_dirs(tmp_path_factory):
     write_sweep(tune / "cleft.mp4", 5, "unilateral", 11, progress=False)
     write_sweep(other / "cleft2.mp4", 4, "bilateral", 12, progress=False)
     return tune, other
-
-
-def copy_sweep(src_video, dst_dir, stem):
-    """A renamed copy of a sweep (video and labels)."""
-    dst_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(src_video, dst_dir / f"{stem}{src_video.suffix}")
-    shutil.copy(src_video.with_name(src_video.stem + ".labels.csv"), dst_dir / f"{stem}.labels.csv")
-    return dst_dir / f"{stem}{src_video.suffix}"
