@@ -68,11 +68,12 @@ class Cache:
     def folder(self, kind: str, seed: int, seconds: float) -> Path:
         return CACHE / self.difficulty / f"{kind}-{seed}-{seconds:g}s"
 
-    def missing(self, job) -> list[str]:
+    def missing(self, job, labels=None) -> list[str]:
         d = self.folder(*job)
+        wanted = list(labels or self.models)
         if not (d / "meta.npz").exists():
-            return list(self.models)
-        return [label for label, key in self.keys.items() if not (d / f"scores-{key}.npy").exists()]
+            return wanted
+        return [label for label in wanted if not (d / f"scores-{self.keys[label]}.npy").exists()]
 
     def _model(self, label: str):
         from cleftedge.runtime.model import Model
@@ -80,12 +81,12 @@ class Cache:
         # a fresh steady sector per sweep, as a new session on the cart
         return Model.open(self.models[label], steady=True)
 
-    def fill(self, job) -> None:
+    def fill(self, job, labels=None) -> None:
         from cleftedge.alert_tuning.scoring import score_frames
         from cleftedge.simulator.sweep import iter_sweep
 
         kind, seed, seconds = job
-        labels = self.missing(job)
+        labels = self.missing(job, labels)
         if not labels:
             return
         opts = {} if self.difficulty == "standard" else {"difficulty": self.difficulty}
@@ -108,23 +109,24 @@ class Cache:
             np.save(tmp, scores[label].astype(np.float32))
             tmp.replace(d / f"scores-{self.keys[label]}.npy")
 
-    def load(self, job):
+    def load(self, job, labels=None):
         from cleftedge.alert_tuning.scoring import SweepScores
 
         d = self.folder(*job)
         with np.load(d / "meta.npz") as z:
             meta = dict(z)
-        scores = {label: np.load(d / f"scores-{key}.npy").astype(np.float64) for label, key in self.keys.items()}
+        scores = {label: np.load(d / f"scores-{self.keys[label]}.npy").astype(np.float64)
+                  for label in (labels or self.models)}
         kind, seed, seconds = job
         return SweepScores(f"sim:{kind}?seed={seed}&seconds={seconds:g}&difficulty={self.difficulty}",
                            str(meta["sha256"]), FPS, meta["truth"], meta["frozen"], meta["phash"], scores)
 
 
-def fill_all(cache: Cache, jobs, shard: tuple[int, int] = (0, 1)) -> None:
+def fill_all(cache: Cache, jobs, shard: tuple[int, int] = (0, 1), labels=None) -> None:
     mine = [j for i, j in enumerate(jobs) if i % shard[1] == shard[0]]
     t0 = time.monotonic()
     for n, job in enumerate(mine, 1):
-        cache.fill(job)
+        cache.fill(job, labels)
         print(f"\r  sweeps {n}/{len(mine)} ({time.monotonic() - t0:.0f} s)", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 
@@ -161,10 +163,88 @@ def main(argv=None) -> int:
     fresh = sweep_jobs(FRESH_SEED0, args.normal_minutes, args.normal_seconds, args.cleft_sweeps, args.cleft_seconds)
     if args.score_only:
         i, n = (int(x) for x in args.shard.split("/"))
-        fill_all(cache, {"val": val, "fresh": fresh, "both": val + fresh}[args.sets], (i, n))
+        if args.sets in ("val", "both"):
+            fill_all(cache, val, (i, n), ["fp32"])  # tuning is on the FP32 model alone
+        if args.sets in ("fresh", "both"):
+            fill_all(cache, fresh, (i, n))
         return 0
-    from benchmarks_report import report  # noqa: F401  (replaced below)
-    return 0
+    return report(args, cache, model, val, fresh)
+
+
+def report(args, cache: Cache, model: Path, val_jobs, fresh_jobs) -> int:
+    """Tune on the validation sweeps with tune-alerts' grid and rule, judge on the fresh ones."""
+    from cleftedge.alert_tuning import curve_html
+    from cleftedge.alert_tuning import tune as steps
+    from cleftedge.alert_tuning.grid import SINGLE_FRAME, Grid, Rule, closest
+    from cleftedge.alert_tuning.policy_file import load_tuning, write_policy
+    from cleftedge.alert_tuning.record import record_of, refuse_overlap
+    from cleftedge.alert_tuning.replay import evaluate, replay_spans
+    from cleftedge.atomic import write_text
+    from cleftedge.calibration.qa.alert_parity import compare_sweep
+    from cleftedge.calibration.qa.candidate import model_identity
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.model_spec import resolve_spec
+
+    t0 = time.monotonic()
+    fill_all(cache, val_jobs, labels=["fp32"])
+    fill_all(cache, fresh_jobs)
+    val = [cache.load(j, ["fp32"]) for j in val_jobs]
+    fresh = [cache.load(j) for j in fresh_jobs]
+    thresholds = {label: resolve_spec(path).output.threshold for label, path in cache.models.items()}
+    rule = Rule(args.max_false_per_hour, args.min_alerted / 100, 1.0)
+    tuned = steps.tune(val, "fp32", thresholds["fp32"], Grid(), rule)
+    print(f"validation (tuning) sweeps: {len(val)}, {sum(s.frames for s in val) / FPS / 60:.1f} min; "
+          f"{len(tuned.points)} policies; rule: {rule.describe()}")
+    print("\n".join(steps.curve_lines(tuned, 8)))
+    if tuned.chosen is None:  # no policy meets the rule: report the closest, and say so
+        print("NO POLICY MEETS THE RULE on the validation sweeps: " + steps.no_choice_line(tuned))
+        tuned = steps.Tuned(tuned.points, tuned.front, closest(tuned.points, rule, 1)[0], tuned.single, rule,
+                            tuned.threshold)
+    sha = model_identity(model)
+    config = steps.chosen_config(tuned, f"benchmarks/alert_quality.py validation seeds ({len(val)} sweeps)", sha)
+    policy_path = args.policy_out or CACHE / args.difficulty / "alerts.toml"
+    write_policy(policy_path, config, steps.tuning_table(tuned, str(model), sha, val, Grid()),
+                 [record_of(s) for s in val], "chosen by benchmarks/alert_quality.py on validation seeds")
+    if args.html:
+        write_text(args.html, curve_html.render(tuned.points, tuned.chosen, tuned.single, tuned.front, rule,
+                                                {"model": str(model), "sweeps": f"{len(val)} validation sweeps"}))
+    _, tuned_on = load_tuning(policy_path)
+    refuse_overlap([record_of(s) for s in fresh], tuned_on, "fresh sweeps")  # never judged on what tuned it
+    print(f"\nchosen policy: {steps.describe(config)} (written to {policy_path})")
+    normal_min = sum(s.frames - int(s.truth.sum()) for s in fresh) / FPS / 60
+    print(f"fresh sweeps: {len(fresh)} ({sum(1 for s in fresh if not s.truth.any())} without a cleft), "
+          f"{normal_min:.1f} min of normal scanning, none of them a tuning sweep (content hash and fingerprint)")
+    print(f"{'model':<12} {'policy':<13} {'false':>5} {'per h':>7} {'(95% up)':>9} {'passes alerted':>16} "
+          f"{'median':>7} {'max':>7}")
+    results = {}
+    for label in cache.models:
+        for name, cfg in (("chosen", config), ("single frame", SINGLE_FRAME), ("old default", AlertConfig())):
+            f = evaluate(fresh, label, cfg, thresholds[label])
+            results[(label, name)] = f
+            med = "-" if f.median_delay_s is None else f"{f.median_delay_s:.2f} s"
+            mx = "-" if f.max_delay_s is None else f"{f.max_delay_s:.2f} s"
+            print(f"{label:<12} {name:<13} {f.false_alerts:>5} {f.false_per_hour:>7.2f} "
+                  f"{f.false_per_hour_upper95:>9.1f} {f.alerted:>5}/{f.passes:<4} ({f.alerted_share * 100:5.1f} %) "
+                  f"{med:>7} {mx:>7}")
+    for label in [m for m in cache.models if m != "fp32"]:
+        rows = [compare_sweep(s.name, replay_spans(s.scores["fp32"], s.frozen, config, thresholds["fp32"], FPS),
+                              replay_spans(s.scores[label], s.frozen, config, thresholds[label], FPS), s.truth, FPS)
+                for s in fresh]
+        diffs = [abs(e["difference_s"]) for r in rows for e in r["episodes"] if e["difference_s"] is not None]
+        flips = sum(int(((s.scores["fp32"] >= thresholds["fp32"]) != (s.scores[label] >= thresholds[label])).sum())
+                    for s in fresh)
+        print(f"alert parity {label} vs fp32 (chosen policy): {sum(r['missed'] for r in rows)} alerts missed, "
+              f"{sum(r['added'] for r in rows)} added, time to alert differs by at most "
+              f"{max(diffs, default=0.0):.2f} s; {flips} of {sum(s.frames for s in fresh)} frame decisions flipped")
+    f = results[("fp32", "chosen")]
+    goals = {"<= 1 false alert per hour": f.false_per_hour <= 1.0,
+             ">= 95 % of passes alerted": f.alerted_share >= 0.95,
+             "median time to alert <= 0.5 s": f.median_delay_s is not None and f.median_delay_s <= 0.5,
+             ">= 60 min of normal scanning": normal_min >= 60}
+    print("goals (fp32, chosen policy): " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in goals.items()))
+    print(f"({time.monotonic() - t0:.0f} s; machine shared and loaded)")
+    print("command: .venv/bin/python benchmarks/alert_quality.py " + " ".join(sys.argv[1:]))
+    return 0 if all(goals.values()) else 1
 
 
 if __name__ == "__main__":

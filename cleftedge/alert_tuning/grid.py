@@ -4,9 +4,11 @@ The flag threshold is not in the grid: it is the model's validated operating poi
 The hysteresis clear threshold is, as a fraction of the flag threshold.
 
 The rule: among the policies with at most `max_false_per_hour` false alerts per hour of normal
-scanning and at least `min_alerted` of the in-plane cleft passes alerted, the fastest (lowest median
-time to alert, then lowest maximum, then fewest false alerts, then the most passes alerted, then the
-fewest alerts raised in all (less alarm chatter for the same figures), then the smallest window).
+scanning and at least `min_alerted` of the in-plane cleft passes alerted, the fastest: those within
+`tolerance_s` of the lowest median time to alert count as equally fast, and of these the one that
+needs the most flagged frames to raise (k: the most margin against runs of look-alikes the tuning
+sweeps did not hold) wins, then the fewest false alerts, the most passes alerted, the lowest maximum
+delay, the fewest alerts raised in all (less alarm chatter), the smallest window.
 No policy passing both bounds: no choice, the closest ones are shown."""
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ class Rule:
     max_false_per_hour: float = 1.0
     min_alerted: float = 0.95  # share of in-plane cleft passes (of at least min_pass_s)
     min_pass_s: float = 1.0
+    tolerance_s: float = 0.1  # median delays this close to the fastest count as equally fast
 
     def describe(self) -> str:
-        return (f"the fastest policy (lowest median time to alert, then lowest maximum) with at most "
-                f"{self.max_false_per_hour:g} false alerts per hour of normal scanning and at least "
-                f"{self.min_alerted * 100:g} % of in-plane cleft passes of {self.min_pass_s:g} s or more alerted")
+        return (f"the fastest policy (median time to alert within {self.tolerance_s:g} s of the lowest; of those "
+                f"the one needing the most flagged frames) with at most {self.max_false_per_hour:g} false alerts "
+                f"per hour of normal scanning and at least {self.min_alerted * 100:g} % of in-plane cleft passes of "
+                f"{self.min_pass_s:g} s or more alerted")
 
     def admits(self, f: PolicyFigures) -> bool:
         return f.false_per_hour <= self.max_false_per_hour and f.alerted_share >= self.min_alerted and f.passes > 0
@@ -79,7 +83,12 @@ def sweep_grid(sweeps, label: str, threshold: float, grid: Grid, rule: Rule) -> 
 def choose(points: list[Point], rule: Rule) -> Point | None:
     """The rule's choice, or None when no policy passes both bounds."""
     admitted = [p for p in points if rule.admits(p.figures)]
-    return min(admitted, key=speed_key) if admitted else None
+    if not admitted:
+        return None
+    fastest = min(p.figures.median_delay_s for p in admitted)
+    fast = [p for p in admitted if p.figures.median_delay_s <= fastest + rule.tolerance_s + 1e-9]
+    return min(fast, key=lambda p: (-p.config.k, p.figures.false_alerts, -p.figures.alerted,
+                                    p.figures.max_delay_s, p.figures.alerts, p.config.n, p.config.cooldown_frames))
 
 
 def closest(points: list[Point], rule: Rule, n: int = 3) -> list[Point]:

@@ -72,7 +72,7 @@ def tuning_table(t: Tuned, model: str, model_sha256: str, sweeps, grid: Grid) ->
     return {"tool": "cleftedge tune-alerts", "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "model": model, "model_sha256": model_sha256, "flag_threshold": t.threshold,
             "rule": t.rule.describe(), "max_false_per_hour": t.rule.max_false_per_hour,
-            "min_alerted": t.rule.min_alerted, "min_pass_s": t.rule.min_pass_s,
+            "min_alerted": t.rule.min_alerted, "min_pass_s": t.rule.min_pass_s, "tolerance_s": t.rule.tolerance_s,
             "policies_evaluated": len(t.points), "grid_k": list(grid.k), "grid_n": list(grid.n),
             "grid_clear_k": list(grid.clear_k), "grid_cooldown_frames": list(grid.cooldown_frames),
             "grid_clear_fraction": list(grid.clear_fraction),

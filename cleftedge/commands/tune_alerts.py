@@ -39,6 +39,9 @@ def register(sub) -> None:
                    help="rule: at least this %% of in-plane cleft passes alerted (default 95)")
     p.add_argument("--min-pass-s", type=float, default=1.0,
                    help="passes shorter than this (seconds) are reported but not counted (default 1)")
+    p.add_argument("--tolerance-s", type=float, default=0.1,
+                   help="rule: median delays this close to the fastest count as equally fast; of those the policy "
+                   "needing the most flagged frames wins (default 0.1 s)")
     grid = p.add_argument_group("the grid (comma-separated values)")
     grid.add_argument("--grid-k", type=_ints, default=(1, 2, 3, 4, 5, 6, 8))
     grid.add_argument("--grid-n", type=_ints, default=(1, 2, 4, 6, 8, 10, 12))
@@ -63,6 +66,8 @@ def _check_args(args) -> None:
     if not args.max_false_per_hour >= 0:
         raise CleftEdgeError(f"--max-false-per-hour {args.max_false_per_hour}", "a number of 0 or more",
                              "e.g. --max-false-per-hour 1")
+    if not args.tolerance_s >= 0:
+        raise CleftEdgeError(f"--tolerance-s {args.tolerance_s}", "seconds, 0 or more", "e.g. --tolerance-s 0.1")
     if not args.min_pass_s > 0:
         raise CleftEdgeError(f"--min-pass-s {args.min_pass_s}", "a positive duration in seconds", "e.g. 1")
     for flag, values in (("--grid-k", args.grid_k), ("--grid-n", args.grid_n)):
@@ -89,7 +94,7 @@ def _run(args) -> int:
 
     _check_args(args)
     grid = Grid(args.grid_k, args.grid_n, args.grid_clear_k, args.grid_cooldown, args.grid_clear_fraction)
-    rule = Rule(args.max_false_per_hour, args.min_alerted / 100, args.min_pass_s)
+    rule = Rule(args.max_false_per_hour, args.min_alerted / 100, args.min_pass_s, args.tolerance_s)
     report = args.report or args.out.with_suffix(".html")
     refuse_same_files(args.sweeps, args.judged_on)  # cheap: before any frame is scored
     model_sha = model_identity(args.model)
