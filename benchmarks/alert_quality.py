@@ -14,6 +14,7 @@ Seeds: validation (tuning) sweeps are seeds 0.. (normal) and 500.. (cleft); fres
     .venv/bin/python benchmarks/alert_quality.py --normal-minutes 10 --cleft-sweeps 20 \\
         --candidate onnxruntime=model.int8.onnx --candidate openvino=model.int8.xml
     .venv/bin/python benchmarks/alert_quality.py --score-only --shard 0/2   # fill the cache, 2 processes
+    .venv/bin/python benchmarks/alert_quality.py --tune                     # the grid on the validation seeds
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def parse_args(argv):
     ap.add_argument("--min-alerted", type=float, default=95.0, help="the choice rule's %% of passes (tune-alerts)")
     ap.add_argument("--policy-out", type=Path, help="write the chosen policy file here")
     ap.add_argument("--html", type=Path, help="write the validation operating curve here")
+    ap.add_argument("--tune", action="store_true", help="only the grid on the validation seeds: print the curve")
     ap.add_argument("--score-only", action="store_true", help="only fill the score cache")
     ap.add_argument("--shard", default="0/1", help="with --score-only: this process's share, i/n")
     ap.add_argument("--sets", choices=("val", "fresh", "both"), default="both", help="with --score-only")
@@ -187,15 +189,17 @@ def report(args, cache: Cache, model: Path, val_jobs, fresh_jobs) -> int:
 
     t0 = time.monotonic()
     fill_all(cache, val_jobs, labels=["fp32"])
-    fill_all(cache, fresh_jobs)
+    if not args.tune:
+        fill_all(cache, fresh_jobs)
     val = [cache.load(j, ["fp32"]) for j in val_jobs]
-    fresh = [cache.load(j) for j in fresh_jobs]
     thresholds = {label: resolve_spec(path).output.threshold for label, path in cache.models.items()}
     rule = Rule(args.max_false_per_hour, args.min_alerted / 100, 1.0)
     tuned = steps.tune(val, "fp32", thresholds["fp32"], Grid(), rule)
     print(f"validation (tuning) sweeps: {len(val)}, {sum(s.frames for s in val) / FPS / 60:.1f} min; "
           f"{len(tuned.points)} policies; rule: {rule.describe()}")
-    print("\n".join(steps.curve_lines(tuned, 8)))
+    print("\n".join(steps.curve_lines(tuned, 100 if args.tune else 8)))
+    if args.tune:
+        return 0
     if tuned.chosen is None:  # no policy meets the rule: report the closest, and say so
         print("NO POLICY MEETS THE RULE on the validation sweeps: " + steps.no_choice_line(tuned))
         tuned = steps.Tuned(tuned.points, tuned.front, closest(tuned.points, rule, 1)[0], tuned.single, rule,
@@ -208,6 +212,7 @@ def report(args, cache: Cache, model: Path, val_jobs, fresh_jobs) -> int:
     if args.html:
         write_text(args.html, curve_html.render(tuned.points, tuned.chosen, tuned.single, tuned.front, rule,
                                                 {"model": str(model), "sweeps": f"{len(val)} validation sweeps"}))
+    fresh = [cache.load(j) for j in fresh_jobs]
     _, tuned_on = load_tuning(policy_path)
     refuse_overlap([record_of(s) for s in fresh], tuned_on, "fresh sweeps")  # never judged on what tuned it
     print(f"\nchosen policy: {steps.describe(config)} (written to {policy_path})")
