@@ -120,3 +120,17 @@ def test_bad_input_is_one_line_and_writes_nothing(case, needle, ref_model, sweep
     assert tune(ref_model, sweeps, out, *extra) == 1
     assert needle in one_line_error(capsys)
     assert not out.exists() and not out.with_suffix(".html").exists()
+
+
+def test_qa_refuses_to_judge_a_tuned_policy_on_its_tuning_sweeps(ref_model, tuned, sweep_dirs, tmp_path, capsys):
+    tune_dir, _ = sweep_dirs
+    renamed = tmp_path / "qa-sweeps"
+    copy_sweep(tune_dir / "normal.mp4", renamed, "site-b-0001")
+    data = tmp_path / "qa"
+    assert main(["simulate", "frames", "--out", str(data), "--count", "8", "--seed", "3"]) == 0
+    capsys.readouterr()
+    rc = main(["qa", "--reference", str(ref_model), "--candidate", str(ref_model), "--data", str(data),
+               "--sweeps", str(renamed), "--alerts", str(tuned), "--report", str(tmp_path / "rep")])
+    line = one_line_error(capsys)
+    assert rc == 1 and "was tuned on them" in line and "site-b-0001.mp4 is the tuning sweep normal.mp4" in line
+    assert not (tmp_path / "rep").exists()

@@ -127,19 +127,20 @@ def compare_sweep(name: str, ref_spans, cand_spans, truth: np.ndarray, fps: floa
 
 
 def alert_parity(folder: Path, ref_model, cand_model, ref_t: float, cand_t: float,
-                 progress: bool | None = None) -> dict:
+                 progress: bool | None = None, config=None) -> dict:
     from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 
+    config = config or AlertConfig()
     sweeps = find_sweeps(folder)
     rows = []
     with Progress(None, "alert parity", enabled=progress) as bar:
         for video, labels in sweeps:
             (ref, cand), fps = score_video(video, [ref_model, cand_model], bar)
             truth = read_truth(labels)
-            rows.append(compare_sweep(video.name, alert_spans(ref, ref_t, fps), alert_spans(cand, cand_t, fps),
-                                      truth, fps))
+            rows.append(compare_sweep(video.name, alert_spans(ref, ref_t, fps, config),
+                                      alert_spans(cand, cand_t, fps, config), truth, fps))
     diffs = [e["difference_s"] for r in rows for e in r["episodes"] if e["difference_s"] is not None]
-    return {"policy": AlertPolicy(AlertConfig(), ref_t).describe(),
+    return {"policy": AlertPolicy(config, ref_t).describe(),
             "sweeps": rows, "missed": sum(r["missed"] for r in rows), "added": sum(r["added"] for r in rows),
             "episodes": sum(len(r["episodes"]) for r in rows),
             "time_to_alert_diff_s": {"mean": float(np.mean(diffs)) if diffs else None,

@@ -50,6 +50,7 @@ class QaRequest:
     reference_scores: Path | None = None
     expect_data_hash: str | None = None
     sweeps: Path | None = None
+    alerts: Path | None = None  # the alert policy alert parity judges (default: the built-in)
     val_data: Path | None = None
     retune_threshold: bool = False
     allow_overlap: bool = False
@@ -123,6 +124,11 @@ def inference_threads() -> int:
 
 def run_qa(req: QaRequest) -> QaOutcome:
     check_request(req)
+    alert_policy = None
+    if req.sweeps:  # before any scoring: never judge a policy on the sweeps it was tuned on
+        from cleftedge.alert_tuning.judged import policy_to_judge
+
+        alert_policy = policy_to_judge(req.alerts, req.sweeps, req.reference)
     policy = load_policy(req.policy)
     qa_set = open_qa_set(req.data)
     data_hash = qa_set.content_hash()
@@ -185,7 +191,7 @@ def run_qa(req: QaRequest) -> QaOutcome:
         "near_duplicates": near,
         **figures_section(data, ref_t, cand_t, policy),
         "timing": {"seconds": round(seconds, 3), "frames_per_second": round(len(data.keys) / max(seconds, 1e-9), 1)},
-        "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t) if req.sweeps else None,
+        "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t, alert_policy) if req.sweeps else None,
         "retuned_threshold": None,
     }
     report["warnings"] = _warnings(report)
@@ -246,13 +252,13 @@ def _warnings(report: dict) -> list[str]:
     return out
 
 
-def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) -> dict:
+def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float, config) -> dict:
     from cleftedge.calibration.qa.alert_parity import alert_parity
 
     if ref_model is None:
         raise CleftEdgeError("--sweeps needs the reference model to run", "no --reference-scores with --sweeps",
                              "run alert parity on the build host")
-    return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress)
+    return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress, config=config)
 
 
 def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
