@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--expect-data-hash", metavar="H", help="refuse a QA set whose content hash is not H")
     p.add_argument("--sweeps", type=Path, metavar="DIR",
                    help="labelled sweeps (video + <stem>.labels.csv): compare alert timelines")
+    p.add_argument("--alerts", type=Path, metavar="FILE",
+                   help="with --sweeps: the alert policy to compare under (default: the built-in); a policy from "
+                   "tune-alerts refuses the sweeps it was tuned on (by content)")
     p.add_argument("--val-data", type=Path, metavar="DIR", help="validation set, for --retune-threshold")
     p.add_argument("--retune-threshold", action="store_true",
                    help="find on --val-data the candidate threshold restoring the reference sensitivity")
@@ -76,7 +79,8 @@ def _run(args) -> int:
     req = QaRequest(reference=args.reference, data=args.data, candidate=args.candidate, report=args.report,
                     policy=args.policy, save_reference_scores=args.save_reference_scores,
                     reference_scores=args.reference_scores, expect_data_hash=args.expect_data_hash,
-                    sweeps=args.sweeps, val_data=args.val_data, retune_threshold=args.retune_threshold,
+                    sweeps=args.sweeps, alerts=args.alerts, val_data=args.val_data,
+                    retune_threshold=args.retune_threshold,
                     allow_overlap=args.allow_overlap, allow_different_source=args.allow_different_source,
                     allow_unsigned_scores=args.allow_unsigned_scores, trust_store=args.trust_store,
                     ledger=args.ledger, backend=args.backend, device=args.device,

@@ -81,6 +81,8 @@ def alert_config(args, base):
 
     names = ("k", "n", "clear_k", "cooldown_frames", "threshold", "clear_threshold")
     given = {name: getattr(args, "alert_" + name) for name in names if getattr(args, "alert_" + name) is not None}
+    if given:  # the file's measured alarm delay was measured for its own policy, not this one
+        given["delay"] = None
     return replace(base, **given).check()
 
 

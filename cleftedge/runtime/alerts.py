@@ -3,6 +3,10 @@ are flagged; clear with hysteresis (at most clear_k of the last n frames still a
 clear threshold, which defaults to the flag threshold and may be set lower); a cooldown after a
 clear. Frozen frames do not vote. Each alert keeps its start, peak score, best frame and end.
 
+A policy file may carry the policy's measured alarm delay ([alert_delay], written by
+`cleftedge tune-alerts`): IEC 60601-1-8 asks alarm delays to be disclosed, so `run` shows it in the
+session_start event, the summary and the session report. Files without it load as before.
+
 The defaults were chosen with benchmarks/alert_quality.py --tune on simulator sweeps (seeds below
 1000) and measured on other seeds; see docs/runtime.md."""
 
@@ -16,6 +20,28 @@ from cleftedge.errors import CleftEdgeError
 
 
 @dataclass(frozen=True)
+class AlertDelay:
+    """The measured alarm delay of a policy: time from the first in-plane cleft frame of a pass to
+    the alert, over the passes it was measured on (with the model it was measured with)."""
+
+    median_s: float
+    max_s: float
+    passes: int  # alerted in-plane cleft passes the figures come from
+    measured_on: str = ""  # what: e.g. "12 labelled sweeps (cleftedge tune-alerts)"
+    model_sha256: str = ""
+
+    def check(self) -> AlertDelay:
+        if not (0 <= self.median_s <= self.max_s and self.passes >= 1):
+            raise CleftEdgeError(f"alert delay median_s={self.median_s}, max_s={self.max_s}, passes={self.passes}",
+                                 "0 <= median_s <= max_s and passes >= 1", "fix the [alert_delay] table")
+        return self
+
+    def line(self) -> str:
+        return (f"median {self.median_s:.2f} s, max {self.max_s:.2f} s from the first in-plane cleft frame to the "
+                f"alert ({self.passes} passes{', ' + self.measured_on if self.measured_on else ''})")
+
+
+@dataclass(frozen=True)
 class AlertConfig:
     k: int = 5  # flagged frames among the last n to raise
     n: int = 8
@@ -23,6 +49,7 @@ class AlertConfig:
     cooldown_frames: int = 30  # after a clear, this many voting frames before a new alert
     threshold: float | None = None  # None: the spec's operating threshold
     clear_threshold: float | None = None  # hysteresis on the score: None = the flag threshold
+    delay: AlertDelay | None = None  # measured alarm delay ([alert_delay]); None: not measured
 
     def check(self) -> AlertConfig:
         if not (1 <= self.k <= self.n and 0 <= self.clear_k < self.k and self.cooldown_frames >= 0):
@@ -35,7 +62,13 @@ class AlertConfig:
         if self.clear_threshold is not None and not 0 < self.clear_threshold < 1:
             raise CleftEdgeError(f"alert clear_threshold {self.clear_threshold}", "a probability between 0 and 1",
                                  "fix the [alerts] table")
+        if self.delay is not None:
+            self.delay.check()
         return self
+
+
+POLICY_KEYS = ("k", "n", "clear_k", "cooldown_frames", "threshold", "clear_threshold")
+OTHER_TABLES = ("alert_delay", "tuning")  # beside [alerts]; [tuning] is read by cleftedge.alert_tuning
 
 
 def load_alert_config(path: str) -> AlertConfig:
@@ -48,17 +81,35 @@ def load_alert_config(path: str) -> AlertConfig:
     except toml.TOMLDecodeError as exc:
         raise CleftEdgeError(f"alert policy {path} is not valid TOML ({exc})", "a TOML [alerts] table",
                              "fix the syntax") from None
-    table = data.get("alerts", data)
-    allowed = {f.name for f in fields(AlertConfig)}
-    unknown = sorted(set(table) - allowed)
+    table = data["alerts"] if "alerts" in data else {k: v for k, v in data.items() if k not in OTHER_TABLES}
+    unknown = sorted(set(table) - set(POLICY_KEYS))
     if unknown:
-        raise CleftEdgeError(f"alert policy {path}: unknown key '{unknown[0]}'", "only " + ", ".join(sorted(allowed)),
-                             "remove or rename it")
+        raise CleftEdgeError(f"alert policy {path}: unknown key '{unknown[0]}'",
+                             "only " + ", ".join(sorted(POLICY_KEYS)), "remove or rename it")
     try:
-        return AlertConfig(**{k: (float(v) if k.endswith("threshold") else int(v)) for k, v in table.items()}).check()
+        values = {k: (float(v) if k.endswith("threshold") else int(v)) for k, v in table.items()}
     except (TypeError, ValueError):
         raise CleftEdgeError(f"alert policy {path} has a value of the wrong type", "integers, threshold a number",
                              "fix the [alerts] table") from None
+    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).check()
+
+
+def _load_delay(path: str, table) -> AlertDelay | None:
+    if table is None:
+        return None
+    names = [f.name for f in fields(AlertDelay)]
+    required = {"median_s", "max_s", "passes"}
+    if not isinstance(table, dict) or set(table) - set(names) or not required <= set(table):
+        raise CleftEdgeError(f"alert policy {path}: [alert_delay] is malformed",
+                             "median_s, max_s, passes (and measured_on, model_sha256)",
+                             "rewrite it with cleftedge tune-alerts or remove the table")
+    try:
+        return AlertDelay(float(table["median_s"]), float(table["max_s"]), int(table["passes"]),
+                          str(table.get("measured_on", "")), str(table.get("model_sha256", "")))
+    except (TypeError, ValueError):
+        raise CleftEdgeError(f"alert policy {path}: [alert_delay] has a value of the wrong type",
+                             "median_s and max_s in seconds, passes an integer",
+                             "fix the [alert_delay] table") from None
 
 
 @dataclass

@@ -78,14 +78,17 @@ def score_video(video: Path, models: list, progress: Progress) -> tuple[list[np.
     return [np.concatenate(s) if s else np.zeros(0) for s in out], float(fps)
 
 
-def alert_spans(scores: np.ndarray, threshold: float, fps: float, config=None) -> list[tuple[int, int]]:
+def alert_spans(scores: np.ndarray, threshold: float, fps: float, config=None,
+                frozen: np.ndarray | None = None) -> list[tuple[int, int]]:
     """(first, last) frame of each alert the runtime's own alert policy raises on this score
-    stream; an alert still up at the end lasts to the last frame."""
+    stream (frozen frames do not vote, as on the cart); an alert still up at the end lasts to the
+    last frame."""
     from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 
     policy = AlertPolicy(config or AlertConfig(), threshold)
-    for i, s in enumerate(scores):
-        policy.update(i, i / fps, float(s))
+    still = np.zeros(len(scores), bool) if frozen is None else frozen
+    for i, (s, f) in enumerate(zip(scores.tolist(), still.tolist(), strict=True)):
+        policy.update(i, i / fps, s, f)
     last = len(scores) - 1
     return [(a.start_frame, a.end_frame if a.end_frame is not None else last) for a in policy.alerts]
 
@@ -124,19 +127,20 @@ def compare_sweep(name: str, ref_spans, cand_spans, truth: np.ndarray, fps: floa
 
 
 def alert_parity(folder: Path, ref_model, cand_model, ref_t: float, cand_t: float,
-                 progress: bool | None = None) -> dict:
+                 progress: bool | None = None, config=None) -> dict:
     from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 
+    config = config or AlertConfig()
     sweeps = find_sweeps(folder)
     rows = []
     with Progress(None, "alert parity", enabled=progress) as bar:
         for video, labels in sweeps:
             (ref, cand), fps = score_video(video, [ref_model, cand_model], bar)
             truth = read_truth(labels)
-            rows.append(compare_sweep(video.name, alert_spans(ref, ref_t, fps), alert_spans(cand, cand_t, fps),
-                                      truth, fps))
+            rows.append(compare_sweep(video.name, alert_spans(ref, ref_t, fps, config),
+                                      alert_spans(cand, cand_t, fps, config), truth, fps))
     diffs = [e["difference_s"] for r in rows for e in r["episodes"] if e["difference_s"] is not None]
-    return {"policy": AlertPolicy(AlertConfig(), ref_t).describe(),
+    return {"policy": AlertPolicy(config, ref_t).describe(),
             "sweeps": rows, "missed": sum(r["missed"] for r in rows), "added": sum(r["added"] for r in rows),
             "episodes": sum(len(r["episodes"]) for r in rows),
             "time_to_alert_diff_s": {"mean": float(np.mean(diffs)) if diffs else None,

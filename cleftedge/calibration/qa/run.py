@@ -50,6 +50,7 @@ class QaRequest:
     reference_scores: Path | None = None
     expect_data_hash: str | None = None
     sweeps: Path | None = None
+    alerts: Path | None = None  # the alert policy alert parity judges (default: the built-in)
     val_data: Path | None = None
     retune_threshold: bool = False
     allow_overlap: bool = False
@@ -88,6 +89,7 @@ class QaContext:
     cand_t: float
     checks: dict | None
     spec: object = None  # --spec, loaded
+    alert_policy: object = None  # the policy file judged on --sweeps (checked against its tuning record)
 
     def model_args(self, req: QaRequest) -> dict:
         """How to open the same two models elsewhere (a Ray actor): `open_qa_models(**args)`."""
@@ -181,6 +183,11 @@ def run_qa(req: QaRequest) -> QaOutcome:
 def prepare_qa(req: QaRequest) -> QaContext:
     """Check the request and its inputs (roles, lineage, signed scores) and open the models."""
     check_request(req)
+    alert_policy = None
+    if req.sweeps:  # before any scoring: never judge a policy on the sweeps it was tuned on
+        from cleftedge.alert_tuning.judged import policy_to_judge
+
+        alert_policy = policy_to_judge(req.alerts, req.sweeps, req.reference)
     policy = load_policy(req.policy)
     qa_set = open_qa_set(req.data)
     data_hash = qa_set.content_hash()
@@ -200,7 +207,7 @@ def prepare_qa(req: QaRequest) -> QaContext:
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
     checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model, proxy) if cand_model else None
     return QaContext(policy, qa_set, data_hash, val_set, ref_sha, saved, plan, ref_model, cand_model, ref_t, cand_t,
-                     checks, spec)
+                     checks, spec, alert_policy)
 
 
 def score_qa_set(req: QaRequest, ctx: QaContext) -> Scores:
@@ -301,7 +308,7 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
         "missing_frames": missing_frames(qa_set, scores.missing),
         "timing": {"seconds": round(seconds, 3), "frames_per_second": round(len(data.keys) / max(seconds, 1e-9), 1),
                    **scores.scorer},
-        "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t) if req.sweeps else None,
+        "alerts": _alerts(req, ref_model, cand_model, ref_t, cand_t, ctx.alert_policy) if req.sweeps else None,
         "retuned_threshold": None,
     }
     if scores.missing:
@@ -388,13 +395,13 @@ def _warnings(report: dict) -> list[str]:
     return out
 
 
-def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float) -> dict:
+def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float, config) -> dict:
     from cleftedge.calibration.qa.alert_parity import alert_parity
 
     if ref_model is None:
         raise CleftEdgeError("--sweeps needs the reference model to run", "no --reference-scores with --sweeps",
                              "run alert parity on the build host")
-    return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress)
+    return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress, config=config)
 
 
 def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,

@@ -16,6 +16,14 @@ def _truth_beside(source: str) -> list[tuple[int, bool, bool]] | None:
         return [(int(r["frame"]), r["in_plane"] == "1", r["cleft"] == "1") for r in csv.DictReader(f)]
 
 
+def alarm_delay_line(config) -> str:
+    """The policy's measured alarm delay, or why there is none (a disclosure either way)."""
+    if config.delay is None:
+        return ("not measured for this policy (default or command-line policy); measure it with "
+                "cleftedge tune-alerts and run with --alerts")
+    return config.delay.line()
+
+
 def write_report(path: str, source: str, model, pipeline, session) -> None:
     from cleftedge.runtime.review import SessionData, write_session_report
 
@@ -31,7 +39,8 @@ def write_report(path: str, source: str, model, pipeline, session) -> None:
                   "versions": info.get("versions"), "profile": (manifest.get("profile") or {}).get("name", "-")
                   if isinstance(manifest, dict) else "-",
                   "QA verdict": (manifest.get("qa") or {}).get("verdict", "none attached")
-                  if isinstance(manifest, dict) else "none attached"}
+                  if isinstance(manifest, dict) else "none attached",
+                  "alarm delay (IEC 60601-1-8)": alarm_delay_line(pipeline.policy.config)}
     data = SessionData(session=session.session, source=source, threshold=pipeline.policy.threshold, events=events,
                        summary={**session.summary, "frames": session.summary.get("frames"),
                                 "latency": {"end_to_end": session.summary["stages"]["end_to_end"]}},

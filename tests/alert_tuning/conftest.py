@@ -1,0 +1,22 @@
+import pytest
+
+from cleftedge.cli import main
+from cleftedge.simulator.sweep import write_sweep
+
+
+@pytest.fixture(scope="session")
+def ref_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tune-model") / "model.onnx"
+    assert main(["export", "--reference", "--no-heatmap", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def sweep_dirs(tmp_path_factory):
+    """Small real sweeps: a tuning folder (a normal and a cleft sweep) and another cleft sweep."""
+    root = tmp_path_factory.mktemp("tune-sweeps")
+    tune, other = root / "tune", root / "other"
+    write_sweep(tune / "normal.mp4", 3, "none", 5, progress=False)
+    write_sweep(tune / "cleft.mp4", 5, "unilateral", 11, progress=False)
+    write_sweep(other / "cleft2.mp4", 4, "bilateral", 12, progress=False)
+    return tune, other
