@@ -121,7 +121,8 @@ def proxy_recipe(meta: dict) -> str | None:
     """The recipe named by the model's calibration record when onnxruntime only stands in for its
     engine (PROXY_RECIPES), else None."""
     try:
-        target = json.loads(meta.get(METADATA_KEY, "{}")).get("target")
+        record = json.loads(meta.get(METADATA_KEY, "{}"))
+        target = record.get("target") or record.get("recipe")  # a record made by hand may name only one
     except (ValueError, AttributeError):
         return None
     return target if target in PROXY_RECIPES else None
