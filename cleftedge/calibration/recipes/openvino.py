@@ -78,6 +78,8 @@ def _quantize(nncf, model, calib, r: RecipeInput, kwargs: dict):
     tensors = np.concatenate([x for x, _ in r.validation])
     flags = model_scores(r.model, "onnxruntime", tensors, r.spec) >= r.spec.output.threshold  # the FP32 decisions
     val = nncf.Dataset([(x, bool(f)) for (x, _), f in zip(r.validation, flags, strict=True)], lambda item: item[0])
+    # the same settings under the name this entry point gives them
+    kwargs["advanced_quantization_parameters"] = kwargs.pop("advanced_parameters")
     q = nncf.quantize_with_accuracy_control(model, calib, val, validation_fn=agreement_fn(r.spec),
                                             max_drop=r.max_drop, drop_type=nncf.DropType.ABSOLUTE, **kwargs)
     r.record["accuracy_control"] = {"max_drop": r.max_drop, "drop_type": "absolute",
