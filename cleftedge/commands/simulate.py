@@ -47,7 +47,7 @@ def register(sub) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--severity", type=float, default=None,
                    help="cleft width from 0.05 (a notch) to 1 (obvious); random in 0.3..1 by default "
-                   "(clinical: 0.05..1, 40 %% subtle)")
+                   "(clinical: 0.05..1, 30 %% subtle)")
     s.add_argument("--fps", type=float, default=30.0)
     s.add_argument("--difficulty", choices=DIFFICULTIES, default="standard",
                    help="standard (as before) or clinical: look-alikes that stay 0.3-3 s and move, poor windows, "
