@@ -136,7 +136,8 @@ def sample(rng: np.random.Generator) -> Clinical:
     rev = drawn["reverberation"]
     reverberation = (0.06 + 0.2 * rev, 24 + 20 * float(aux[3])) if rev is not None else (0.0, 0.0)
     near = drawn["near_plane"]
-    fired = {k: v for k, v in drawn.items() if v is not None}
+    # `subtle` is drawn per frame to keep the draws fixed but acts per case (subtle_severity): not listed
+    fired = {k: v for k, v in drawn.items() if v is not None and k != "subtle"}
     return Clinical(fired, occluders, 1.0 - 0.8 * near if near is not None else 1.0, contact, blur, persistence,
                     reverberation)
 
