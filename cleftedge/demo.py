@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cleftedge.cli import main as cli
@@ -26,24 +27,52 @@ SWEEPS = (("normal", "none", 301), ("cleft", "unilateral", 302))
 SWEEP_SECONDS = 20
 
 
+@dataclass(frozen=True)
+class DemoPlan:
+    """What one demo difficulty simulates and which shipped reference model it exports."""
+
+    sets: tuple
+    sweeps: tuple
+    reference: str
+
+
+# Clinical: the clinical reference model on clinical sets. The QA set must hold the gate's minimum of
+# 189 positive and 189 negative clusters for a zero-flip pass (docs/qa.md) AFTER near-duplicate search
+# has merged look-alike cases: 2,800 frames of seed 113 held 222 cases with a cleft frame but only 177
+# positive clusters, so the demo draws 3,600. The validation set is big enough for --auto-keep-float
+# to judge with the gate's rules. Outside `make demo`'s 3-minute target.
+DIFFICULTY_PATHS = {
+    "standard": DemoPlan(SETS, SWEEPS, "standard"),
+    "clinical": DemoPlan((("calib", 400, 111), ("val", 2800, 112), ("qa", 3600, 113)),
+                      (("normal", "none", 311), ("cleft", "unilateral", 312)), "clinical"),
+}
+
+
 class Demo:
-    def __init__(self, out: Path, profile: str, sweep_seconds: float = SWEEP_SECONDS):
+    def __init__(self, out: Path, profile: str, sweep_seconds: float = SWEEP_SECONDS, difficulty: str = "standard"):
         self.out = out
+        self.difficulty = difficulty
+        self.plan = DIFFICULTY_PATHS[difficulty]
         self.profile = profile
         self.sweep_seconds = sweep_seconds
         self.steps: list[tuple[str, float]] = []
         self.t0 = time.monotonic()
+        self.qa_first: str | None = None  # clinical: the first QA verdict, when it did not pass
 
-    def step(self, title: str, *argv) -> None:
+    def step(self, title: str, *argv, may_fail: bool = False) -> int:
         n = len(self.steps) + 1
         print(f"\n[{n:2d}] {title}  ({time.monotonic() - self.t0:5.1f} s)", flush=True)
         print("     $ cleftedge " + " ".join(str(a) for a in argv), flush=True)
         t = time.monotonic()
         rc = cli([str(a) for a in argv])
+        if rc != 0 and may_fail:
+            self.steps.append((title, time.monotonic() - t))
+            return rc
         if rc != 0:
             raise CleftEdgeError(f"demo step {n} ({title}) failed with exit code {rc}", "every step to pass",
                                  f"see the line above; the artifacts so far are in {self.out}")
         self.steps.append((title, time.monotonic() - t))
+        return 0
 
     def path(self, *parts) -> Path:
         return self.out.joinpath(*parts)
@@ -59,7 +88,7 @@ def prepare(out: Path) -> None:
     (out / MARKER).write_text("made by cleftedge demo; removed by the next demo run\n")
 
 
-def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS) -> dict:
+def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS, difficulty: str = "standard") -> dict:
     from cleftedge.calibration.recipes import OUTPUT_SUFFIX
     from cleftedge.device_profiles import load_profile
 
@@ -67,23 +96,36 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS)
     prepare(out)
     # the demo plays a fresh cart: its record of the releases it ran is its own, not this user's
     os.environ["CLEFTEDGE_STATE"] = str(out / "cart-state")
-    d = Demo(out, profile_name, sweep_seconds)
-    for name, count, seed in SETS:
+    d = Demo(out, profile_name, sweep_seconds, difficulty)
+    hard = () if difficulty == "standard" else ("--difficulty", difficulty)
+    for name, count, seed in d.plan.sets:
         d.step(f"simulate the {name} set ({count} frames, its own cases)", "simulate", "frames", "--out",
-               d.path("data", name), "--count", count, "--seed", seed)
-    for name, kind, seed in SWEEPS:
+               d.path("data", name), "--count", count, "--seed", seed, *hard)
+    for name, kind, seed in d.plan.sweeps:
         d.step(f"simulate a {name} sweep ({sweep_seconds:g} s)", "simulate", "sweep", "--out",
-               d.path("sweeps", f"{name}.mp4"), "--seconds", sweep_seconds, "--cleft", kind, "--seed", seed)
-    d.step("export the reference model to ONNX", "export", "--reference", "--out", d.path("model.onnx"))
+               d.path("sweeps", f"{name}.mp4"), "--seconds", sweep_seconds, "--cleft", kind, "--seed", seed, *hard)
+    reference = ("--reference",) if d.plan.reference == "standard" else ("--reference", d.plan.reference)
+    d.step(f"export the {d.plan.reference} reference model to ONNX", "export", *reference, "--out",
+           d.path("model.onnx"))
     calibrated = d.path("model.int8" + OUTPUT_SUFFIX[profile.recipe])
-    d.step(f"calibrate to INT8 for {profile.name} ({profile.recipe} recipe)", "calibrate", "--model",
-           d.path("model.onnx"), "--data", d.path("data", "calib"), "--val-data", d.path("data", "val"),
-           "--profile", profile.name, "--out", calibrated)
+    calibrate = ("calibrate", "--model", d.path("model.onnx"), "--data", d.path("data", "calib"), "--val-data",
+                 d.path("data", "val"), "--profile", profile.name, "--out", calibrated)
+    d.step(f"calibrate to INT8 for {profile.name} ({profile.recipe} recipe)", *calibrate)
     d.step(f"build the bundle for {profile.name}", "build", "--model", calibrated, "--profile", profile.name,
            "--out", d.path("bundle"))
-    d.step("QA the bundle against the FP32 reference", "qa", "--reference", d.path("model.onnx"), "--candidate",
-           d.path("bundle"), "--data", d.path("data", "qa"), "--val-data", d.path("data", "val"), "--sweeps",
-           d.path("sweeps"), "--report", d.path("qa-report"))
+    qa = ("qa", "--reference", d.path("model.onnx"), "--candidate", d.path("bundle"), "--data", d.path("data", "qa"),
+          "--val-data", d.path("data", "val"), "--sweeps", d.path("sweeps"), "--report", d.path("qa-report"))
+    rc = d.step("QA the bundle against the FP32 reference", *qa, may_fail=difficulty != "standard")
+    if rc:  # clinical: the gate said no; keep the layers INT8 hurts most in float, as a user would, and QA again
+        d.qa_first = json.loads(d.path("qa-report", "report.json").read_text())["verdict"]["line"]
+        shutil.rmtree(d.path("bundle"))
+        shutil.rmtree(d.path("qa-report"))
+        d.step("the gate did not pass: keep the worst layers in float (judged on the validation set)",
+               *calibrate, "--auto-keep-float")
+        d.step(f"rebuild the bundle for {profile.name}", "build", "--model", calibrated, "--profile",
+               profile.name, "--out", d.path("bundle"))
+        if d.step("QA the rebuilt bundle against the FP32 reference", *qa, may_fail=True):
+            return summarise(d, ran=False)
     d.step("attach the QA report to the bundle", "bundle", "attach-qa", d.path("bundle"), d.path("qa-report"))
     d.step("make a demo signing key", "keys", "generate", "--out", d.path("keys"), "--name", "demo-signing")
     trust = d.path("trust-store")
@@ -92,7 +134,7 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS)
     d.step("sign the bundle", "bundle", "sign", d.path("bundle"), "--key", d.path("keys", "demo-signing.key.pem"))
     d.step("pack it for shipping", "bundle", "pack", d.path("bundle"), "--out", d.path("bundle.tar.gz"))
     d.step("verify it as a cart would", "bundle", "verify", d.path("bundle.tar.gz"), "--trust-store", trust)
-    for name, _, _ in SWEEPS:
+    for name, _, _ in d.plan.sweeps:
         d.step(f"run the live runtime on the {name} sweep in real time", "run", "--model", d.path("bundle.tar.gz"),
                "--trust-store", trust, "--source", d.path("sweeps", f"{name}.mp4"), "--realtime", "--events",
                d.path("sessions", f"{name}.events.jsonl"), "--summary", d.path("sessions", f"{name}.summary.json"),
@@ -101,16 +143,27 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS)
     return summarise(d)
 
 
-def summarise(d: Demo) -> dict:
+def summarise(d: Demo, ran: bool = True) -> dict:
     qa = json.loads(d.path("qa-report", "report.json").read_text())
+    if not ran:  # clinical, the gate said no even with layers kept in float: nothing is signed or run
+        total = time.monotonic() - d.t0
+        print(f"\n=== cleftedge demo --difficulty {d.difficulty}: stopped after QA in {total:.0f} s ({d.out}) ===")
+        if d.qa_first:
+            print(f"  QA (all INT8)           {d.qa_first}")
+        print(f"  QA (worst layers float) {qa['verdict']['line']}")
+        print("  the bundle is not attached, signed or run: the gate did not pass", flush=True)
+        return {"ok": False, "seconds": total, "difficulty": d.difficulty,
+                "verdicts": {"QA": qa["verdict"]["line"], "QA all INT8": d.qa_first},
+                "sessions": {}, "artifacts": {"QA report": str(d.path("qa-report", "report.html"))}}
     sessions = {}
-    for name, _, _ in SWEEPS:
+    for name, _, _ in d.plan.sweeps:
         s = json.loads(d.path("sessions", f"{name}.summary.json").read_text())
         e2e = s["stages"]["end_to_end"]
         sessions[name] = {"frames": s["frames"], "dropped": s["dropped"], "alerts": len(s["alerts"]),
                           "p99_ms": e2e.get("p99"), "within_budget": s["within_budget"]}
     verdicts = {
         "QA": qa["verdict"]["line"],
+        **({"QA all INT8": d.qa_first} if d.qa_first else {}),
         "bundle verify": "pass",
         "normal sweep": "no alert" if sessions["normal"]["alerts"] == 0 else f"{sessions['normal']['alerts']} alerts",
         "cleft sweep": "alert raised" if sessions["cleft"]["alerts"] else "NO ALERT",
@@ -133,7 +186,10 @@ def summarise(d: Demo) -> dict:
               f"end-to-end p99 {s['p99_ms']:.1f} ms")
     ok = (qa["verdict"]["passed"] and sessions["normal"]["alerts"] == 0 and sessions["cleft"]["alerts"] > 0
           and all(s["within_budget"] for s in sessions.values()))
+    if d.difficulty != "standard":  # clinical: a false alert on the normal sweep is a finding, not a failure
+        ok = qa["verdict"]["passed"] and sessions["cleft"]["alerts"] > 0 and all(
+            s["within_budget"] for s in sessions.values())
     print("  ALL VERDICTS PASS" if ok else "  SOME VERDICTS FAILED", flush=True)
     sys.stdout.flush()
-    return {"ok": ok, "seconds": total, "verdicts": verdicts, "sessions": sessions,
+    return {"ok": ok, "seconds": total, "difficulty": d.difficulty, "verdicts": verdicts, "sessions": sessions,
             "artifacts": {k: str(d.out / v) for k, v in artifacts.items()}}

@@ -14,13 +14,16 @@ def register(sub) -> None:
     p.add_argument("--out", default="demo-out", help="folder for every artifact (default demo-out)")
     p.add_argument("--profile", default="intel-cpu", help="device profile (default intel-cpu, which runs here)")
     p.add_argument("--sweep-seconds", type=float, default=20.0, help="length of each sweep (default 20)")
+    p.add_argument("--difficulty", choices=("standard", "clinical"), default="standard",
+                   help="standard (make demo, fast) or clinical: clinical sets and sweeps, the clinical reference "
+                   "model, QA sets sized for the gate (minutes, outside the 3-minute target)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
 
 
 def _run(args) -> int:
     from cleftedge.demo import run_demo
 
-    summary = run_demo(Path(args.out), args.profile, args.sweep_seconds)
+    summary = run_demo(Path(args.out), args.profile, args.sweep_seconds, args.difficulty)
     if args.json:
         print(json.dumps(summary))
     return 0 if summary["ok"] else 1

@@ -9,6 +9,7 @@ from cleftedge.cli import add_command
 from cleftedge.errors import CleftEdgeError
 
 EXAMPLE = """cleftedge export --reference --out model.onnx
+  cleftedge export --reference clinical --out model-clinical.onnx
   cleftedge export --checkpoint ckpt.pt --arch resnet18 --spec spec.toml --out model.onnx
   cleftedge export --onnx theirs.onnx --spec spec.toml --out model.onnx"""
 
@@ -17,7 +18,9 @@ def register(sub) -> None:
     p = add_command(sub, "export", "export a model to ONNX with its spec embedded, checked against the source",
                     EXAMPLE, _run)
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--reference", action="store_true", help="the shipped reference model (not for clinical use)")
+    src.add_argument("--reference", nargs="?", const="standard", choices=("standard", "clinical"),
+                     help="a shipped reference model (not for clinical use): standard (the default) or clinical "
+                     "(trained at clinical simulator difficulty, near the study's operating point)")
     src.add_argument("--checkpoint", help="a PyTorch state_dict (.pt), loaded with weights_only=True")
     src.add_argument("--onnx", help="bring your own ONNX image classifier")
     p.add_argument("--arch", help="architecture of --checkpoint: reference, resnet18, mobilenet_v3_small, or your "
@@ -68,7 +71,7 @@ def _torch_source(args):
     from cleftedge.spec import load_spec
 
     if args.reference:
-        return archs.reference_module(heatmap=not args.no_heatmap)
+        return archs.reference_module(heatmap=not args.no_heatmap, difficulty=args.reference)
     if not args.arch:
         raise CleftEdgeError("--checkpoint needs --arch", "one of " + ", ".join(sorted(archs.ARCHS)),
                              "e.g. --arch resnet18")

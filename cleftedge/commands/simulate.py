@@ -8,6 +8,8 @@ import types
 
 from cleftedge.cli import Formatter, add_command
 
+DIFFICULTIES = ("standard", "clinical")  # cleftedge.simulator.clinical.DIFFICULTIES, without importing cv2 here
+
 
 def _one_line_error(parser, message: str):
     """Bad flags: one line and exit 1 (argparse's default is the usage block and exit 2)."""
@@ -33,6 +35,9 @@ def register(sub) -> None:
                    help="frames drawn from each simulated fetus (default 4 8)")
     f.add_argument("--off-plane-fraction", type=float, default=0.15,
                    help="share of frames where the lip is not in view (default 0.15)")
+    f.add_argument("--difficulty", choices=DIFFICULTIES, default="standard",
+                   help="standard (as before) or clinical: poor windows, look-alikes at the lip, artefacts, "
+                   "subtle clefts, per-site processing (docs/simulator.md)")
     f.add_argument("--json", action="store_true", help="print a JSON summary")
     s = add_command(kinds, "sweep", "write a 30 fps probe-sweep video and its per-frame labels CSV",
                     "cleftedge simulate sweep --out sweep.mp4 --seconds 20 --cleft bilateral --seed 3", _sweep)
@@ -41,8 +46,12 @@ def register(sub) -> None:
     s.add_argument("--cleft", choices=("none", "unilateral", "bilateral"), default="none")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--severity", type=float, default=None,
-                   help="cleft width from 0.1 (subtle) to 1 (obvious); random in 0.3..1 by default")
+                   help="cleft width from 0.05 (a notch) to 1 (obvious); random in 0.3..1 by default "
+                   "(clinical: 0.05..1, 30 %% subtle)")
     s.add_argument("--fps", type=float, default=30.0)
+    s.add_argument("--difficulty", choices=DIFFICULTIES, default="standard",
+                   help="standard (as before) or clinical: look-alikes that stay 0.3-3 s and move, poor windows, "
+                   "artefacts, clefts down to severity 0.05 (docs/simulator.md)")
     s.add_argument("--json", action="store_true", help="print a JSON summary")
     for parser in (p, f, s):
         parser.error = types.MethodType(_one_line_error, parser)
@@ -54,7 +63,8 @@ def _frames(args) -> int:
 
     from cleftedge.simulator.dataset import write_frames
 
-    manifest = write_frames(args.out, args.count, args.seed, tuple(args.frames_per_case), args.off_plane_fraction)
+    manifest = write_frames(args.out, args.count, args.seed, tuple(args.frames_per_case), args.off_plane_fraction,
+                            difficulty=args.difficulty)
     with open(manifest) as fh:
         rows = list(csv.DictReader(fh))
     counts = Counter(r["label"] for r in rows)
@@ -75,7 +85,8 @@ def _sweep(args) -> int:
 
     if args.severity is not None and not 0.05 <= args.severity <= 1.0:
         raise CleftEdgeError(f"--severity {args.severity}", "a value from 0.05 to 1", "e.g. --severity 0.5")
-    video, labels = write_sweep(args.out, args.seconds, args.cleft, args.seed, args.fps, args.severity)
+    video, labels = write_sweep(args.out, args.seconds, args.cleft, args.seed, args.fps, args.severity,
+                                difficulty=args.difficulty)
     if args.json:
         print(json.dumps({"video": str(video), "labels": str(labels)}))
     else:

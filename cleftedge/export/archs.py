@@ -162,13 +162,18 @@ def load_checkpoint(module, path: str | os.PathLike, arch: str):
     return module.eval()
 
 
-def reference_module(heatmap: bool = True):
-    """The shipped reference weights in their export wrapper, and the spec with their threshold."""
-    from cleftedge.reference.model import WithHeatmap
-    from cleftedge.reference.spec import reference_spec
+def reference_module(heatmap: bool = True, difficulty: str = "standard"):
+    """A shipped reference model (standard or clinical difficulty) in its export wrapper, and the spec
+    with its validated threshold."""
+    from cleftedge.reference.model import CleftNet, WithHeatmap
+    from cleftedge.reference.spec import SHIPPED, reference_spec
 
-    weights = REFERENCE_DIR / "reference.pt"
-    net = load_checkpoint(_reference(), weights, "reference")
-    metrics = json.loads((REFERENCE_DIR / "metrics.json").read_text())
-    spec = reference_spec(threshold=float(metrics["threshold"]), heatmap=heatmap)
+    weights_name, metrics_name, model_name = SHIPPED[difficulty]
+    if not (REFERENCE_DIR / metrics_name).is_file() or not (REFERENCE_DIR / weights_name).is_file():
+        raise CleftEdgeError(f"the {difficulty} reference model is not in {REFERENCE_DIR}",
+                             f"{weights_name} and {metrics_name} there",
+                             f"train it: python -m cleftedge.reference.train --difficulty {difficulty}")
+    metrics = json.loads((REFERENCE_DIR / metrics_name).read_text())
+    net = load_checkpoint(CleftNet(width=int(metrics.get("width", 16))), REFERENCE_DIR / weights_name, "reference")
+    spec = reference_spec(threshold=float(metrics["threshold"]), heatmap=heatmap, model_name=model_name)
     return (WithHeatmap(net) if heatmap else net), spec

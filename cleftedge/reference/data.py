@@ -23,11 +23,13 @@ class Tensors:
     lip_boxes: list  # in input-tensor pixels (x0, y0, x1, y1) or None
 
 
-def simulated_tensors(spec: ModelSpec, count: int, seed: int, label: str = "frames") -> Tensors:
+def simulated_tensors(spec: ModelSpec, count: int, seed: int, label: str = "frames",
+                      difficulty: str = "standard") -> Tensors:
+    """`count` simulator frames of a seed and difficulty through the runtime's preprocessing."""
     pre = Preprocessor(spec.input)
     xs, ys, labels, sev, cases, boxes = [], [], [], [], [], []
     with Progress(count, f"simulate {label}") as bar:
-        for frame, case, _site in generate(count, seed):
+        for frame, case, _site in generate(count, seed, difficulty=difficulty):
             xs.append(pre(frame.image))
             ys.append(int(is_positive(frame.label)))
             labels.append(frame.label)

@@ -19,7 +19,7 @@ import numpy as np
 from cleftedge.atomic import atomic_dir
 from cleftedge.errors import CleftEdgeError
 from cleftedge.progress import Progress
-from cleftedge.simulator import scene
+from cleftedge.simulator import clinical, scene
 from cleftedge.simulator.labels import LABELS, label_map
 from cleftedge.simulator.overlays import SITES, STYLES
 from cleftedge.simulator.render import OFF_PLANE_KINDS, Pose, SimFrame, render_frame
@@ -38,37 +38,50 @@ class Case:
     anatomy: scene.Anatomy
 
 
-def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] = SITES) -> Case:
+def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] = SITES,
+                difficulty: str = "standard") -> Case:
     label = str(rng.choice(list(CASE_MIX), p=list(CASE_MIX.values())))
-    severity = float(rng.uniform(0.1, 1.0)) if label != "normal" else 0.0
+    if label == "normal":
+        severity = 0.0
+    else:  # clinical difficulty reaches down to a notch (0.05); standard starts at 0.1
+        severity = clinical.subtle_severity(rng) if difficulty == "clinical" else float(rng.uniform(0.1, 1.0))
     return Case(case_id, label, str(rng.choice(sites)), scene.Anatomy.sample(rng, _CLEFT[label], severity))
 
 
-def case_frame(case: Case, rng: np.random.Generator, off_plane: bool) -> SimFrame:
+def case_frame(case: Case, rng: np.random.Generator, off_plane: bool, difficulty: str = "standard") -> SimFrame:
     pose = Pose.sample(rng, STYLES[case.site].gain_habit)
     if off_plane:
         kind = str(rng.choice(OFF_PLANE_KINDS))
-        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, case.site, off_plane_kind=kind)
+        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, case.site, off_plane_kind=kind,
+                            difficulty=difficulty)
     # the cleft's visible width varies a little from frame to frame (plane, pressure)
     anatomy = case.anatomy
     if anatomy.severity > 0:
         anatomy = replace(anatomy, severity=float(np.clip(anatomy.severity * rng.uniform(0.85, 1.1), 0.05, 1.0)))
-    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, case.site)
+    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, case.site, difficulty=difficulty)
 
 
 def generate(count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8), off_plane_fraction: float = 0.15,
-             sites: tuple[str, ...] = SITES) -> Iterator[tuple[SimFrame, str, str]]:
-    """Yield (frame, case_id, site) until `count` frames, deterministically by seed."""
+             sites: tuple[str, ...] = SITES, difficulty: str = "standard") -> Iterator[tuple[SimFrame, str, str]]:
+    """Yield (frame, case_id, site) until `count` frames, deterministically by seed and difficulty."""
+    check_difficulty(difficulty)
     rng = np.random.default_rng(seed)
     made, n_case = 0, 0
     while made < count:
-        case = sample_case(rng, f"s{seed}-c{n_case:05d}", sites)
+        case = sample_case(rng, f"s{seed}-c{n_case:05d}", sites, difficulty)
         n_case += 1
         for _ in range(int(rng.integers(frames_per_case[0], frames_per_case[1] + 1))):
             if made >= count:
                 return
-            yield case_frame(case, rng, bool(rng.random() < off_plane_fraction)), case.case_id, case.site
+            off_plane = bool(rng.random() < off_plane_fraction)
+            yield case_frame(case, rng, off_plane, difficulty), case.case_id, case.site
             made += 1
+
+
+def check_difficulty(difficulty: str) -> None:
+    if difficulty not in clinical.DIFFICULTIES:
+        raise CleftEdgeError(f"--difficulty {difficulty}", "one of " + ", ".join(clinical.DIFFICULTIES),
+                             "e.g. --difficulty clinical")
 
 
 def _check_args(count: int, frames_per_case: tuple[int, int], off_plane_fraction: float) -> None:
@@ -84,9 +97,10 @@ def _check_args(count: int, frames_per_case: tuple[int, int], off_plane_fraction
 
 def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8),
                  off_plane_fraction: float = 0.15, sites: tuple[str, ...] = SITES,
-                 progress: bool | None = None) -> Path:
+                 progress: bool | None = None, difficulty: str = "standard") -> Path:
     """Write a data set atomically; return the manifest's path."""
     _check_args(count, frames_per_case, off_plane_fraction)
+    check_difficulty(difficulty)
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise CleftEdgeError(f"output folder {out} exists and is not empty", "a new or empty folder",
@@ -97,7 +111,7 @@ def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tu
         rows = []
         with Progress(count, "simulate frames", progress) as bar:
             for i, (frame, case_id, site) in enumerate(generate(count, seed, frames_per_case, off_plane_fraction,
-                                                                 sites)):
+                                                                 sites, difficulty)):
                 rel = f"{frame.label}/{i:06d}.png"
                 cv2.imwrite(str(tmp / rel), frame.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])  # fast, lossless
                 box = frame.lip_box or ("", "", "", "")
@@ -110,5 +124,7 @@ def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tu
         meta = {**label_map(), "generator": {"command": "cleftedge simulate frames", "seed": seed, "count": count,
                                              "frames_per_case": list(frames_per_case),
                                              "off_plane_fraction": off_plane_fraction}}
+        if difficulty != "standard":  # standard sets keep their labels.json byte for byte
+            meta["generator"]["difficulty"] = difficulty
         (tmp / "labels.json").write_text(json.dumps(meta, indent=2) + "\n")
     return out / "manifest.csv"

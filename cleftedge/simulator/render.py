@@ -7,12 +7,12 @@ full resolution so it stays crisp like a real cart's overlay.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
-from cleftedge.simulator import beam, scene
+from cleftedge.simulator import beam, clinical, scene
 from cleftedge.simulator.labels import LABELS
 from cleftedge.simulator.overlays import STYLES, draw_overlays
 
@@ -62,23 +62,38 @@ class SimFrame:
 
 def echogenicity(label: str, anatomy: scene.Anatomy, pose: Pose, rng: np.random.Generator,
                  off_plane_kind: str | None = None, lip_visibility: float = 1.0,
-                 texture: np.ndarray | None = None) -> np.ndarray:
+                 texture: np.ndarray | None = None, hard: clinical.Clinical | None = None) -> np.ndarray:
+    """The scene's echogenicity map; `hard` adds clinical difficulty (look-alikes, near-plane, notches)."""
     canvas = np.full((CANVAS_H, CANVAS_W), scene.FLUID, np.float32)
     if label == "off_plane":
         scene.draw_off_plane(canvas, off_plane_kind or str(rng.choice(OFF_PLANE_KINDS)), pose.place, rng)
-    else:
+    elif hard is None:
         scene.draw_face(canvas, anatomy, pose.place, rng, lip_visibility)
+    else:
+        vis = min(lip_visibility, hard.lip_visibility)
+        scene.draw_face(canvas, replace(anatomy, cleft="none"), pose.place, rng, vis)
+        clinical.draw_cleft(canvas, anatomy, pose.place, vis)
+    if hard is not None:
+        for o in hard.occluders:
+            clinical.draw_occluder(canvas, o, pose.place)
     canvas = cv2.GaussianBlur(canvas, (0, 0), 0.8)
     return canvas * (scene.tissue_texture(rng, CANVAS_H, CANVAS_W) if texture is None else texture)
 
 
 def bmode(echo: np.ndarray, pose: Pose, rng: np.random.Generator, noise: np.ndarray | None = None,
-          shadow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          shadow: np.ndarray | None = None, hard: clinical.Clinical | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Echogenicity -> grey B-mode image (half resolution, uint8) and the fan mask."""
     map_beam, map_depth, inside, r = pose.fan.maps(CANVAS_H, CANVAS_W)
     noise = beam.complex_noise(rng) if noise is None else noise
     shadow = beam.shadows(rng, int(rng.integers(0, 3))) if shadow is None else shadow
-    field_ = beam.speckle_from_noise(noise) * shadow
+    if hard is None:
+        field_ = beam.speckle_from_noise(noise) * shadow
+    else:
+        field_ = beam.speckle_from_noise(noise, lateral=1.7 * clinical.focus_blur(hard.fired)) * shadow
+        transmission = clinical.beam_field(hard, pose.fan, pose.place)
+        field_ = field_ if transmission is None else field_ * transmission
+        bands = clinical.reverberation(hard, pose.fan, r)
+        echo = echo if bands is None else echo + bands
     speckle = beam.scan_convert(field_, map_beam, map_depth)
     depth = np.clip((r - pose.fan.r_min) / (pose.fan.r_max - pose.fan.r_min), 0, 1)
     gain = pose.gain * np.exp((pose.tgc - pose.attenuation) * depth)
@@ -107,19 +122,32 @@ def lip_box(anatomy: scene.Anatomy, place: scene.Placement) -> tuple[int, int, i
 
 
 def render_frame(label: str, severity: float, rng: np.random.Generator, anatomy: scene.Anatomy | None = None,
-                 pose: Pose | None = None, site: str = "site-A", off_plane_kind: str | None = None) -> SimFrame:
+                 pose: Pose | None = None, site: str = "site-A", off_plane_kind: str | None = None,
+                 difficulty: str = "standard", hard: clinical.Clinical | None = None) -> SimFrame:
     """One frame of the given data-set label. Anatomy (per case) and pose (per frame) are drawn from
-    rng unless given."""
+    rng unless given. `difficulty="clinical"` adds the effects of clinical.EFFECTS, drawn from rng
+    unless `hard` gives them (standard draws nothing extra, so its frames are as before)."""
     if label not in LABELS:
         raise ValueError(f"unknown label {label!r}")
+    if difficulty not in clinical.DIFFICULTIES:
+        raise ValueError(f"unknown difficulty {difficulty!r}")
     cleft = _CLEFT_OF_LABEL[label]
     if anatomy is None:
         anatomy = scene.Anatomy.sample(rng, cleft, severity if cleft != "none" else 0.0)
     pose = pose or Pose.sample(rng, STYLES.get(site, STYLES["site-A"]).gain_habit)
-    echo = echogenicity(label, anatomy, pose, rng, off_plane_kind)
-    grey, inside = bmode(echo, pose, rng)
+    if difficulty == "clinical":
+        hard = hard or clinical.sample(rng)
+        pose = clinical.adjust_pose(pose, hard.fired, rng)
+    else:
+        hard = None
+    echo = echogenicity(label, anatomy, pose, rng, off_plane_kind, hard=hard)
+    grey, inside = bmode(echo, pose, rng, hard=hard)
+    if hard is not None:
+        grey = clinical.process_image(grey, inside, hard, site)[0]
     image = compose(grey, inside, site, pose, rng)
     in_plane = label != "off_plane"
+    meta = {"site": site, "gain": pose.gain, "depth_cm": pose.depth_cm}
+    if hard is not None:
+        meta["effects"] = sorted(hard.fired)
     return SimFrame(image=image, label=label, severity=anatomy.severity if in_plane else 0.0, in_plane=in_plane,
-                    lip_box=lip_box(anatomy, pose.place) if in_plane else None,
-                    meta={"site": site, "gain": pose.gain, "depth_cm": pose.depth_cm})
+                    lip_box=lip_box(anatomy, pose.place) if in_plane else None, meta=meta)

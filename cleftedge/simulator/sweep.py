@@ -20,7 +20,7 @@ import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.progress import Progress
-from cleftedge.simulator import beam, scene
+from cleftedge.simulator import beam, clinical, scene
 from cleftedge.simulator.labels import CLEFT_KINDS
 from cleftedge.simulator.render import CANVAS_H, CANVAS_W, Pose, bmode, compose, echogenicity
 
@@ -78,13 +78,18 @@ class _Drift:
 
 
 def iter_sweep(seconds: float, cleft: str, seed: int, fps: float = 30.0,
-               severity: float | None = None) -> Iterator[SweepFrame]:
+               severity: float | None = None, difficulty: str = "standard") -> Iterator[SweepFrame]:
+    """The sweep's frames. `difficulty="clinical"` adds clinical effects from a second random stream
+    (seeded by the seed too), so the standard sweep of a seed stays as it was."""
     if cleft not in CLEFT_KINDS:
         raise CleftEdgeError(f"--cleft {cleft}", "one of " + ", ".join(CLEFT_KINDS), "e.g. --cleft unilateral")
     if not fps > 0:
         raise CleftEdgeError(f"--fps {fps}", "a positive frame rate", "e.g. --fps 30")
     if not round(seconds * fps) >= 1:
         raise CleftEdgeError(f"--seconds {seconds}", "a duration of at least one frame", "e.g. --seconds 20")
+    if difficulty not in clinical.DIFFICULTIES:
+        raise CleftEdgeError(f"--difficulty {difficulty}", "one of " + ", ".join(clinical.DIFFICULTIES),
+                             "e.g. --difficulty clinical")
     rng = np.random.default_rng(seed)
     side = {"none": "none", "bilateral": "both"}.get(cleft) or str(rng.choice(["left", "right"]))
     sev = 0.0 if cleft == "none" else float(severity if severity is not None else rng.uniform(0.3, 1.0))
@@ -99,37 +104,52 @@ def iter_sweep(seconds: float, cleft: str, seed: int, fps: float = 30.0,
              _Drift(rng, pose0.place.scale, 2.0), _Drift(rng, pose0.place.angle, 0.05)]
     noise = beam.complex_noise(rng)
     overlay_seed = int(rng.integers(1 << 31))  # the cart's overlay text stays the same all sweep
+    sweep_hard, earlier = None, None
+    if difficulty == "clinical":
+        hard_rng = np.random.default_rng([seed, 15])
+        if cleft != "none" and severity is None:  # clinical clefts reach the subtle band
+            sev = clinical.subtle_severity(hard_rng)
+            anatomy = replace(anatomy, severity=sev)
+        sweep_hard = clinical.sample_sweep(n, fps, hard_rng)
+        pose0 = clinical.adjust_pose(pose0, sweep_hard.fired, hard_rng)
     for i in range(n):
         cx, cy, scale, angle = (d.step() for d in drift)
         pose = replace(pose0, place=scene.Placement(cx, cy, scale, angle))
-        rho = 0.92 if abs(z[i] - z[i - 1 if i else 0]) < 0.01 else 0.75  # moving probes decorrelate speckle
+        speed = abs(z[i] - z[i - 1 if i else 0])
+        rho = 0.92 if speed < 0.01 else 0.75  # moving probes decorrelate speckle
         noise = rho * noise + np.sqrt(1 - rho * rho) * beam.complex_noise(rng)
-        image, in_plane = _render(anatomy, pose, float(z[i]), rng, texture, shadow, noise, site, overlay_seed)
+        hard = None if sweep_hard is None else clinical.sweep_frame(sweep_hard, i, fps, float(speed))
+        image, in_plane, earlier = _render(anatomy, pose, float(z[i]), rng, texture, shadow, noise, site,
+                                           overlay_seed, hard, earlier)
         yield SweepFrame(i, image, in_plane, in_plane and cleft != "none", sev if in_plane else 0.0)
 
 
-def _render(anatomy, pose, z, rng, texture, shadow, noise, site, overlay_seed):
+def _render(anatomy, pose, z, rng, texture, shadow, noise, site, overlay_seed, hard=None, earlier=None):
     lo, hi = _FACE_FADE
     w = float(np.clip((hi - abs(z)) / (hi - lo), 0.0, 1.0))
     echo = None
     if w > 0:
         echo = echogenicity("normal" if anatomy.cleft == "none" else "bilateral", anatomy, pose, rng,
-                            lip_visibility=w, texture=texture)
+                            lip_visibility=w, texture=texture, hard=hard)
     if w < 1:
-        off = echogenicity("off_plane", anatomy, pose, rng, "orbits" if z < 0 else "chin", texture=texture)
+        off = echogenicity("off_plane", anatomy, pose, rng, "orbits" if z < 0 else "chin", texture=texture,
+                           hard=hard)
         echo = off if echo is None else w * echo + (1 - w) * off
-    grey, inside = bmode(echo, pose, rng, noise=noise, shadow=shadow)
-    return compose(grey, inside, site, pose, np.random.default_rng(overlay_seed)), abs(z) < IN_PLANE_Z
+    grey, inside = bmode(echo, pose, rng, noise=noise, shadow=shadow, hard=hard)
+    if hard is not None:
+        grey, earlier = clinical.process_image(grey, inside, hard, site, earlier)
+    return compose(grey, inside, site, pose, np.random.default_rng(overlay_seed)), abs(z) < IN_PLANE_Z, earlier
 
 
 def write_sweep(out: str | Path, seconds: float, cleft: str, seed: int, fps: float = 30.0,
-                severity: float | None = None, progress: bool | None = None) -> tuple[Path, Path]:
+                severity: float | None = None, progress: bool | None = None,
+                difficulty: str = "standard") -> tuple[Path, Path]:
     """Write the video and `<stem>.labels.csv` beside it, atomically. Returns both paths."""
     out = Path(out)
     if out.suffix.lower() not in (".mp4", ".avi"):
         raise CleftEdgeError(f"--out {out}", "a .mp4 (or .avi) file name", "e.g. --out sweep.mp4")
     labels = out.with_name(out.stem + ".labels.csv")
-    next(iter_sweep(seconds, cleft, seed, fps, severity), None)  # argument checks before anything is written
+    next(iter_sweep(seconds, cleft, seed, fps, severity, difficulty), None)  # argument checks before writing
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sweep.", dir=out.parent))
     try:
@@ -141,7 +161,7 @@ def write_sweep(out: str | Path, seconds: float, cleft: str, seed: int, fps: flo
                                  "use --out sweep.avi")
         rows = []
         with Progress(int(round(seconds * fps)), "simulate sweep", progress) as bar:
-            for f in iter_sweep(seconds, cleft, seed, fps, severity):
+            for f in iter_sweep(seconds, cleft, seed, fps, severity, difficulty):
                 writer.write(f.image)
                 rows.append((f.index, int(f.in_plane), int(f.cleft)))
                 bar.update()

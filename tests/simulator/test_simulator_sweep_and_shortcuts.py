@@ -53,11 +53,12 @@ def _features(image):
     return np.array(overlay), hist, np.array(stats)
 
 
-def test_no_shortcut_in_overlays_histogram_or_frame_statistics():
+@pytest.mark.parametrize("difficulty", ["standard", "clinical"])
+def test_no_shortcut_in_overlays_histogram_or_frame_statistics(difficulty):
     """A probe that sees only the overlays, the histogram or the frame statistics must not tell
-    cleft from normal (AUC <= 0.6, cross-validated by case)."""
+    cleft from normal (AUC <= 0.6, cross-validated by case), at either difficulty."""
     feats, y, groups = [], [], []
-    for frame, case, _ in generate(360, seed=77):
+    for frame, case, _ in generate(360, seed=77, difficulty=difficulty):
         if frame.label == "off_plane":
             continue
         feats.append(_features(frame.image))
