@@ -184,7 +184,8 @@ def qdq_tensorrt_candidate(qa_world):
                     extra_options={"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": False})
     model = onnx.load(str(out))
     keep = {p.key: p.value for p in model.metadata_props}
-    keep["cleftedge.calibration"] = json.dumps({"recipe": "tensorrt", "target": "tensorrt", "method": "minmax"})  # as calibrate writes it
+    # as calibrate writes it
+    keep["cleftedge.calibration"] = json.dumps({"recipe": "tensorrt", "target": "tensorrt", "method": "minmax"})
     del model.metadata_props[:]
     for k, v in keep.items():
         model.metadata_props.add(key=k, value=v)
