@@ -42,9 +42,11 @@ BENCHES = (
     Bench("bench_qa.py", ("--reference", "{work}/model.onnx", "--candidate", "{work}/model.int8.xml",
                           "--data", "{work}/qa", "--small", "300", "--large", "1200"),
           ("--reference", "{work}/model.onnx", "--candidate", "{work}/model.int8.xml",
-           "--data", "{work}/qa", "--small", "1500", "--large", "6000")),
-    Bench("alert_quality.py", ("--normal-minutes", "2", "--cleft-sweeps", "3"), ()),
-    Bench("bench_byo.py", (), ()),
+           "--data", "{work}/qa", "--small", "1500", "--large", "6000", "--rerun")),
+    Bench("alert_quality.py", ("--normal-minutes", "2", "--cleft-sweeps", "3", "--val-normal-minutes", "1",
+                               "--val-cleft-sweeps", "3", "--candidate", "openvino={work}/model.int8.xml"),
+          ("--candidate", "openvino={work}/model.int8.xml")),
+    Bench("bench_byo.py", ("--recipes", "openvino", "--repeats", "3"), ()),
 )
 # Run only when named with --only: they take half an hour or more whatever the size.
 ON_REQUEST = ("bench_soak.py",)
