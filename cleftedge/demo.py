@@ -134,6 +134,7 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS,
     d.step("sign the bundle", "bundle", "sign", d.path("bundle"), "--key", d.path("keys", "demo-signing.key.pem"))
     d.step("pack it for shipping", "bundle", "pack", d.path("bundle"), "--out", d.path("bundle.tar.gz"))
     d.step("verify it as a cart would", "bundle", "verify", d.path("bundle.tar.gz"), "--trust-store", trust)
+    d.path("sessions").mkdir()  # run checks its output folders before it scans: they must exist
     for name, _, _ in d.plan.sweeps:
         d.step(f"run the live runtime on the {name} sweep in real time", "run", "--model", d.path("bundle.tar.gz"),
                "--trust-store", trust, "--source", d.path("sweeps", f"{name}.mp4"), "--realtime", "--events",
