@@ -179,3 +179,14 @@ def test_shapes_take_trtexec_and_benchmark_app_forms(text, name):
     assert parse_shape(text) == Shape(name, (4, 1, 128, 160))
     with pytest.raises(CleftEdgeError, match="4 positive dimensions"):
         parse_shape(text.replace("4", "0", 1))
+
+
+def test_a_layer_below_the_profilers_resolution_is_kept_so_the_layer_count_is_stable():
+    from cleftedge.errors import CleftEdgeError
+    from cleftedge.runtime.backends.perf import layer_profile
+
+    profile = layer_profile("test", 5, {("conv", "Conv"): 2.0, ("relu", "Relu"): 0.0}, "openvino")
+    assert [r["name"] for r in profile.rows()] == ["conv", "relu"]
+    assert [r["share"] for r in profile.rows()] == [100.0, 0.0]
+    with pytest.raises(CleftEdgeError, match="no layer time"):
+        layer_profile("test", 5, {("relu", "Relu"): 0.0}, "openvino")

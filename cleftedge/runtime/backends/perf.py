@@ -132,10 +132,13 @@ class LayerProfile:
 
 
 def layer_profile(source: str, runs: int, times: dict[tuple[str, str], float], backend: str) -> LayerProfile:
-    """A LayerProfile from {(layer name, kind): total ms}; refuses a profile with no time in it."""
-    layers = tuple(sorted((LayerTime(name, kind, ms) for (name, kind), ms in times.items() if ms > 0),
+    """A LayerProfile from {(layer name, kind): total ms}; refuses a profile with no time in it.
+
+    A layer that ran but stayed below the profiler's resolution in every run is kept at 0 ms: dropping it
+    would make the layer count of a small model change from one run to the next."""
+    layers = tuple(sorted((LayerTime(name, kind, max(ms, 0.0)) for (name, kind), ms in times.items()),
                           key=lambda t: (-t.total_ms, t.name)))
-    if not layers:
+    if not layers or sum(t.total_ms for t in layers) <= 0:
         raise CleftEdgeError(f"{source} reported no layer time for {runs} runs on the {backend} backend",
                              "per-layer times above the profiler's resolution",
                              "profile a larger batch (--batch) or a larger model")
