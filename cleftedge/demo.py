@@ -89,7 +89,7 @@ def prepare(out: Path) -> None:
 
 
 def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS, difficulty: str = "standard") -> dict:
-    from cleftedge.calibration.recipes import OUTPUT_SUFFIX
+    from cleftedge.calibration.recipes import output_suffix
     from cleftedge.device_profiles import load_profile
 
     profile = load_profile(profile_name)
@@ -107,7 +107,7 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS,
     reference = ("--reference",) if d.plan.reference == "standard" else ("--reference", d.plan.reference)
     d.step(f"export the {d.plan.reference} reference model to ONNX", "export", *reference, "--out",
            d.path("model.onnx"))
-    calibrated = d.path("model.int8" + OUTPUT_SUFFIX[profile.recipe])
+    calibrated = d.path("model.int8" + output_suffix(profile.recipe))
     calibrate = ("calibrate", "--model", d.path("model.onnx"), "--data", d.path("data", "calib"), "--val-data",
                  d.path("data", "val"), "--profile", profile.name, "--out", calibrated)
     d.step(f"calibrate to INT8 for {profile.name} ({profile.recipe} recipe)", *calibrate)

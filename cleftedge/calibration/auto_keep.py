@@ -15,8 +15,9 @@ from cleftedge.calibration.calibrate import CalibrateRequest, run_calibration, t
 from cleftedge.calibration.datasets import open_dataset
 from cleftedge.calibration.diagnose import latency_ms, rank_layers
 from cleftedge.calibration.subset import stratified_subset
-from cleftedge.calibration.val_gate import BACKEND, gate_on_validation, load_validation, model_scores
+from cleftedge.calibration.val_gate import gate_on_validation, load_validation, model_scores
 from cleftedge.runtime.model_spec import resolve_spec
+from cleftedge.targets import TARGETS
 
 LATENCY_RUNS = 40
 DIAGNOSIS_FRAMES = 64
@@ -42,7 +43,7 @@ def _sqnr_ranking(req: CalibrateRequest, spec) -> list[dict]:
 def _flips(req: CalibrateRequest, val, ref_flags: np.ndarray, spec, keep: list[str], tmp: Path) -> int:
     out = tmp / f"k{len(list(tmp.iterdir()))}{req.out.suffix}"
     run_calibration(_quiet(req, out, keep_float=keep))
-    cand = model_scores(out, BACKEND[req.target], val.tensors, spec) >= spec.output.threshold
+    cand = model_scores(out, TARGETS[req.target].check_backend, val.tensors, spec) >= spec.output.threshold
     return int(np.sum(cand != ref_flags))
 
 
@@ -71,7 +72,7 @@ def auto_keep_float(req: CalibrateRequest, max_keep: int, policy) -> dict:
     spec = resolve_spec(req.model)
     val = load_validation(open_dataset(req.val_data), spec)
     reference = model_scores(req.model, "onnxruntime", val.tensors, spec)
-    backend = BACKEND[req.target]
+    backend = TARGETS[req.target].check_backend
     one = val.tensors[:1]
     fp32_ms = latency_ms(req.model, backend, one, LATENCY_RUNS)
     ranking = diagnose(req, val, reference)

@@ -13,7 +13,7 @@ import numpy as np
 
 from cleftedge.calibration.datasets import Dataset, check_leakage, open_dataset
 from cleftedge.calibration.output_check import check_output
-from cleftedge.calibration.recipes import METHODS, OUTPUT_SUFFIX, RecipeInput, default_method, recipe
+from cleftedge.calibration.recipes import RecipeInput, default_method, methods, output_suffix, recipe
 from cleftedge.calibration.record import data_roles, make_record, write_sidecar
 from cleftedge.calibration.staging import staged_output
 from cleftedge.calibration.subset import stratified_subset
@@ -22,6 +22,7 @@ from cleftedge.export.opset_upgrade import require_opset
 from cleftedge.progress import Progress
 from cleftedge.runtime.model_spec import resolve_spec
 from cleftedge.runtime.preprocess import Preprocessor
+from cleftedge.targets import TARGETS
 
 
 @dataclass
@@ -59,13 +60,13 @@ def labelled_tensors(dataset: Dataset, records, spec, label: str) -> tuple[list[
 
 
 def check_request(r: CalibrateRequest) -> None:
-    if r.target not in OUTPUT_SUFFIX:
-        raise CleftEdgeError(f"target {r.target}", "one of " + ", ".join(OUTPUT_SUFFIX), "e.g. --target tensorrt")
-    if r.method is not None and r.method not in METHODS[r.target]:
+    if r.target not in TARGETS:
+        raise CleftEdgeError(f"target {r.target}", "one of " + ", ".join(TARGETS), "e.g. --target tensorrt")
+    if r.method is not None and r.method not in methods(r.target):
         raise CleftEdgeError(f"--method {r.method} for the {r.target} recipe", "one of " + ", ".join(
-            METHODS[r.target]), "drop --method (NNCF picks its own ranges)" if r.target == "openvino" else
+            methods(r.target)), "drop --method (NNCF picks its own ranges)" if r.target == "openvino" else
             "e.g. --method entropy")
-    want = OUTPUT_SUFFIX[r.target]
+    want = output_suffix(r.target)
     if r.out.suffix.lower() != want:
         raise CleftEdgeError(f"--out {r.out} for the {r.target} recipe", f"a file name ending in {want}",
                              f"e.g. --out model.int8{want}")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cleftedge.calibration.recipes import METHODS
+from cleftedge.calibration.recipes import methods
+from cleftedge.targets import TARGETS
 
 
 def _record(candidate: Path) -> dict | None:
@@ -23,7 +24,7 @@ def _record(candidate: Path) -> dict | None:
 def next_steps(candidate: Path | None) -> list[str]:
     """Lines to print after a failed verdict (empty when the candidate carries no calibration record)."""
     rec = _record(Path(candidate)) if candidate else None
-    if rec is None or rec.get("target") not in METHODS:
+    if rec is None or rec.get("target") not in TARGETS:
         return []
     target = rec["target"]
     tips = []
@@ -32,7 +33,7 @@ def next_steps(candidate: Path | None) -> list[str]:
         tips.append(f"keep the worst layers in float: --keep-float {' '.join(worst[:3])}")
     else:
         tips.append("rank the layers: cleftedge calibrate ... --diagnose --val-data VAL")
-    untried = [m for m in METHODS[target] if m != rec.get("method") and target != "openvino"]
+    untried = [m for m in methods(target) if m != rec.get("method") and target != "openvino"]
     if untried:
         tips.append(f"another calibration method: --method {' or --method '.join(untried)}")
     if target == "openvino" and rec.get("activations", "symmetric") == "symmetric":

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.targets import TARGETS
 
 CHECK_FRAMES = 4
-BACKEND = {"tensorrt": "onnxruntime", "onnxruntime": "onnxruntime", "openvino": "openvino"}
 
 
 def _refuse(target: str, problem: str, fix: str = "report this with the model; nothing was written") -> CleftEdgeError:
@@ -48,13 +48,13 @@ def check_output(path: Path, target: str, spec, tensors: list[np.ndarray], recor
         _check_qdq(path)
     batch = np.concatenate(tensors[:CHECK_FRAMES]) if tensors else np.zeros((1, *spec.input.shape), np.float32)
     try:
-        with open_backend(path, backend=BACKEND[target], spec=spec) as b:
+        with open_backend(path, backend=TARGETS[target].check_backend, spec=spec) as b:
             raw = b.infer(batch)
     except CleftEdgeError as exc:
-        raise _refuse(target, f"does not load or run on {BACKEND[target]} ({exc.what})") from None
+        raise _refuse(target, f"does not load or run on {TARGETS[target].check_backend} ({exc.what})") from None
     except Exception as exc:  # the backends' own error types (onnxruntime, OpenVINO)
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise _refuse(target, f"does not load or run on {BACKEND[target]} ({first})") from None
+        raise _refuse(target, f"does not load or run on {TARGETS[target].check_backend} ({first})") from None
     if spec.output.name not in raw:
         raise _refuse(target, f"has no output '{spec.output.name}'")
     scores = scores_from_output(spec.output, raw[spec.output.name])

@@ -16,9 +16,10 @@ from cleftedge.calibration.calibrate import CalibrateRequest, run_calibration
 from cleftedge.calibration.datasets import open_dataset
 from cleftedge.calibration.diagnose import latency_ms
 from cleftedge.calibration.staging import companions
-from cleftedge.calibration.val_gate import BACKEND, gate_on_validation, load_validation, model_scores
+from cleftedge.calibration.val_gate import gate_on_validation, load_validation, model_scores
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.model_spec import resolve_spec
+from cleftedge.targets import TARGETS
 
 LATENCY_RUNS = 40
 # name, request changes; "ends" keeps the first and last weighted layers in float.
@@ -63,7 +64,7 @@ def run_preset(req: CalibrateRequest, policy, echo=print) -> dict:
     spec = resolve_spec(req.model)
     val = load_validation(open_dataset(req.val_data), spec)
     reference = model_scores(req.model, "onnxruntime", val.tensors, spec)
-    backend = BACKEND[req.target]
+    backend = TARGETS[req.target].check_backend
     fp32_ms = latency_ms(req.model, backend, val.tensors[:1], LATENCY_RUNS)
     table = PRESETS[req.target]
     attempts = []

@@ -13,9 +13,6 @@ import numpy as np
 
 from cleftedge.runtime.preprocess import Preprocessor
 
-# How a recipe's output is scored here: a TensorRT recipe's Q/DQ ONNX on onnxruntime (a proxy).
-BACKEND = {"tensorrt": "onnxruntime", "onnxruntime": "onnxruntime", "openvino": "openvino"}
-
 
 @dataclass
 class ValidationSet:

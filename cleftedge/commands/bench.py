@@ -89,11 +89,11 @@ def _run(args) -> int:
 def _open(args, plan, open_model):
     """The model with the backend options the plan needs (a bundle names its backend inside: opened
     once to learn it, then again with them)."""
-    from pathlib import Path
 
-    from cleftedge.runtime.backends import BY_SUFFIX, backend_class
+    from cleftedge.runtime.backends import backend_class
+    from cleftedge.targets import target_for_path
 
-    name = args.backend or BY_SUFFIX.get(Path(args.model).suffix.lower())
+    name = args.backend or target_for_path(args.model)
     if name is None:
         model = open_model(args)
         name = model.backend.name

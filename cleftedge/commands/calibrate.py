@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cleftedge.cli import add_command
 from cleftedge.errors import CleftEdgeError
+from cleftedge.targets import names
 
 EXAMPLE = """cleftedge calibrate --model model.onnx --data data/calib --profile intel-cpu --out model.int8.xml
   cleftedge calibrate --model model.onnx --data data/calib --target tensorrt --method entropy --out model.qdq.onnx
@@ -14,16 +15,13 @@ EXAMPLE = """cleftedge calibrate --model model.onnx --data data/calib --profile 
       --auto-keep-float --out model.u8s8.onnx
   cleftedge calibrate --model model.onnx --data data/calib --val-data data/val --target openvino --preset \\
       --out model.int8.xml"""
-# While a profile cannot be loaded (no cleftedge.device_profiles), its recipe by name:
-KNOWN_PROFILES = {"intel-cpu": "openvino", "intel-gpu": "openvino", "intel-npu": "openvino",
-                  "x86-cpu-onnxruntime": "onnxruntime", "jetson-": "tensorrt"}
 
 
 def register(sub) -> None:
     p = add_command(sub, "calibrate", "quantize a model to INT8 for a target with a calibration set", EXAMPLE, _run)
     p.add_argument("--model", required=True, help="the FP32 ONNX (from cleftedge export)")
     p.add_argument("--data", required=True, help="the calibration set (folder, manifest CSV, video or DICOM cine)")
-    p.add_argument("--target", choices=("tensorrt", "openvino", "onnxruntime"), help="the recipe")
+    p.add_argument("--target", choices=names(), help="the recipe")
     p.add_argument("--profile", help="take the recipe from a device profile instead of --target")
     p.add_argument("--out", required=True, help="calibrated model (.onnx for tensorrt/onnxruntime, .xml for openvino)")
     p.add_argument("--method", help="minmax (default), entropy or percentile; tensorrt and onnxruntime only")
@@ -53,14 +51,9 @@ def register(sub) -> None:
 
 
 def profile_recipe(name: str) -> str:
-    """The recipe a device profile names (the one switch to the profiles package)."""
-    try:
-        from cleftedge.device_profiles import load_profile
-    except ImportError:
-        for prefix, recipe in KNOWN_PROFILES.items():
-            if name == prefix or (prefix.endswith("-") and name.startswith(prefix)):
-                return recipe
-        raise CleftEdgeError(f"--profile {name}", "one of " + ", ".join(KNOWN_PROFILES), "or use --target") from None
+    """The recipe a device profile (a built-in name or a .toml file) names."""
+    from cleftedge.device_profiles import load_profile
+
     return load_profile(name).recipe
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cleftedge.cli import add_command
+from cleftedge.targets import names
 
 EXAMPLE = """cleftedge qa --reference model.onnx --candidate model.int8.xml --data data/qa --report qa-out/
   (exit 0 on pass, 1 on fail; a policy file: --policy policy.toml; on a cart without onnxruntime:
@@ -52,7 +53,7 @@ def register(sub) -> None:
     p.add_argument("--ledger", type=Path, metavar="DIR",
                    help="where QA runs on each locked set are counted (default $CLEFTEDGE_QA_LEDGER or "
                    "~/.local/share/cleftedge/qa-ledger)")
-    p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"),
+    p.add_argument("--backend", choices=names(),
                    help="the candidate's backend (default: what the candidate was made for)")
     p.add_argument("--device", default="CPU", help="the candidate's device (default CPU; a GPU or NPU bundle judged "
                    "on the CPU is a PROXY)")

@@ -7,6 +7,7 @@ import sys
 
 from cleftedge.cli import add_command
 from cleftedge.errors import CleftEdgeError
+from cleftedge.targets import names
 
 EXAMPLE = """cleftedge run --model model.onnx --source sweep.mp4 --realtime --events events.jsonl --summary summary.json
   cleftedge run --model bundle/ --source 0 --serve 127.0.0.1:8080
@@ -15,7 +16,7 @@ EXAMPLE = """cleftedge run --model model.onnx --source sweep.mp4 --realtime --ev
 
 def add_model_args(p) -> None:
     p.add_argument("--model", required=True, help="ONNX, OpenVINO IR (.xml), TensorRT plan or bundle")
-    p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"), help="default: from the model")
+    p.add_argument("--backend", choices=names(), help="default: from the model")
     p.add_argument("--device", default="CPU", help="CPU, GPU, NPU or AUTO (OpenVINO); GPU index for TensorRT")
     p.add_argument("--spec", help="spec TOML for a bare TensorRT plan")
     p.add_argument("--trust-store", help="trusted public keys for bundles (default: CLEFTEDGE_TRUST_STORE)")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cleftedge.cli import add_command
 from cleftedge.errors import CleftEdgeError
+from cleftedge.targets import names
 
 EXAMPLE = """cleftedge tune-alerts --model model.onnx --sweeps sweeps/tune --out alerts.toml --judged-on sweeps/qa
   (sweeps: videos with <stem>.labels.csv beside them, columns frame,in_plane,cleft, as qa --sweeps reads;
@@ -49,7 +50,7 @@ def register(sub) -> None:
     grid.add_argument("--grid-cooldown", type=_ints, default=(0, 15, 30, 60), help="cooldown frames")
     grid.add_argument("--grid-clear-fraction", type=_floats, default=(1.0, 0.7, 0.4),
                       help="hysteresis clear threshold as a fraction of the flag threshold")
-    p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"), help="default: from the model")
+    p.add_argument("--backend", choices=names(), help="default: from the model")
     p.add_argument("--device", default="CPU")
     p.add_argument("--spec", help="spec TOML for a bare TensorRT plan")
     p.add_argument("--trust-store", help="trusted public keys for bundles")

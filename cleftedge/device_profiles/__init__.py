@@ -11,9 +11,7 @@ from typing import Any
 from cleftedge import toml
 from cleftedge.device_profiles.rules import value_problems
 from cleftedge.errors import CleftEdgeError
-
-BACKENDS = ("openvino", "tensorrt", "onnxruntime")
-RECIPES = ("openvino", "tensorrt", "onnxruntime")
+from cleftedge.targets import names
 
 # table -> key -> (type, required); "" is the top level
 SCHEMA: dict[str, dict[str, tuple[type | tuple, bool]]] = {
@@ -123,9 +121,9 @@ def parse_profile(text: str, source: str) -> Profile:
     for table, values in tables.items():
         _check_table(source, table, values)
     top = tables[""]
-    for key, options in (("backend", BACKENDS), ("recipe", RECIPES)):
-        if top[key] not in options:
-            raise _bad(source, key, top[key], "one of " + ", ".join(options))
+    for key in ("backend", "recipe"):  # both name a row of the target table
+        if top[key] not in names():
+            raise _bad(source, key, top[key], "one of " + ", ".join(names()))
     shape = top.get("input_shape", [])
     if not all(isinstance(v, int) and v > 0 for v in shape):
         raise _bad(source, "input_shape", shape, "a list of positive integers [C, H, W] (or leave it out)")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-DEVICES = {"openvino": ("CPU", "GPU", "NPU", "AUTO"), "tensorrt": ("GPU",), "onnxruntime": ("CPU",)}
+from cleftedge.targets import TARGETS
+
 PRECISIONS = ("int8", "fp16", "fp32")
 HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
 INFERENCE_PRECISIONS = ("f32", "bf16", "f16")  # OpenVINO's inference_precision hint
@@ -26,8 +27,9 @@ def value_problems(t: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
     backend = top["backend"]
     if top["precision"] not in PRECISIONS:
         out.append(("precision", top["precision"], "one of " + ", ".join(PRECISIONS)))
-    if backend in DEVICES and top["device"].split(".")[0] not in DEVICES[backend]:
-        out.append(("device", top["device"], f"one of {', '.join(DEVICES[backend])} for {backend}"))
+    devices = TARGETS[backend].devices if backend in TARGETS else ()
+    if devices and top["device"].split(".")[0] not in devices:
+        out.append(("device", top["device"], f"one of {', '.join(devices)} for {backend}"))
     if backend == "tensorrt" and top["recipe"] != "tensorrt":
         out.append(("recipe", top["recipe"], "tensorrt (TensorRT builds from its own Q/DQ rules)"))
     toolkit = t.get("toolkit", {})

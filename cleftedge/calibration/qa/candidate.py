@@ -16,8 +16,7 @@ from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
-
-TARGETS = ("tensorrt", "openvino", "onnxruntime")
+from cleftedge.targets import TARGETS, suffix_targets, target_for_path
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,8 @@ def onnx_recipe_target(path: Path) -> str | None:
 
 
 def _available(backend: str) -> bool:
-    module = {"tensorrt": "tensorrt", "openvino": "openvino", "onnxruntime": "onnxruntime"}[backend]
-    return importlib.util.find_spec(module) is not None
+    """Whether the package `backend`'s runtime imports is installed here."""
+    return importlib.util.find_spec(TARGETS[backend].module) is not None
 
 
 def _bundle_manifest(path: Path) -> dict:
@@ -85,6 +84,8 @@ def _bundle_manifest(path: Path) -> dict:
 
 
 def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
+    """Which target the candidate at `path` is meant for and which backend runs it here (`backend`:
+    the --backend given, or None to tell from the file)."""
     p = Path(path)
     if not p.exists():
         raise CleftEdgeError(f"candidate {p} does not exist", "an ONNX file, an OpenVINO .xml or a bundle",
@@ -96,24 +97,20 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
         backend, device = manifest.get("backend"), manifest.get("device")
         return CandidatePlan(backend if isinstance(backend, str) else "bundle", None, False, "the bundle's manifest",
                              device if isinstance(device, str) else None)
-    suffix = p.suffix.lower()
-    if suffix == ".xml":
-        return CandidatePlan("openvino", "openvino", False, "an OpenVINO IR")
-    if suffix in (".plan", ".engine"):  # a bare TensorRT plan: runs only where TensorRT does, needs --spec
-        return CandidatePlan("tensorrt", "tensorrt", False, "a TensorRT plan")
-    if suffix == ".onnx":
-        target = onnx_recipe_target(p)
-        if target == "tensorrt":
-            if _available("tensorrt"):
-                return CandidatePlan("tensorrt", "tensorrt", False, "a TensorRT recipe's QDQ ONNX")
-            return CandidatePlan("tensorrt", "onnxruntime", True,
-                                 "a TensorRT recipe's QDQ ONNX; TensorRT is not installed here")
-        if target == "openvino":
-            return CandidatePlan("openvino", "openvino", False, "an OpenVINO recipe's ONNX")
-        return CandidatePlan("onnxruntime", "onnxruntime", False, "an ONNX model")
-    raise CleftEdgeError(f"candidate {p} has an unknown kind ('{p.suffix}')",
-                         "an .onnx file, an OpenVINO .xml, a TensorRT .plan, a bundle folder or .tar.gz",
-                         "pass the model the bundle was built from, or the bundle, or use --backend")
+    owner = target_for_path(p)
+    if owner is None:
+        raise CleftEdgeError(f"candidate {p} has an unknown kind ('{p.suffix}')",
+                             "a model file ending in " + ", ".join(suffix_targets()) + ", a bundle folder or .tar.gz",
+                             "pass the model the bundle was built from, or the bundle, or use --backend")
+    # an ONNX file may be a recipe's output made for another target (its calibration record says which);
+    # a bare TensorRT plan runs only where TensorRT does and needs --spec
+    made_for = onnx_recipe_target(p) if p.suffix.lower() == ".onnx" else None
+    if made_for is None or made_for == owner:
+        return CandidatePlan(owner, owner, False, TARGETS[owner].file_kind)
+    target = TARGETS[made_for]
+    if target.proxy and not _available(made_for):
+        return CandidatePlan(made_for, owner, True, f"{target.recipe_onnx_kind}; {target.label} is not installed here")
+    return CandidatePlan(made_for, made_for, False, target.recipe_onnx_kind)
 
 
 def candidate_record(path: str | Path, model) -> dict:

@@ -1,27 +1,31 @@
-"""One INT8 recipe per target, one line each (why they differ: docs/calibration.md)."""
+"""One INT8 recipe per target, named by the target table (cleftedge/targets.py; why they differ:
+docs/calibration.md)."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-RECIPES = {
-    "tensorrt": "cleftedge.calibration.recipes.tensorrt:quantize_tensorrt",
-    "onnxruntime": "cleftedge.calibration.recipes.onnxruntime:quantize_onnxruntime",
-    "openvino": "cleftedge.calibration.recipes.openvino:quantize_openvino",
-}
-ORT_METHODS = ("minmax", "entropy", "percentile")
-METHODS = {"tensorrt": ORT_METHODS, "onnxruntime": ORT_METHODS,
-           "openvino": ("nncf",)}  # NNCF picks its own ranges (min/max of activations, per-channel weights)
-OUTPUT_SUFFIX = {"tensorrt": ".onnx", "onnxruntime": ".onnx", "openvino": ".xml"}
-NAMES = tuple(RECIPES)
+from cleftedge.lazy import load
+from cleftedge.targets import TARGETS, get_target
+
+
+def methods(target: str) -> tuple[str, ...]:
+    """The calibrate --method values of `target`'s recipe (the default first); () for an unknown target."""
+    return TARGETS[target].methods if target in TARGETS else ()
+
+
+def output_suffix(target: str) -> str:
+    """The file suffix `target`'s recipe writes (.onnx, .xml)."""
+    return get_target(target, "--target").calibrated_suffix
 
 
 def default_method(target: str) -> str:
-    return METHODS[target][0]
+    """The --method `target`'s recipe uses when none is given."""
+    return methods(target)[0]
 
 
 @dataclass
@@ -30,7 +34,7 @@ class RecipeInput:
     spec: object  # its ModelSpec
     tensors: list[np.ndarray]  # calibration inputs (1, C, H, W), through the runtime's preprocessing
     out: Path
-    method: str = "minmax"  # one of METHODS[target]
+    method: str = "minmax"  # one of methods(target)
     keep_float: list[str] = field(default_factory=list)
     record: dict = field(default_factory=dict)
     validation: list[tuple[np.ndarray, bool]] | None = None  # (tensor, positive) for accuracy control
@@ -39,9 +43,9 @@ class RecipeInput:
     options: dict = field(default_factory=dict)
 
 
-def recipe(name: str):
-    module, func = RECIPES[name].split(":")
-    return getattr(importlib.import_module(module), func)
+def recipe(name: str) -> Callable:
+    """The recipe function of target `name` (takes a RecipeInput, writes `out`), imported now."""
+    return load(get_target(name, "--target").recipe, "build")
 
 
 class TensorReader:

@@ -1,16 +1,13 @@
-"""Engine builders: one file per backend, one line per builder here."""
+"""Engine builders: one file per backend, named by the target table (cleftedge/targets.py)."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 
-BUILDERS = {
-    "openvino": "cleftedge.export.builders.openvino:build_openvino",
-    "onnxruntime": "cleftedge.export.builders.onnxruntime:build_onnxruntime",
-    "tensorrt": "cleftedge.export.builders.tensorrt:build_tensorrt",
-}
+from cleftedge.lazy import load
+from cleftedge.targets import get_target
 
 
-def builder_for(backend: str):
-    module, func = BUILDERS[backend].split(":")
-    return getattr(importlib.import_module(module), func)
+def builder_for(backend: str) -> Callable:
+    """The function that builds `backend`'s engine for a bundle, imported now."""
+    return load(get_target(backend).builder, "build")

@@ -1,44 +1,33 @@
-"""Inference backends: one file per backend, found through this registry and imported lazily,
-so that a cart with only OpenVINO (or only TensorRT) never imports the others."""
+"""Inference backends: one file per backend, found through the target table (cleftedge/targets.py)
+and imported lazily, so that a cart with only OpenVINO (or only TensorRT) never imports the others."""
 
 from __future__ import annotations
 
-import importlib
 import os
-from pathlib import Path
 from typing import Any
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.lazy import load
 from cleftedge.runtime.backends.base import Backend, TensorInfo
+from cleftedge.targets import get_target, names, suffix_targets, target_for_path
 
-BACKENDS: dict[str, str] = {
-    "onnxruntime": "cleftedge.runtime.backends.onnxruntime_backend:OnnxRuntimeBackend",
-    "openvino": "cleftedge.runtime.backends.openvino_backend:OpenVINOBackend",
-    "tensorrt": "cleftedge.runtime.backends.tensorrt_backend:TensorRTBackend",
-}
-
-# The backend a model file gets when none is named.
-BY_SUFFIX: dict[str, str] = {".onnx": "onnxruntime", ".xml": "openvino", ".plan": "tensorrt", ".engine": "tensorrt"}
-
-__all__ = ["BACKENDS", "BY_SUFFIX", "Backend", "TensorInfo", "backend_class", "backend_for_path", "bundle_options",
-           "open_backend"]
+__all__ = ["Backend", "TensorInfo", "backend_class", "backend_for_path", "bundle_options", "open_backend"]
 
 
 def backend_for_path(model_path: str | os.PathLike) -> str:
-    suffix = Path(model_path).suffix.lower()
-    if suffix not in BY_SUFFIX:
-        raise CleftEdgeError(f"cannot tell the backend for {Path(model_path).name}",
-                             "a model file ending in " + ", ".join(BY_SUFFIX),
-                             "name the backend with --backend " + "|".join(BACKENDS))
-    return BY_SUFFIX[suffix]
+    """The backend a model file gets when none is named (the target table's suffixes)."""
+    name = target_for_path(model_path)
+    if name is None:
+        raise CleftEdgeError(f"cannot tell the backend for {os.path.basename(model_path)}",
+                             "a model file ending in " + ", ".join(suffix_targets()),
+                             "name the backend with --backend " + "|".join(names()))
+    return name
 
 
 def backend_class(name: str) -> type[Backend]:
-    if name not in BACKENDS:
-        raise CleftEdgeError(f"unknown backend '{name}'", "one of: " + ", ".join(BACKENDS),
-                             "pick one with --backend")
-    module, cls = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)
+    """The backend class of target `name`, imported now (its toolkit only when it is opened)."""
+    target = get_target(name)
+    return load(target.backend, target.extra)
 
 
 def open_backend(model_path: str | os.PathLike, backend: str | None = None, device: str = "CPU",

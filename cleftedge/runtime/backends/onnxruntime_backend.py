@@ -15,18 +15,19 @@ from cleftedge.runtime.backends.perf import LayerProfile, RunClock, ThroughputRu
 from cleftedge.runtime.model_record import METADATA_KEY
 from cleftedge.runtime.model_spec import read_onnx_op_types, resolve_spec
 from cleftedge.spec import ModelSpec
+from cleftedge.targets import TARGETS
 
 # onnxruntime's type strings -> numpy dtype names
 ORT_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(double)": "float64",
              "tensor(int8)": "int8", "tensor(uint8)": "uint8", "tensor(int32)": "int32", "tensor(int64)": "int64",
              "tensor(bool)": "bool"}
 QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger", "QLinearMatMul"}
-# Recipes whose Q/DQ ONNX is made for another engine: onnxruntime runs it as a proxy, computing each
-# Q/DQ pair as written (float) rather than fusing it into this CPU's int8 kernels. Those kernels take
-# s8 activations through 16-bit intermediate sums on CPUs without VNNI and saturate (measured: 173 of
-# 600 decisions flipped on PaddleOCR's text-line classifier, 20 with the pairs as written); the
-# engine the file is made for (TensorRT) accumulates in int32.
-PROXY_RECIPES = {"tensorrt"}
+# Recipes whose Q/DQ ONNX is made for another engine (a `proxy` row of the target table): onnxruntime
+# runs it as a proxy, computing each Q/DQ pair as written (float) rather than fusing it into this
+# CPU's int8 kernels. Those kernels take s8 activations through 16-bit intermediate sums on CPUs
+# without VNNI and saturate (measured: 173 of 600 decisions flipped on PaddleOCR's text-line
+# classifier, 20 with the pairs as written); the engine the file is made for (TensorRT) accumulates
+# in int32.
 
 
 class OnnxRuntimeBackend(Backend):
@@ -119,13 +120,13 @@ class OnnxRuntimeBackend(Backend):
 
 def proxy_recipe(meta: dict) -> str | None:
     """The recipe named by the model's calibration record when onnxruntime only stands in for its
-    engine (PROXY_RECIPES), else None."""
+    engine (a `proxy` row of the target table), else None."""
     try:
         record = json.loads(meta.get(METADATA_KEY, "{}"))
         target = record.get("target") or record.get("recipe")  # a record made by hand may name only one
     except (ValueError, AttributeError):
         return None
-    return target if target in PROXY_RECIPES else None
+    return target if target in TARGETS and TARGETS[target].proxy else None
 
 
 def _info(arg: Any) -> TensorInfo:

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.lazy import load
 from cleftedge.runtime.cuda.base import CudaLayer, DeviceBuffer
 
 LAYERS: dict[str, str] = {
@@ -51,8 +51,8 @@ def choose_layer(name: str | None, installed: dict[str, bool] | None = None) -> 
 
 
 def open_cuda(name: str | None = None, device: int = 0) -> CudaLayer:
-    module, cls = LAYERS[choose_layer(name)].split(":")
-    return getattr(importlib.import_module(module), cls)(device)
+    """The CUDA layer `name` (see choose_layer) on GPU `device`."""
+    return load(LAYERS[choose_layer(name)], "tensorrt")(device)
 
 
 def _installed(module: str) -> bool:
