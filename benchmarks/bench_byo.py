@@ -35,10 +35,11 @@ import real_models  # noqa: E402
 
 from cleftedge.calibration.datasets import open_dataset  # noqa: E402
 from cleftedge.calibration.qa.policy import Policy  # noqa: E402
-from cleftedge.calibration.val_gate import BACKEND, gate_on_validation, load_validation, model_scores  # noqa: E402
+from cleftedge.calibration.val_gate import gate_on_validation, load_validation, model_scores  # noqa: E402
 from cleftedge.runtime.model_spec import resolve_spec  # noqa: E402
+from cleftedge.targets import TARGETS  # noqa: E402
 
-RECIPES = (("tensorrt", ".onnx"), ("onnxruntime", ".onnx"), ("openvino", ".xml"))
+RECIPES = tuple((name, TARGETS[name].calibrated_suffix) for name in ("tensorrt", "onnxruntime", "openvino"))
 SIZES = {"calib": (150, 21), "val": (300, 22), "qa": (400, 23)}
 RUNS = 40  # interleaved pairs per block
 REPEATS = 7  # blocks
@@ -75,7 +76,7 @@ def paired_latency(fp32_model: Path, int8_model: Path, backend: str, tensor, run
 
 
 def held_out(out: Path, target: str, exported: Path, qa, reference, spec) -> dict:
-    g = gate_on_validation(qa, reference, model_scores(out, BACKEND[target], qa.tensors, spec),
+    g = gate_on_validation(qa, reference, model_scores(out, TARGETS[target].check_backend, qa.tensors, spec),
                            spec.output.threshold, Policy())
     return {"agreement": g["agreement"], "flips": g["flips"], "frames": g["frames"], "gate": g["passed"]}
 
@@ -108,7 +109,7 @@ def bench_model(name: str, work: Path, preset: bool, recipes, runs: int, repeats
                 if variant == "preset":
                     row["chosen"] = summary["preset"]["chosen"]
                 row.update(held_out(q, target, exported, qa, reference, spec))
-                row.update(paired_latency(exported, q, BACKEND[target], qa.tensors[:1], runs, repeats))
+                row.update(paired_latency(exported, q, TARGETS[target].check_backend, qa.tensors[:1], runs, repeats))
             else:
                 row["error"] = err.strip().splitlines()[-1][:200] if err.strip() else "?"
             rows.append(row)

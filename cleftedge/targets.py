@@ -80,7 +80,8 @@ def names() -> tuple[str, ...]:
 def get_target(name: str, flag: str = "--backend") -> Target:
     """The row for `name`; a CleftEdgeError listing the known names (and the flag that picks one) otherwise."""
     if name not in TARGETS:
-        raise CleftEdgeError(f"unknown backend '{name}'", "one of: " + ", ".join(TARGETS), f"pick one with {flag}")
+        kind = flag.lstrip("-")  # "backend" or "target", as the flag that picks it
+        raise CleftEdgeError(f"unknown {kind} '{name}'", "one of: " + ", ".join(TARGETS), f"pick one with {flag}")
     return TARGETS[name]
 
 

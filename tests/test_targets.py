@@ -103,10 +103,13 @@ def test_every_target_choice_of_the_cli_is_the_table():
 def test_a_fourth_target_is_one_row(monkeypatch, tmp_path, capsys):
     """A row pointing at a backend class (and an existing builder and recipe) is picked up by the backend
     lookup, the suffix lookup, the CLI choices, builds, recipes, profiles and QA, with no other edit."""
+    from cleftedge.calibration.calibrate import CalibrateRequest
+    from cleftedge.calibration.preset import run_preset
     from cleftedge.calibration.qa.candidate import plan_candidate
     from cleftedge.calibration.recipes import output_suffix, recipe
     from cleftedge.device_profiles import builtin_text, parse_profile
     from cleftedge.export.builders import builder_for
+    from cleftedge.runtime.bundle import machine
 
     monkeypatch.setitem(TARGETS, "fakert", FAKE)
     spec = make_spec()
@@ -125,6 +128,9 @@ def test_a_fourth_target_is_one_row(monkeypatch, tmp_path, capsys):
     text = builtin_text("intel-cpu").replace('"openvino"', '"fakert"')
     text = text[:text.index("[openvino]")] + text[text.index("[qa]"):]
     assert parse_profile(text, "fake.toml").backend == "fakert"
+    assert machine.toolkit_versions()["fakert"] == machine.toolkit_versions()["onnxruntime"]  # bundle checks
+    with pytest.raises(CleftEdgeError, match="--preset for the fakert recipe"):  # refused, not a KeyError
+        run_preset(CalibrateRequest(tmp_path / "m.onnx", tmp_path, "fakert", tmp_path / "o.onnx"), policy=None)
 
     # the real CLI runs the new target, chosen by the file's suffix and by --backend
     for extra in ([], ["--backend", "fakert"]):

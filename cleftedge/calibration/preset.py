@@ -61,6 +61,9 @@ def _line(i: int, n: int, name: str, g: dict, ms: float, fp32_ms: float) -> str:
 
 def run_preset(req: CalibrateRequest, policy, echo=print) -> dict:
     """Try PRESETS[target] in order on req.val_data; the first that passes is written to req.out."""
+    if req.target not in PRESETS:  # a target added to the table without a preset list of its own
+        raise CleftEdgeError(f"--preset for the {req.target} recipe", "a recipe with a preset list: "
+                             + ", ".join(PRESETS), "calibrate without --preset (set --method, --keep-float)")
     spec = resolve_spec(req.model)
     val = load_validation(open_dataset(req.val_data), spec)
     reference = model_scores(req.model, "onnxruntime", val.tensors, spec)

@@ -8,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from cleftedge.targets import TARGETS
+
 # SoC -> CUDA compute capability, for Jetsons where neither nvidia-smi nor cuda-python answers
 SOC_COMPUTE_CAPABILITY = {"tegra234": "8.7", "tegra264": "11.0"}  # Orin; Thor (sm_110 on CUDA 13)
 
@@ -88,10 +90,11 @@ def gpu_compute_capability() -> str | None:
 
 
 def toolkit_versions() -> dict[str, str]:
+    """Target name -> the version of its runtime package installed here (absent when it is not)."""
     versions: dict[str, str] = {}
-    for name in ("openvino", "onnxruntime", "tensorrt"):
+    for name, target in TARGETS.items():
         try:
-            module = __import__(name)
+            module = __import__(target.module)
             versions[name] = str(getattr(module, "__version__", "") or module.get_version())
         except Exception:  # not installed: not a problem unless the bundle needs it
             continue
