@@ -161,3 +161,12 @@ def test_a_row_whose_package_is_missing_names_its_extra(monkeypatch, tmp_path):
     assert "\n" not in text
     with pytest.raises(CleftEdgeError, match="has no 'NoSuchClass'"):
         load("cleftedge.runtime.backends.onnxruntime_backend:NoSuchClass", "onnxruntime")
+
+
+def test_the_table_imports_on_a_cart_with_no_toolkit():
+    """Strings only: importing the table (and looking a row up) loads no numpy, onnx, torch or toolkit."""
+    code = ("import sys; from cleftedge.targets import TARGETS, target_for_path; target_for_path('m.plan'); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'onnx', 'torch', 'nncf', 'onnxruntime', "
+            "'openvino', 'tensorrt', 'pycuda', 'cuda'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
