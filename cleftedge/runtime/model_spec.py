@@ -20,6 +20,7 @@ from typing import Any
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.spec import METADATA_KEY, ModelSpec, load_spec
+from cleftedge.targets import target_for_path
 
 IR_SPEC_PATH = ["cleftedge", "spec"]  # rt_info["cleftedge"]["spec"], a JSON string
 
@@ -53,7 +54,7 @@ def resolve_spec(model_path: str | os.PathLike, spec: ModelSpec | str | os.PathL
 
 
 def missing_spec_error(path: Path) -> CleftEdgeError:
-    if path.suffix.lower() in (".plan", ".engine"):
+    if target_for_path(path) == "tensorrt":  # a plan file (the target table's suffixes)
         return CleftEdgeError(f"{path.name} is a bare TensorRT plan and carries no model spec",
                               "a spec for a plan", "pass --spec spec.toml (the spec of the ONNX it was built from)")
     return CleftEdgeError(f"{path.name} carries no cleftedge model spec", f"'{METADATA_KEY}' in the model's metadata",
