@@ -7,6 +7,7 @@ import argparse
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -152,8 +153,7 @@ def test_without_the_row_the_new_target_is_refused_in_one_line(tmp_path):
 
 def test_a_row_whose_package_is_missing_names_its_extra(monkeypatch, tmp_path):
     """The one lazy lookup: a missing package is one CleftEdgeError line with the pip extra to install."""
-    monkeypatch.setitem(TARGETS, "fakert", Target(**{**FAKE.__dict__, "backend": "cleftedge_no_such_pkg.rt:Rt",
-                                                      "extra": "fakert"}))
+    monkeypatch.setitem(TARGETS, "fakert", replace(FAKE, backend="cleftedge_no_such_pkg.rt:Rt", extra="fakert"))
     with pytest.raises(CleftEdgeError) as err:
         open_backend(make_onnx(tmp_path / "tiny.fakert", make_spec()))
     text = str(err.value)
