@@ -113,7 +113,6 @@ def test_the_graph_sees_function_level_and_relative_imports() -> None:
     assert len(MODULES) > 100
 
 
-@pytest.mark.xfail(strict=True, reason='fixed by the next commits')
 def test_export_never_imports_calibration() -> None:
     """Calibration uses export; what both need lives on the export side or in the core."""
     assert crossing(("cleftedge.export",), ("cleftedge.calibration",)) == []

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from cleftedge.calibration.qdq_rules import check_model
 from cleftedge.cli import main
+from cleftedge.export.qdq_rules import check_model
 
 
 def qdq_model(*, act_zp=np.int8(0), act_scale=np.float32(0.02), w_axis=0, w_scale_n=4, op="Conv", trans_b=1,
