@@ -84,7 +84,7 @@ def prepare_group(row: dict, input_specs: list) -> dict:
     video and cine frames alike) and preprocess them with the runtime's Preprocessor."""
     from pathlib import Path
 
-    from cleftedge.calibration.datasets import Dataset, Record
+    from cleftedge.calibration.dataset_records import Dataset, Record
     from cleftedge.calibration.qa.phash import tensor_hashes
     from cleftedge.runtime.preprocess import Preprocessor
 
