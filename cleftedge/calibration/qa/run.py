@@ -26,6 +26,7 @@ from cleftedge.calibration.qa.inputs import (
     size,
 )
 from cleftedge.calibration.qa.lineage import check_lineage
+from cleftedge.calibration.qa.models import close_models, open_qa_models
 from cleftedge.calibration.qa.next_steps import next_steps
 from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.reading import iter_samples
@@ -33,6 +34,7 @@ from cleftedge.calibration.qa.report_html import write_report_html
 from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
 from cleftedge.calibration.qa.roles import check_roles, near_duplicates_across
 from cleftedge.calibration.qa.scorer import BATCH, hash_stream, score_stream
+from cleftedge.calibration.qa.scores import Scores
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 
@@ -99,69 +101,10 @@ class QaContext:
 
 
 @dataclass
-class Scores:
-    """What any scorer hands back: the per-frame numbers, the flip thumbnails, and the frames it
-    could not score (a Ray shard that failed twice), and how it ran."""
-
-    collected: object
-    thumbs: dict
-    missing: list
-    scorer: dict
-
-
-@dataclass
 class QaOutcome:
     exit_code: int
     line: str
     report: dict | None = None
-
-
-def _base(device: str) -> str:
-    return device.strip().upper().split(".")[0].split(":")[0]
-
-
-def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None,
-                   inference_precision: str | None = None, threads: int | None = None):
-    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them, and why
-    the candidate's run is a PROXY (beyond a missing backend). CPU inference gets
-    `inference_threads()`: the scorer's decoding and preprocessing threads need the rest of the
-    machine (a Ray actor gives `threads`, its share of the CPUs). An OpenVINO candidate runs in the
-    precision pinned for it: a bundle's own (its
-    manifest), else --inference-precision, else f32 on the CPU (what CPU profiles pin)."""
-    from cleftedge.runtime.model import Model
-
-    threads = threads or inference_threads()
-    ref_model = None
-    if reference is not None:
-        ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=threads)
-    cand_model, proxy = None, []
-    if candidate is not None:
-        runs_on = plan.run or plan.intended
-        cpu = _base(device) == "CPU" and runs_on in ("onnxruntime", "openvino")
-        options = {"threads": threads} if cpu else {}
-        purpose = "qa"
-        if plan.bundle_device is not None:
-            if inference_precision:
-                raise CleftEdgeError(f"--inference-precision {inference_precision} with the bundle {candidate}",
-                                     "no --inference-precision for a bundle: it runs in the precision it pinned",
-                                     "drop --inference-precision")
-            if _base(plan.bundle_device) != _base(device):
-                purpose = "qa_proxy"
-                options["inference_precision"] = "f32"
-                proxy.append(f"the bundle is built for {plan.bundle_device}, which is not judged here: its engine "
-                             f"ran on {device} in f32 instead (rerun QA on the cart's {plan.bundle_device})")
-        elif runs_on == "openvino":
-            options["inference_precision"] = inference_precision or ("f32" if cpu else None)
-            options = {k: v for k, v in options.items() if v is not None}
-        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose=purpose,
-                                **options)
-    return ref_model, cand_model, proxy
-
-
-def inference_threads() -> int:
-    """One core less than the machine has (at least 1). On 2 cores, QA with one inference thread
-    per model runs ~3 % faster than with OpenVINO's default of two (benchmarks/bench_qa.py)."""
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _cached_run_threads(req: QaRequest) -> int | None:
@@ -174,10 +117,15 @@ def _cached_run_threads(req: QaRequest) -> int | None:
 
 
 def run_qa(req: QaRequest) -> QaOutcome:
+    """Check, score and judge: the whole QA run of `req`. Both models are closed at the end, whatever
+    the outcome (a TensorRT or OpenVINO engine holds device memory and threads until closed)."""
     ctx = prepare_qa(req)
-    start = time.monotonic()
-    scores = score_qa_set(req, ctx)
-    return judge_scores(req, ctx, scores, time.monotonic() - start)
+    try:
+        start = time.monotonic()
+        scores = score_qa_set(req, ctx)
+        return judge_scores(req, ctx, scores, time.monotonic() - start)
+    finally:
+        close_models(ctx.ref_model, ctx.cand_model)
 
 
 def prepare_qa(req: QaRequest) -> QaContext:
