@@ -152,7 +152,6 @@ def test_commands_never_import_other_commands() -> None:
     assert pairs - COMMAND_PAIRS_BEING_MOVED == set(), sorted(pairs)
 
 
-@pytest.mark.xfail(strict=True, reason='fixed by the next commits')
 def test_the_package_root_holds_only_the_core_and_the_cli() -> None:
     """Everything that is not the spec, the errors, the target table, a small shared utility or the
     CLI lives in a room (a subpackage)."""

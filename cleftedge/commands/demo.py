@@ -21,7 +21,7 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from cleftedge.demo import run_demo
+    from cleftedge.tools.demo import run_demo
 
     summary = run_demo(Path(args.out), args.profile, args.sweep_seconds, args.difficulty)
     if args.json:

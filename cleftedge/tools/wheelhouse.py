@@ -2,7 +2,7 @@
 a --hash line for every wheel (for `pip install --no-index --require-hashes`) and a CycloneDX 1.5
 SBOM (JSON) of the same wheels.
 
-    python -m cleftedge.wheelhouse wheelhouse/
+    python -m cleftedge.tools.wheelhouse wheelhouse/
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def read_wheelhouse(folder: Path) -> list[Wheel]:
 
 
 def requirements_text(wheels: list[Wheel]) -> str:
-    lines = ["# What the cart installs, every wheel pinned by its SHA-256 (written by python -m cleftedge.wheelhouse).",
+    lines = ["# What the cart installs, every wheel pinned by its SHA-256 "
+             "(written by python -m cleftedge.tools.wheelhouse).",
              "# pip install --no-index --find-links wheelhouse --require-hashes -r wheelhouse/requirements.txt"]
     for w in wheels:
         lines.append(f"{w.key}=={w.version} \\\n    --hash=sha256:{w.sha256}")
@@ -143,7 +144,7 @@ def write_manifests(folder: Path) -> list[Wheel]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m cleftedge.wheelhouse WHEEL_FOLDER", file=sys.stderr)
+        print("usage: python -m cleftedge.tools.wheelhouse WHEEL_FOLDER", file=sys.stderr)
         return 1
     folder = Path(args[0])
     try:
