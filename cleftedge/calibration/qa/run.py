@@ -9,6 +9,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,13 @@ from cleftedge.calibration.qa.scorer import BATCH, hash_stream, score_stream
 from cleftedge.calibration.qa.scores import Scores
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.dataset_records import Dataset
+    from cleftedge.calibration.qa.candidate import CandidatePlan
+    from cleftedge.calibration.qa.compare import ScoredSet
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.model import Model
 
 ALLOWANCES = ("allow_different_source", "allow_overlap", "allow_unsigned_scores")
 
@@ -278,7 +286,7 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
 
 
-def missing_frames(qa_set, missing: list) -> dict | None:
+def missing_frames(qa_set: Dataset, missing: list) -> dict | None:
     """The frames no scorer could score: how many, which, and how many of each site."""
     if not missing:
         return None
@@ -302,7 +310,8 @@ def inconclusive_for_missing(verdict: dict, missing: dict) -> dict:
             "inconclusive": [reason, *verdict["inconclusive"]]}
 
 
-def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, cand_model, proxy: list[str]) -> dict:
+def _judged_inputs(req: QaRequest, qa_set: Dataset, val_set: Dataset | None, ref_sha: str, ref_model: Model | None,
+                   cand_model: Model, proxy: list[str]) -> dict:
     """Lineage and data-set roles, checked before a single frame is scored."""
     from cleftedge.runtime.model_spec import resolve_spec
 
@@ -313,7 +322,8 @@ def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, can
     return {"record": record, "lineage": lineage, "data_roles": roles, "proxy": proxy}
 
 
-def _proxy_reasons(plan, cand_model, more: list[str]) -> list[str]:
+def _proxy_reasons(plan: CandidatePlan, cand_model: Model, more: list[str]) -> list[str]:
+    """Why the candidate's run is a PROXY: `more` and the plan's reasons."""
     reasons = list(more)
     if plan.proxy:
         ran = cand_model.describe().get("backend")
@@ -343,7 +353,9 @@ def _warnings(report: dict) -> list[str]:
     return out
 
 
-def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float, config) -> dict:
+def _alerts(req: QaRequest, ref_model: Model | None, cand_model: Model, ref_t: float, cand_t: float,
+            config: AlertConfig | None) -> dict:
+    """Alert parity of the two models on the --sweeps (the reference must run: no saved scores)."""
     from cleftedge.calibration.qa.alert_parity import alert_parity
 
     if ref_model is None:
@@ -352,8 +364,8 @@ def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float, 
     return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress, config=config)
 
 
-def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
-            policy: Policy) -> tuple[dict, float | None]:
+def _retune(req: QaRequest, val_set: Dataset, ref_model: Model | None, cand_model: Model, qa_data: ScoredSet,
+            ref_t: float, policy: Policy) -> tuple[dict, float | None]:
     """The retuned threshold and its QA verdict; the spec patch (its threshold) only when that passes."""
     val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=size(val_set),
                           label="validation scoring", keep_thumbs=0, progress=req.progress)
