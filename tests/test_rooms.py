@@ -137,6 +137,12 @@ def test_runtime_takes_the_simulator_only_for_its_sim_source() -> None:
                                                 "cleftedge.commands", "cleftedge.cli", *HEAVY)) == []
 
 
+def test_the_qa_room_needs_no_torch_onnx_nncf_or_export() -> None:
+    """calibration/qa runs on the cart too: it may use the runtime, the core and the data-set readers,
+    never torch, onnx, nncf, the export room or the reference model, even inside a function."""
+    assert crossing(("cleftedge.calibration.qa",), (*HEAVY, "cleftedge.export", "cleftedge.reference")) == []
+
+
 def test_no_room_imports_the_cli() -> None:
     """Commands call the packages; the packages never call back into the CLI (tools drive it on purpose)."""
     domain = tuple(f"cleftedge.{r}" for r in ("runtime", "export", "calibration", "simulator", "device_profiles",
