@@ -37,7 +37,7 @@ bench: $(STAMP)
 wheelhouse: $(STAMP)
 	rm -rf wheelhouse
 	$(PY) -m pip wheel --quiet --wheel-dir wheelhouse '.[openvino,onnxruntime]'
-	$(PY) -m cleftedge.wheelhouse wheelhouse
+	$(PY) -m cleftedge.tools.wheelhouse wheelhouse
 
 clean:
 	rm -rf $(VENV) demo-out wheelhouse build *.egg-info

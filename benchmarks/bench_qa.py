@@ -37,8 +37,8 @@ TARGET_S = 180.0
 def worker(args) -> None:
     from cleftedge.calibration.datasets import open_dataset
     from cleftedge.calibration.qa.candidate import plan_candidate
+    from cleftedge.calibration.qa.models import open_qa_models
     from cleftedge.calibration.qa.reading import iter_samples
-    from cleftedge.calibration.qa.run import open_qa_models
     from cleftedge.calibration.qa.scorer import score_stream
 
     # as `cleftedge qa` opens them; the cart flow has saved reference scores and runs no reference
@@ -108,8 +108,8 @@ def stage_costs(reference: Path, candidate: Path, data: Path, frames: int = 256)
     from cleftedge.calibration.datasets import open_dataset
     from cleftedge.calibration.qa import tensor_cache
     from cleftedge.calibration.qa.candidate import plan_candidate
+    from cleftedge.calibration.qa.models import open_qa_models
     from cleftedge.calibration.qa.phash import tensor_hashes
-    from cleftedge.calibration.qa.run import open_qa_models
     from cleftedge.hashing import sha256_file
     from cleftedge.runtime.image_reader import read_image
     from cleftedge.runtime.preprocess import Preprocessor

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cleftedge.calibration.datasets import Dataset, check_leakage, open_dataset
+from cleftedge.calibration.dataset_records import Dataset
+from cleftedge.calibration.datasets import check_leakage, open_dataset
 from cleftedge.calibration.output_check import check_output
 from cleftedge.calibration.recipes import RecipeInput, default_method, methods, output_suffix, recipe
 from cleftedge.calibration.record import data_roles, make_record, write_sidecar

@@ -8,14 +8,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from cleftedge.calibration.datasets import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Dataset, Record, read_csv
+from cleftedge.calibration.dataset_records import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Dataset, Record, read_csv
 from cleftedge.calibration.label_map import load_label_map
 from cleftedge.errors import CleftEdgeError
 
 DOCS = "see docs/calibration.md"
 
 
-def _severity(text, positive: bool, where: str) -> float | None:
+def _severity(text: object, positive: bool, where: str) -> float | None:
     """A frame's severity: empty for unknown, else a number in [0, 1], and 0 for a no-cleft label."""
     text = (text or "").strip() if isinstance(text, str) or text is None else str(text)
     if text == "":
@@ -45,7 +45,7 @@ def _inside(root: Path, rel: str, where: str) -> Path:
     return file
 
 
-def _int(text, where: str) -> int:
+def _int(text: object, where: str) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
@@ -90,6 +90,7 @@ def _unique(records: list[Record], where: Path) -> list[Record]:
 
 
 def from_manifest(manifest: Path) -> Dataset:
+    """A data set from a manifest CSV (path,label[,case_id,site,severity,frame]), paths relative to it."""
     root = manifest.parent
     labels = load_label_map(root)
     rows = read_csv(manifest)
@@ -113,6 +114,7 @@ def from_manifest(manifest: Path) -> Dataset:
 
 
 def from_class_folders(root: Path) -> Dataset:
+    """A data set from one folder per label under `root` (images, videos and DICOM files)."""
     labels = load_label_map(root)
     records: list[Record] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):

@@ -4,133 +4,24 @@ Kinds (`open_dataset`): a class-per-folder tree; a CSV manifest (path,label[,cas
 frame]); a folder of DICOM files or cine loops with a `labels.csv` or `manifest.csv` (one label per
 file: every frame of a cine gets it, unless a `frame` column picks frames); a video or a DICOM cine
 with `<stem>.labels.csv` (frame,label or frame,in_plane,cleft). The label map (label_map.py) says
-which labels count as a cleft.
+which labels count as a cleft. The records and their streaming are in dataset_records.py, the
+readers of each layout in dataset_readers.py.
 
-Only metadata is held (one small Record per frame); pixels are decoded when iterated, one frame at a
-time, so memory does not grow with the set. Three roles never mix: the calibration set, the
-validation set (anything that tunes) and the locked QA set (judges only); `check_leakage` refuses two
-that share files (by content) or case ids."""
+Three roles never mix: the calibration set, the validation set (anything that tunes) and the locked
+QA set (judges only); `check_leakage` refuses two that share files (by content) or case ids."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from cleftedge.calibration.label_map import DEFAULT_POSITIVE  # noqa: F401  (re-exported)
+from cleftedge.calibration import dataset_readers as readers
+from cleftedge.calibration.dataset_records import Dataset
 from cleftedge.errors import CleftEdgeError
-from cleftedge.hashing import sha256_file
-from cleftedge.runtime.image_reader import IMAGE_SUFFIXES, read_image, video_frames  # noqa: F401 (the cart's own reader)
-
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
-
-
-@dataclass(frozen=True)
-class Record:
-    """A frame's metadata, without its pixels."""
-
-    key: str  # unique within the set: relative path (and #frame for cines and videos)
-    file: Path
-    frame: int | None  # None: a single image (or a single-frame DICOM)
-    label: str
-    positive: bool
-    case_id: str | None
-    site: str | None
-    severity: float | None
-
-
-@dataclass
-class Sample:
-    key: str
-    image: np.ndarray  # uint8 grey (H, W) or BGR (H, W, 3)
-    label: str
-    positive: bool
-    case_id: str | None
-    site: str | None
-    severity: float | None
-
-
-class Dataset:
-    def __init__(self, root: Path, records: list[Record], kind: str):
-        self.root = root
-        self.records = records
-        self.kind = kind
-        self._hash: str | None = None
-        self._file_hash: dict[Path, str] = {}
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __iter__(self) -> Iterator[Sample]:
-        return self.samples(self.records)
-
-    def samples(self, records: list[Record]) -> Iterator[Sample]:
-        """Decode frames one by one, file by file; a video or cine is read sequentially, never whole."""
-        by_file: dict[Path, list[Record]] = {}
-        for r in records:
-            by_file.setdefault(r.file, []).append(r)
-        for file, recs in by_file.items():
-            singles = [r for r in recs if r.frame is None]
-            for r in singles:
-                yield _sample(r, read_image(file))
-            if len(singles) < len(recs):
-                yield from _stream_frames(file, [r for r in recs if r.frame is not None])
-
-    def file_sha256(self, file: Path) -> str:
-        if file not in self._file_hash:
-            self._file_hash[file] = sha256_file(file)
-        return self._file_hash[file]
-
-    def content_hash(self) -> str:
-        """SHA-256 over every frame's key, its file's bytes (streamed), label and case id, in key order:
-        the same files and labels give the same hash wherever the set lies; any change gives another."""
-        if self._hash is None:
-            h = hashlib.sha256()
-            for r in sorted(self.records, key=lambda r: r.key):
-                h.update(f"{r.key}\0{self.file_sha256(r.file)}\0{r.label}\0{r.case_id or ''}\n".encode())
-            self._hash = h.hexdigest()
-        return self._hash
-
-    def file_hashes(self) -> set[str]:
-        return {self.file_sha256(f) for f in {r.file for r in self.records}}
-
-    def case_ids(self) -> set[str]:
-        return {r.case_id for r in self.records if r.case_id}
-
-    def describe(self) -> dict:
-        return {"path": str(self.root), "kind": self.kind, "frames": len(self.records),
-                "positives": sum(r.positive for r in self.records), "cases": len(self.case_ids()),
-                "content_hash": self.content_hash()}
-
-
-def _sample(r: Record, image: np.ndarray) -> Sample:
-    return Sample(r.key, image, r.label, r.positive, r.case_id, r.site, r.severity)
-
-
-def _stream_frames(file: Path, recs: list[Record]) -> Iterator[Sample]:
-    from cleftedge.runtime.sources.dicom import is_dicom, iter_dicom_frames
-
-    wanted: dict[int, list[Record]] = {}
-    for r in recs:
-        wanted.setdefault(r.frame, []).append(r)
-    last = max(wanted)
-    frames = iter_dicom_frames(file) if is_dicom(file) else video_frames(file)
-    for i, img in enumerate(frames):
-        for r in wanted.get(i, ()):
-            yield _sample(r, img)
-        if i >= last:
-            return
-    raise CleftEdgeError(f"{file.name} ended before frame {last}, which its labels list", "labels only for frames "
-                         "the file holds", "fix the labels CSV or use the complete file")
 
 
 def open_dataset(path: str | Path) -> Dataset:
-    from cleftedge.calibration import dataset_readers as readers
-
+    """The data set at `path` (a folder, a manifest CSV, or a video or cine with its labels CSV), read
+    by the reader its layout needs; one-line CleftEdgeError when it does not exist or does not parse."""
     p = Path(path)
     if not p.exists():
         raise CleftEdgeError(f"data set {p} does not exist", "a folder, a manifest CSV, or a video or DICOM cine "
@@ -146,15 +37,7 @@ def open_dataset(path: str | Path) -> Dataset:
 
 
 def check_leakage(sets: dict[str, Dataset]) -> None:
+    """Refuse (one-line CleftEdgeError) two roles' sets that share file contents or case ids."""
     from cleftedge.calibration.leakage import check_leakage as check
 
     check(sets)
-
-
-def read_csv(path: Path) -> list[dict]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return list(csv.DictReader(f))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise CleftEdgeError(f"{path} is not a readable CSV ({type(exc).__name__})", "a UTF-8 CSV with a header row",
-                             "save it again as CSV (UTF-8)") from None

@@ -69,8 +69,8 @@ def check_output(path: Path, target: str, spec, tensors: list[np.ndarray], recor
 
 
 def _check_qdq(path: Path) -> None:
-    from cleftedge.calibration.qdq_rules import check_model
     from cleftedge.export.onnx_meta import load_onnx
+    from cleftedge.export.qdq_rules import check_model
 
     violations = check_model(load_onnx(path))
     if violations:

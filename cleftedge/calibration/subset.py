@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from cleftedge.calibration.datasets import Dataset, Record
+from cleftedge.calibration.dataset_records import Dataset, Record
 
 DEFAULT_SIZE = 300
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from cleftedge.cli import add_command
@@ -9,7 +10,8 @@ from cleftedge.cli import add_command
 EXAMPLE = "cleftedge build --model model.int8.xml --profile intel-cpu --out bundle/ --sign-key keys/site.key.pem"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this command to the CLI's subparsers."""
     p = add_command(sub, "build", "build the engine for a device profile and pack it into a bundle", EXAMPLE, _run)
     p.add_argument("--model", required=True, help="the calibrated model (OpenVINO .xml or QDQ .onnx)")
     p.add_argument("--profile", required=True, help="a profile name (cleftedge profiles list) or a .toml")
@@ -24,9 +26,10 @@ def register(sub) -> None:
                    "the bundle's hashes hold (default OUT.cache)")
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from cleftedge.device_profiles import load_profile
-    from cleftedge.export.bundle_writer import build_bundle, pack
+    from cleftedge.export.bundle.build import build_bundle
+    from cleftedge.export.bundle.pack import pack
 
     profile = load_profile(args.profile)
     out = Path(args.out)
@@ -34,7 +37,7 @@ def _run(args) -> int:
     folder = build_bundle(args.model, profile, args.out, cache, release=args.release)
     print(f"built {folder} for {profile.name} ({profile.backend} on {profile.device}), release {args.release}")
     if args.sign_key:
-        from cleftedge.commands.bundle import sign_folder
+        from cleftedge.export.bundle.sign import sign_folder
 
         print(f"signed with key {sign_folder(folder, args.sign_key, args.passphrase_file)}")
     if args.pack:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from cleftedge.cli import add_command, add_group
 from cleftedge.errors import CleftEdgeError
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this command to the CLI's subparsers."""
     k = add_group(sub, "bundle", "attach QA, sign, verify, inspect and pack bundles",
                   "Bundles: engine + manifest + golden frames. Order: build, attach-qa, sign "
                   "(attaching QA changes the manifest, so it drops an older signature), pack, verify on the cart.",
@@ -51,32 +53,15 @@ def _folder(path: str) -> Path:
     return p
 
 
-def sign_folder(folder: Path, key_path: str, passphrase_file: str | None = None) -> str:
-    from cleftedge.atomic import write_text
-    from cleftedge.runtime.bundle.manifest import load_manifest
-    from cleftedge.runtime.bundle.signing import SIGNATURE_FILE, sign_as
-    from cleftedge.runtime.bundle.verify import ROLE, Verification, check_files
+def _sign(args: argparse.Namespace) -> int:
+    from cleftedge.export.bundle.sign import sign_folder
 
-    manifest = load_manifest(folder)
-    v = Verification(folder, manifest)
-    check_files(v)  # a signature vouches for the files: never sign a bundle changed since its manifest
-    if not v.ok:
-        raise CleftEdgeError(f"cannot sign {folder}: {v.checks[0].line}", "a bundle whose files match its manifest",
-                             "rebuild the bundle (or attach QA again) before signing")
-    signature, warnings = sign_as(manifest, key_path, ROLE, passphrase_file)
-    for warning in warnings:
-        print(f"warning: {warning}")
-    write_text(folder / SIGNATURE_FILE, json.dumps(signature, indent=2) + "\n")
-    return signature["key_id"]
-
-
-def _sign(args) -> int:
     print(f"signed {args.bundle} with key {sign_folder(_folder(args.bundle), args.key, args.passphrase_file)}")
     return 0
 
 
-def _attach(args) -> int:
-    from cleftedge.export.qa_attestation import attach_qa
+def _attach(args: argparse.Namespace) -> int:
+    from cleftedge.export.bundle.attest import attach_qa
 
     folder = _folder(args.bundle)
     line, dropped = attach_qa(folder, Path(args.report_dir))
@@ -85,7 +70,7 @@ def _attach(args) -> int:
     return 0
 
 
-def _verify(args) -> int:
+def _verify(args: argparse.Namespace) -> int:
     from cleftedge.runtime.bundle import opened
     from cleftedge.runtime.bundle.verify import verify_folder
 
@@ -104,7 +89,7 @@ def _verify(args) -> int:
     return 0
 
 
-def _inspect(args) -> int:
+def _inspect(args: argparse.Namespace) -> int:
     from cleftedge.runtime.bundle import opened
     from cleftedge.runtime.bundle.manifest import load_manifest
 
@@ -152,8 +137,8 @@ def inspect_lines(m: dict) -> list[str]:
     return lines
 
 
-def _pack(args) -> int:
-    from cleftedge.export.bundle_writer import pack
+def _pack(args: argparse.Namespace) -> int:
+    from cleftedge.export.bundle.pack import pack
 
     folder = _folder(args.bundle)
     out = Path(args.out) if args.out else folder.with_name(folder.name + ".tar.gz")

@@ -20,8 +20,8 @@ def _run(args) -> int:
     from pathlib import Path
 
     from cleftedge.calibration.output_check import check_onnx_valid
-    from cleftedge.calibration.qdq_rules import check_model
     from cleftedge.export.onnx_meta import load_onnx
+    from cleftedge.export.qdq_rules import check_model
 
     model = load_onnx(args.model)
     check_onnx_valid(Path(args.model), args.model)  # a model TensorRT's parser would refuse is no pass

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 from cleftedge.cli import add_command
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `cleftedge demo` to the CLI."""
     p = add_command(sub, "demo", "simulate, export, calibrate, build, QA, sign, verify and run, end to end",
                     "cleftedge demo --out demo-out --profile intel-cpu", _run)
     p.add_argument("--out", default="demo-out", help="folder for every artifact (default demo-out)")
@@ -20,8 +22,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
 
 
-def _run(args) -> int:
-    from cleftedge.demo import run_demo
+def _run(args: argparse.Namespace) -> int:
+    from cleftedge.tools.demo import run_demo
 
     summary = run_demo(Path(args.out), args.profile, args.sweep_seconds, args.difficulty)
     if args.json:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
-import types
 
 from cleftedge.cli import Formatter, add_command
 
 DIFFICULTIES = ("standard", "clinical")  # cleftedge.simulator.clinical.DIFFICULTIES, without importing cv2 here
 
 
-def _one_line_error(parser, message: str):
-    """Bad flags: one line and exit 1 (argparse's default is the usage block and exit 2)."""
-    print(f"cleftedge: error: {parser.prog}: {message}; see {parser.prog} --help", file=sys.stderr)
-    sys.exit(1)
-
-
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `simulate frames` and `simulate sweep`. Bad flags are cli.Parser's one line and exit 1: every
+    subparser argparse makes here is of the root parser's class."""
     p = sub.add_parser("simulate", help="synthetic B-mode frames and probe sweeps with ground truth",
                        description="Synthetic B-mode frames of the fetal face (coronal nose-lip view) with "
                        "labels, and probe-sweep videos with per-frame ground truth. Not clinical data.",
@@ -53,11 +48,9 @@ def register(sub) -> None:
                    help="standard (as before) or clinical: look-alikes that stay 0.3-3 s and move, poor windows, "
                    "artefacts, clefts down to severity 0.05 (docs/simulator.md)")
     s.add_argument("--json", action="store_true", help="print a JSON summary")
-    for parser in (p, f, s):
-        parser.error = types.MethodType(_one_line_error, parser)
 
 
-def _frames(args) -> int:
+def _frames(args: argparse.Namespace) -> int:
     import csv
     from collections import Counter
 
@@ -79,7 +72,7 @@ def _frames(args) -> int:
     return 0
 
 
-def _sweep(args) -> int:
+def _sweep(args: argparse.Namespace) -> int:
     from cleftedge.errors import CleftEdgeError
     from cleftedge.simulator.sweep import write_sweep
 

@@ -21,17 +21,9 @@ import cv2
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.finite_pixels import FIX, check_finite
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
-FIX = "re-export the frames as 8- or 16-bit images (or finite floats in 0..1)"
-
-
-def check_finite(arr: np.ndarray, where: str) -> None:
-    """Refuse float pixel data holding NaN or infinity (one line naming the file)."""
-    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise CleftEdgeError(f"{where} has {bad} non-finite pixels (NaN or infinity)", "finite pixel values",
-                             f"{FIX}; a NaN frame is not a blank frame")
 
 
 def _channels(img: np.ndarray) -> np.ndarray:

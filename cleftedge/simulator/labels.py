@@ -24,11 +24,3 @@ def label_map() -> dict:
         "severity": "0 for no cleft; else (0, 1], the cleft's width from subtle (small) to obvious (1); "
                     f"subtle means severity < {SUBTLE_SEVERITY}",
     }
-
-
-def severity_band(severity: float) -> str:
-    if severity <= 0:
-        return "none"
-    if severity < SUBTLE_SEVERITY:
-        return "subtle"
-    return "moderate" if severity < 0.7 else "obvious"

@@ -6,7 +6,7 @@ import numpy as np
 import openvino as ov
 import openvino.opset13 as ops
 
-from cleftedge.export.calibration_record import calibration_record, provenance
+from cleftedge.export.bundle.provenance import calibration_record, provenance
 
 
 def test_record_from_an_ir_rt_info(tmp_path):

@@ -198,3 +198,14 @@ def test_a_profile_file_sets_the_floor_permit_and_lineage(built, int8_model, tmp
         profile.write_text(text + bad)
         assert main(["profiles", "show", str(profile)]) == 1
         assert named in one_line_error(capsys)
+
+
+def test_the_carts_default_floor_is_the_default_qa_policy():
+    """The cart holds the default floor as data (it has no calibration package); it must be the default
+    policy's criteria exactly, so changing a default in policy.py without the cart's floor fails here."""
+    from cleftedge.calibration.qa.policy import Policy
+    from cleftedge.runtime.bundle.attestation import DEFAULT_FLOOR, default_floor, floor_rule
+
+    expected = {k: v for k, v in Policy().to_dict().items() if floor_rule(k) and v is not None}
+    assert DEFAULT_FLOOR == expected
+    assert default_floor() == expected and default_floor() is not DEFAULT_FLOOR

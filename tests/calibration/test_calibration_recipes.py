@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from cleftedge.calibration.datasets import open_dataset
-from cleftedge.calibration.qdq_rules import check_model
 from cleftedge.calibration.subset import stratified_subset
 from cleftedge.cli import main
 from cleftedge.export.onnx_meta import load_onnx
+from cleftedge.export.qdq_rules import check_model
 from cleftedge.runtime.model import Model
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from cleftedge.calibration.datasets import Dataset, Record
+from cleftedge.calibration.dataset_records import Dataset, Record
 from cleftedge.calibration.subset import allocate, stratified_subset
 
 

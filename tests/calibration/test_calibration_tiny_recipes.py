@@ -8,10 +8,10 @@ import pytest
 from calibration_helpers import tiny_model, write_set
 
 from cleftedge.calibration.datasets import open_dataset
-from cleftedge.calibration.qdq_rules import check_model
 from cleftedge.calibration.record import read_record
 from cleftedge.cli import main
 from cleftedge.export.onnx_meta import load_onnx
+from cleftedge.export.qdq_rules import check_model
 from cleftedge.runtime.model import Model
 
 

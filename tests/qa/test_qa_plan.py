@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from cleftedge.calibration.qa.plan import Assumptions, plan
-from cleftedge.calibration.qa.policy import Policy, judge_arrays
+from cleftedge.calibration.qa.policy import Policy
+from cleftedge.calibration.qa.verdict import judge_arrays
 from cleftedge.cli import main
 
 FAST = Policy(resamples=200)

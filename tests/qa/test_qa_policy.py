@@ -7,8 +7,9 @@ import pytest
 from cleftedge.calibration.qa.evidence import Evidence
 from cleftedge.calibration.qa.intervals import tango_interval
 from cleftedge.calibration.qa.paired import PairedFigures, paired_figures
-from cleftedge.calibration.qa.policy import Policy, judge, judge_arrays, load_policy
+from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.stats import Estimate
+from cleftedge.calibration.qa.verdict import judge, judge_arrays
 from cleftedge.errors import CleftEdgeError
 
 NAMES = ["sensitivity_difference", "specificity_difference", "auc_drop", "agreement"]

@@ -89,3 +89,13 @@ def test_cli_bad_flags_one_line_exit_1_nothing_written(tmp_path, capsys, argv):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("cleftedge: error:")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["frames", "--count", "many", "--out", "x"], ["sweep", "--seconds", "2"]])
+def test_a_bad_flag_is_the_clis_own_one_line_naming_the_command(capsys, argv):
+    """simulate's parsers are the CLI's Parser (no patch of their own): the line names the command's help."""
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", *argv])
+    err = capsys.readouterr().err
+    assert exc.value.code == 1 and err.count("\n") == 1
+    assert err.startswith("cleftedge: error:") and f"'cleftedge simulate {argv[0]} --help'" in err

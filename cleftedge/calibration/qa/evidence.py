@@ -1,7 +1,7 @@
 """The analytic side of each criterion: its interval, the design effect behind it and the effective
 n, computed on the clusters (cases, merged with their near-duplicates) of the very frames the
 bootstrap resamples. The verdict takes, per criterion, the more conservative of this interval and
-the case-clustered bootstrap's (policy.judge).
+the case-clustered bootstrap's (verdict.judge).
 
 - sensitivity / specificity difference: Tango's score interval on Rao-Scott effective counts
   (the discordant counts and the pair count divided by the design effect of discordance);

@@ -132,6 +132,3 @@ def policy_from_dict(data: dict, source: str = "policy") -> Policy:
 def policy_keys() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Policy))
 
-
-# The judging functions live in verdict.py (they need the figures); importable from here as before.
-from cleftedge.calibration.qa.verdict import Verdict, judge, judge_arrays  # noqa: E402,F401

@@ -84,7 +84,7 @@ def prepare_group(row: dict, input_specs: list) -> dict:
     video and cine frames alike) and preprocess them with the runtime's Preprocessor."""
     from pathlib import Path
 
-    from cleftedge.calibration.datasets import Dataset, Record
+    from cleftedge.calibration.dataset_records import Dataset, Record
     from cleftedge.calibration.qa.phash import tensor_hashes
     from cleftedge.runtime.preprocess import Preprocessor
 
@@ -103,7 +103,7 @@ class Score:
     """Ray actor: both models opened once (in this actor's process), then one group per call."""
 
     def __init__(self, model_args: dict, feeds: list[int], threads: int):
-        from cleftedge.calibration.qa.run import open_qa_models
+        from cleftedge.calibration.qa.models import open_qa_models
 
         self.ref, self.cand, _ = open_qa_models(**model_args, threads=threads)
         self.feeds = feeds
@@ -204,7 +204,6 @@ def score_on_ray(req, ctx):
 
 
 def _score_on_ray(req, ctx):
-    from cleftedge.calibration.qa.run import Scores
     from cleftedge.calibration.qa.scorer import (
         BATCH,
         THUMBS,
@@ -214,6 +213,7 @@ def _score_on_ray(req, ctx):
         collect_batch,
         preprocessors,
     )
+    from cleftedge.calibration.qa.scores import Scores
     from cleftedge.progress import Progress
 
     ray = connect(req.ray)

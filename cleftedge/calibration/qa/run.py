@@ -9,6 +9,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from cleftedge.calibration.qa.inputs import (
     size,
 )
 from cleftedge.calibration.qa.lineage import check_lineage
+from cleftedge.calibration.qa.models import close_models, open_qa_models
 from cleftedge.calibration.qa.next_steps import next_steps
 from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.reading import iter_samples
@@ -33,8 +35,16 @@ from cleftedge.calibration.qa.report_html import write_report_html
 from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
 from cleftedge.calibration.qa.roles import check_roles, near_duplicates_across
 from cleftedge.calibration.qa.scorer import BATCH, hash_stream, score_stream
+from cleftedge.calibration.qa.scores import Scores
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.dataset_records import Dataset
+    from cleftedge.calibration.qa.candidate import CandidatePlan
+    from cleftedge.calibration.qa.compare import ScoredSet
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.model import Model
 
 ALLOWANCES = ("allow_different_source", "allow_overlap", "allow_unsigned_scores")
 
@@ -99,69 +109,10 @@ class QaContext:
 
 
 @dataclass
-class Scores:
-    """What any scorer hands back: the per-frame numbers, the flip thumbnails, and the frames it
-    could not score (a Ray shard that failed twice), and how it ran."""
-
-    collected: object
-    thumbs: dict
-    missing: list
-    scorer: dict
-
-
-@dataclass
 class QaOutcome:
     exit_code: int
     line: str
     report: dict | None = None
-
-
-def _base(device: str) -> str:
-    return device.strip().upper().split(".")[0].split(":")[0]
-
-
-def open_qa_models(reference: Path | None, candidate: Path | None, plan, device: str = "CPU", spec=None,
-                   inference_precision: str | None = None, threads: int | None = None):
-    """The reference (true FP32 on onnxruntime) and the candidate, opened as QA runs them, and why
-    the candidate's run is a PROXY (beyond a missing backend). CPU inference gets
-    `inference_threads()`: the scorer's decoding and preprocessing threads need the rest of the
-    machine (a Ray actor gives `threads`, its share of the CPUs). An OpenVINO candidate runs in the
-    precision pinned for it: a bundle's own (its
-    manifest), else --inference-precision, else f32 on the CPU (what CPU profiles pin)."""
-    from cleftedge.runtime.model import Model
-
-    threads = threads or inference_threads()
-    ref_model = None
-    if reference is not None:
-        ref_model = Model.open(reference, backend="onnxruntime", device="CPU", threads=threads)
-    cand_model, proxy = None, []
-    if candidate is not None:
-        runs_on = plan.run or plan.intended
-        cpu = _base(device) == "CPU" and runs_on in ("onnxruntime", "openvino")
-        options = {"threads": threads} if cpu else {}
-        purpose = "qa"
-        if plan.bundle_device is not None:
-            if inference_precision:
-                raise CleftEdgeError(f"--inference-precision {inference_precision} with the bundle {candidate}",
-                                     "no --inference-precision for a bundle: it runs in the precision it pinned",
-                                     "drop --inference-precision")
-            if _base(plan.bundle_device) != _base(device):
-                purpose = "qa_proxy"
-                options["inference_precision"] = "f32"
-                proxy.append(f"the bundle is built for {plan.bundle_device}, which is not judged here: its engine "
-                             f"ran on {device} in f32 instead (rerun QA on the cart's {plan.bundle_device})")
-        elif runs_on == "openvino":
-            options["inference_precision"] = inference_precision or ("f32" if cpu else None)
-            options = {k: v for k, v in options.items() if v is not None}
-        cand_model = Model.open(candidate, backend=plan.run, device=device, spec=spec, bundle_purpose=purpose,
-                                **options)
-    return ref_model, cand_model, proxy
-
-
-def inference_threads() -> int:
-    """One core less than the machine has (at least 1). On 2 cores, QA with one inference thread
-    per model runs ~3 % faster than with OpenVINO's default of two (benchmarks/bench_qa.py)."""
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _cached_run_threads(req: QaRequest) -> int | None:
@@ -174,10 +125,15 @@ def _cached_run_threads(req: QaRequest) -> int | None:
 
 
 def run_qa(req: QaRequest) -> QaOutcome:
+    """Check, score and judge: the whole QA run of `req`. Both models are closed at the end, whatever
+    the outcome (a TensorRT or OpenVINO engine holds device memory and threads until closed)."""
     ctx = prepare_qa(req)
-    start = time.monotonic()
-    scores = score_qa_set(req, ctx)
-    return judge_scores(req, ctx, scores, time.monotonic() - start)
+    try:
+        start = time.monotonic()
+        scores = score_qa_set(req, ctx)
+        return judge_scores(req, ctx, scores, time.monotonic() - start)
+    finally:
+        close_models(ctx.ref_model, ctx.cand_model)
 
 
 def prepare_qa(req: QaRequest) -> QaContext:
@@ -330,7 +286,7 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
 
 
-def missing_frames(qa_set, missing: list) -> dict | None:
+def missing_frames(qa_set: Dataset, missing: list) -> dict | None:
     """The frames no scorer could score: how many, which, and how many of each site."""
     if not missing:
         return None
@@ -354,7 +310,8 @@ def inconclusive_for_missing(verdict: dict, missing: dict) -> dict:
             "inconclusive": [reason, *verdict["inconclusive"]]}
 
 
-def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, cand_model, proxy: list[str]) -> dict:
+def _judged_inputs(req: QaRequest, qa_set: Dataset, val_set: Dataset | None, ref_sha: str, ref_model: Model | None,
+                   cand_model: Model, proxy: list[str]) -> dict:
     """Lineage and data-set roles, checked before a single frame is scored."""
     from cleftedge.runtime.model_spec import resolve_spec
 
@@ -365,7 +322,8 @@ def _judged_inputs(req: QaRequest, qa_set, val_set, ref_sha: str, ref_model, can
     return {"record": record, "lineage": lineage, "data_roles": roles, "proxy": proxy}
 
 
-def _proxy_reasons(plan, cand_model, more: list[str]) -> list[str]:
+def _proxy_reasons(plan: CandidatePlan, cand_model: Model, more: list[str]) -> list[str]:
+    """Why the candidate's run is a PROXY: `more` and the plan's reasons."""
     reasons = list(more)
     if plan.proxy:
         ran = cand_model.describe().get("backend")
@@ -395,7 +353,9 @@ def _warnings(report: dict) -> list[str]:
     return out
 
 
-def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float, config) -> dict:
+def _alerts(req: QaRequest, ref_model: Model | None, cand_model: Model, ref_t: float, cand_t: float,
+            config: AlertConfig | None) -> dict:
+    """Alert parity of the two models on the --sweeps (the reference must run: no saved scores)."""
     from cleftedge.calibration.qa.alert_parity import alert_parity
 
     if ref_model is None:
@@ -404,8 +364,8 @@ def _alerts(req: QaRequest, ref_model, cand_model, ref_t: float, cand_t: float, 
     return alert_parity(req.sweeps, ref_model, cand_model, ref_t, cand_t, progress=req.progress, config=config)
 
 
-def _retune(req: QaRequest, val_set, ref_model, cand_model, qa_data, ref_t: float,
-            policy: Policy) -> tuple[dict, float | None]:
+def _retune(req: QaRequest, val_set: Dataset, ref_model: Model | None, cand_model: Model, qa_data: ScoredSet,
+            ref_t: float, policy: Policy) -> tuple[dict, float | None]:
     """The retuned threshold and its QA verdict; the spec patch (its threshold) only when that passes."""
     val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=size(val_set),
                           label="validation scoring", keep_thumbs=0, progress=req.progress)

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 from cleftedge.calibration.qa.minimums import zero_flip_minimum
 from cleftedge.calibration.qa.paired import PairedFigures, paired_figures
+from cleftedge.calibration.qa.policy import Policy
 from cleftedge.calibration.qa.units import figure_text
-
-if TYPE_CHECKING:  # policy.py imports this module; only the type is needed here
-    from cleftedge.calibration.qa.policy import Policy
 
 EPS = 1e-9
 
@@ -221,8 +218,6 @@ def judge(fig: PairedFigures, policy: Policy, subgroups: Sequence = ()) -> Verdi
 def judge_arrays(positive, ref_scores, cand_scores, ref_threshold: float, cand_threshold: float, case_ids=None,
                  policy: Policy | None = None) -> Verdict:
     """The QA gate's verdict on plain arrays (per-frame labels, both models' scores, case ids)."""
-    from cleftedge.calibration.qa.policy import Policy
-
     policy = policy or Policy()
     fig = paired_figures(positive, ref_scores, cand_scores, ref_threshold, cand_threshold, case_ids,
                          policy.resamples, policy.seed, policy.confidence)

@@ -99,8 +99,8 @@ def _save_timing_cache(config, path: Path, notes: list[str]) -> None:
 def check_trt_qdq(model_path: Path) -> None:
     """Before any TensorRT call (and on machines without TensorRT): the model must be a Q/DQ ONNX that
     follows TensorRT's explicit-quantization rules (int8, zero point 0, per-channel weights)."""
-    from cleftedge.calibration.qdq_rules import check_model
     from cleftedge.export.onnx_meta import load_onnx
+    from cleftedge.export.qdq_rules import check_model
 
     if model_path.suffix.lower() != ".onnx":
         raise CleftEdgeError(f"{model_path.name} is not an ONNX file", "a Q/DQ ONNX from the tensorrt recipe",

@@ -35,7 +35,7 @@ class CompiledCache:
     @classmethod
     def at(cls, option: str | os.PathLike | None) -> CompiledCache:
         """The cache for the backend's cache_dir option: None -> the default folder, "" -> off."""
-        from cleftedge.private_dirs import private_dir_or_none
+        from cleftedge.runtime.private_dirs import private_dir_or_none
 
         if option is not None and str(option) == "":
             return cls(None, "turned off")

@@ -36,14 +36,24 @@ def floor_rule(key: str) -> str | None:
     return None
 
 
+# The default QA policy's criteria (calibration/qa/policy.py's Policy().to_dict(), the cluster minimums
+# filled in): the floor of a profile that requires QA and sets none. Written out here because the cart
+# verifies bundles without the calibration package; tests/bundles checks it against the policy.
+DEFAULT_FLOOR: dict[str, float | int] = {
+    "min_sensitivity_difference_pp": -2.0, "min_specificity_difference_pp": -2.0, "max_auc_drop": 0.01,
+    "min_agreement": 0.98, "confidence": 0.95, "resamples": 2000, "min_positive_clusters": 189,
+    "min_negative_clusters": 189,
+}
+
+
 def default_floor() -> dict:
     """The default policy's criteria: the floor of a profile that requires QA and sets none."""
-    from cleftedge.calibration.qa.policy import Policy
-
-    return {k: v for k, v in Policy().to_dict().items() if floor_rule(k) and v is not None}
+    return dict(DEFAULT_FLOOR)
 
 
 def profile_floor(profile_qa: dict) -> dict | None:
+    """The floor a profile's [qa] table sets: its `policy_floor`, else the default one when QA is
+    required, else None (no floor)."""
     if isinstance(profile_qa.get("policy_floor"), dict):
         return profile_qa["policy_floor"]
     return default_floor() if profile_qa.get("required") else None

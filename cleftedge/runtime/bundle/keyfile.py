@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cleftedge.errors import CleftEdgeError
 
@@ -22,6 +24,18 @@ INFO_TAG = "cleftedge-key-info:"
 ROLES = ("bundle", "scores")  # bundle: signs bundle manifests; scores: signs saved reference scores
 DEFAULT_ROLE = "bundle"
 INFO_FIELDS = ("created", "expires", "key_id", "public_key", "role")
+
+
+def key_id(public_raw: bytes) -> str:
+    """A key's id: the first 16 hex digits of the SHA-256 of its raw public bytes."""
+    return hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+def raw_public(public_key: Any) -> bytes:
+    """The 32 raw bytes of an ed25519 public key."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def today() -> dt.date:
@@ -80,8 +94,6 @@ def info_message(info: dict) -> bytes:
 
 
 def make_info(private_key, role: str, expires: str | None, created: str) -> dict:
-    from cleftedge.runtime.bundle.signing import key_id, raw_public
-
     if role not in ROLES:
         raise CleftEdgeError(f"key role '{role}'", "one of " + ", ".join(ROLES), "pass --role bundle or --role scores")
     raw = raw_public(private_key.public_key())
@@ -101,8 +113,6 @@ def check_info(info: dict | None, public_raw: bytes | None, path: Path) -> KeyIn
     the line names."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    from cleftedge.runtime.bundle.signing import key_id
 
     if info is None:
         if public_raw is None:

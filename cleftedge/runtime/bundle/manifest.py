@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -13,8 +12,31 @@ from cleftedge.hashing import sha256_file
 SCHEMA = 2  # 2: release, platform, the QA attestation's policy and evidence (docs/formats.md)
 MANIFEST = "manifest.json"
 NOT_HASHED = {MANIFEST, "signature.json"}  # the manifest holds the hashes; the signature covers the manifest
-REQUIRED = ("schema", "model", "spec", "profile", "backend", "device", "precision", "files", "engine", "toolkit",
-            "target", "golden", "created")
+# The manifest's fields, one definition for the build host that writes them (export/bundle) and the cart
+# that reads them: name -> (required on read, what it holds). docs/formats.md explains each.
+FIELDS: dict[str, tuple[bool, str]] = {
+    "schema": (True, "the manifest's schema number; a cart refuses a newer one"),
+    "model": (True, "{name, version} from the spec"),
+    "release": (False, "this bundle's release number for its model name (required from schema 2)"),
+    "platform": (False, "where the engine was built: machine, system, l4t"),
+    "spec": (True, "the ModelSpec that runs"),
+    "profile": (True, "the whole device profile it was built for"),
+    "backend": (True, "the backend that runs the engine"),
+    "device": (True, "the device the engine runs on"),
+    "precision": (True, "the engine's precision"),
+    "engine": (True, "{path, sha256, inference_precision}"),
+    "files": (True, "relative path -> SHA-256 of every file but the manifest and the signature"),
+    "source": (False, "the calibrated model built from and its calibration record"),
+    "toolkit": (True, "toolkit versions at build"),
+    "target": (True, "device, or TensorRT's compute capability, L4T and power mode"),
+    "build_settings": (False, "what the builder set"),
+    "build_checks": (False, "what the builder verified"),
+    "notes": (False, "why a requested feature was not used"),
+    "golden": (True, "{frames: [{file, label, score}], tolerance}: the known-answer test"),
+    "qa": (False, "the QA attestation, once attached"),
+    "created": (True, "UTC time of the build, ISO 8601"),
+}
+REQUIRED = tuple(name for name, (required, _) in FIELDS.items() if required)
 
 
 def bundle_files(folder: Path) -> list[str]:
@@ -60,6 +82,8 @@ def engine_identity(path: Path) -> str:
 
 
 def load_manifest(folder: Path) -> dict:
+    """The manifest of the bundle `folder`, checked: present, a plain file, every required field, a
+    schema this cleftedge knows, a release, sound file paths; one-line CleftEdgeError otherwise."""
     from cleftedge.documents import read_json_object
 
     path = folder / MANIFEST
@@ -113,7 +137,6 @@ def _plain_relative(rel: str) -> bool:
     return bool(rel) and not rel.startswith("/") and "\\" not in rel and all(p not in ("", ".", "..") for p in parts)
 
 
-def write_manifest(folder: Path, manifest: dict) -> None:
-    from cleftedge.atomic import write_text
-
-    write_text(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+def unknown_fields(manifest: dict) -> list[str]:
+    """The manifest's keys that FIELDS does not define, sorted (a writer must add a field to FIELDS first)."""
+    return sorted(set(manifest) - set(FIELDS))

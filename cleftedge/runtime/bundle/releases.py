@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.private_dirs import ensure_private_dir
+from cleftedge.runtime.private_dirs import ensure_private_dir
 
 ENV = "CLEFTEDGE_STATE"
 FILE = "releases.json"

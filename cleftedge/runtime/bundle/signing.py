@@ -9,12 +9,12 @@ history)."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.keyfile import check_info, key_id, raw_public, split_key_file
 
 SIGNATURE_FILE = "signature.json"
 PASSPHRASE_ENV = "CLEFTEDGE_KEY_PASSPHRASE"
@@ -23,10 +23,6 @@ EXPIRY_WARNING_DAYS = 30
 
 def canonical(manifest: dict) -> bytes:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def key_id(public_raw: bytes) -> str:
-    return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
 def passphrase(passphrase_file: str | os.PathLike | None = None) -> bytes | None:
@@ -53,8 +49,6 @@ def _load_key(path: str | os.PathLike, private: bool, secret: bytes | None = Non
     """An ed25519 key from a key file, or one line saying what is wrong with the file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
-
-    from cleftedge.runtime.bundle.keyfile import split_key_file
 
     p = Path(path)
     kind, made = ("private", ".key.pem") if private else ("public", ".pub.pem")
@@ -98,8 +92,6 @@ def key_info(path: str | os.PathLike, key=None):
     """The KeyInfo (id, role, expiry) of a public or private key file, checked against the key:
     `key` (already loaded) when given; an encrypted private key is checked against the public key
     its info line names."""
-    from cleftedge.runtime.bundle.keyfile import check_info, split_key_file
-
     p = Path(path)
     info, pem = split_key_file(p)
     if key is None and b"ENCRYPTED" not in pem.split(b"\n", 1)[0]:
@@ -127,12 +119,6 @@ def sign_as(document: dict, key_path: str | os.PathLike, role: str,
         warnings.append(f"key {info.key_id} expires on {info.expires} ({left} days): carts refuse its signatures "
                         "from the day after; make its successor now")
     return sign_manifest(document, key), warnings
-
-
-def raw_public(public_key) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def sign_manifest(manifest: dict, private_key) -> dict:

@@ -14,8 +14,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cleftedge.runtime.bundle.keyfile import key_id, raw_public
 from cleftedge.runtime.bundle.revocation import REVOKED, read_revocations
-from cleftedge.runtime.bundle.signing import key_id, key_info, load_public_key, raw_public, verify_signature
+from cleftedge.runtime.bundle.signing import key_info, load_public_key, verify_signature
 
 DEFAULT_TRUST_STORE = Path("/etc/cleftedge/trust")
 ENV = "CLEFTEDGE_TRUST_STORE"

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.private_dirs import ensure_private_dir, uid
+from cleftedge.runtime.private_dirs import ensure_private_dir, uid
 
 PREFIX = "unpack-"
 _ours: set[Path] = set()  # unpacked by this process: removed at exit (or earlier by discard)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.image_reader import check_finite
+from cleftedge.runtime.finite_pixels import check_finite
 from cleftedge.runtime.sources.base import Source
 from cleftedge.runtime.sources.dicom_pixels import _first_number, to_display
 

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from cleftedge.hashing import sha256_file
-from cleftedge.wheelhouse import main, read_wheelhouse, write_manifests
+from cleftedge.tools.wheelhouse import main, read_wheelhouse, write_manifests
 
 
 def make_wheel(folder, name: str, version: str, requires=(), licence="MIT"):
@@ -96,3 +96,17 @@ def test_pip_installs_offline_with_require_hashes_and_refuses_a_swapped_wheel(wh
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["1.2.0", "2.0.1"]
     assert [w.name for w in read_wheelhouse(wheelhouse)] == ["alpha", "beta"]
+
+
+def test_the_make_wheelhouse_entry_point_runs_as_a_module(tmp_path):
+    """`make wheelhouse` runs `python -m cleftedge.tools.wheelhouse FOLDER`: the module path it names works."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    module = re.search(r"-m (cleftedge\S*wheelhouse) wheelhouse", makefile).group(1)
+    out = subprocess.run([sys.executable, "-m", module, str(tmp_path / "none")], capture_output=True, text=True)
+    assert out.returncode == 1 and out.stderr.startswith("cleftedge: error:"), out.stderr
+    assert "Traceback" not in out.stderr

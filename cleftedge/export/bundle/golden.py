@@ -4,14 +4,19 @@ cart can run a known-answer test before it trusts the engine."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
+
+if TYPE_CHECKING:
+    from cleftedge.spec import ModelSpec
 
 GOLDEN_TOLERANCE = 0.02  # absolute score difference the known-answer test allows
 GOLDEN = (("normal", 0.0), ("bilateral", 0.7), ("unilateral_left", 0.5), ("off_plane", 0.0))
 
 
-def write_golden(folder: Path, spec, backend: str, device: str, engine: Path, options: dict | None = None) -> dict:
+def write_golden(folder: Path, spec: ModelSpec, backend: str, device: str, engine: Path,
+                 options: dict | None = None) -> dict:
     """A few simulator frames and the scores the built engine gives them (opened with `options`,
     as the cart will open it: e.g. a TensorRT DLA plan on its DLA core)."""
     import numpy as np

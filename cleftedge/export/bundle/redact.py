@@ -36,6 +36,7 @@ def redact_report(report: dict, salt: bytes | None = None) -> tuple[dict, list[s
 
 
 def pseudonym(value: Any, salt: bytes) -> str:
+    """A salted, shortened HMAC of `value` ("h:" + 16 hex digits): equal values stay equal, none can be read back."""
     return "h:" + hmac.new(salt, str(value).encode(), hashlib.sha256).hexdigest()[:16]
 
 

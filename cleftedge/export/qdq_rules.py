@@ -7,6 +7,7 @@ or in the graph (float -> QuantizeLinear -> DequantizeLinear)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,11 +22,12 @@ class Violation:
     rule: str
 
     def line(self) -> str:
+        """The violation as one line that names the node."""
         return f"node '{self.node}': {self.rule}"
 
 
 class _Graph:
-    def __init__(self, model):
+    def __init__(self, model: Any) -> None:
         numpy_helper = require("onnx.numpy_helper", "build", "onnx")
         self.inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
         for n in model.graph.node:  # Constant nodes hold weights too in some exporters
@@ -37,7 +39,7 @@ class _Graph:
             for name in n.input:
                 self.consumers.setdefault(name, []).append(n)
 
-    def is_weight(self, n) -> bool:
+    def is_weight(self, n: Any) -> bool:
         """The node quantizes or dequantizes a constant (directly, or through its Q partner)."""
         src = n.input[0]
         if src in self.inits:
@@ -46,7 +48,7 @@ class _Graph:
         return n.op_type == "DequantizeLinear" and q is not None and q.op_type == "QuantizeLinear" and \
             q.input[0] in self.inits
 
-    def weight_user(self, n):
+    def weight_user(self, n: Any) -> tuple[Any, int | None]:
         """(the op that takes this weight, which input) following Q -> DQ."""
         outs = [n.output[0]]
         if n.op_type == "QuantizeLinear":
@@ -57,14 +59,14 @@ class _Graph:
         return None, None
 
 
-def _attr(node, name: str, default):
+def _attr(node: Any, name: str, default: Any) -> Any:
     for a in node.attribute:
         if a.name == name:
             return a.i
     return default
 
 
-def expected_axis(user, rank: int) -> int | None:
+def expected_axis(user: Any, rank: int) -> int | None:
     """The output-channel axis of the weight `user` takes, or None when TensorRT has no rule for it."""
     if user is None:
         return None
@@ -79,7 +81,8 @@ def expected_axis(user, rank: int) -> int | None:
     return None
 
 
-def check_model(model) -> list[Violation]:
+def check_model(model: Any) -> list[Violation]:
+    """Every violation of TensorRT's Q/DQ rules in an onnx ModelProto (empty: TensorRT takes it)."""
     g = _Graph(model)
     qdq = [n for n in model.graph.node if n.op_type in ("QuantizeLinear", "DequantizeLinear")]
     if not qdq:
@@ -90,7 +93,7 @@ def check_model(model) -> list[Violation]:
     return out
 
 
-def _check_node(n, g: _Graph) -> list[Violation]:
+def _check_node(n: Any, g: _Graph) -> list[Violation]:
     name = n.name or f"{n.op_type}({n.input[0]})"
     v: list[Violation] = []
     scale = g.inits.get(n.input[1]) if len(n.input) > 1 else None
@@ -116,7 +119,7 @@ def _check_node(n, g: _Graph) -> list[Violation]:
     return v
 
 
-def _check_weight(n, name: str, scale, g: _Graph) -> list[Violation]:
+def _check_weight(n: Any, name: str, scale: np.ndarray, g: _Graph) -> list[Violation]:
     v: list[Violation] = []
     w = g.inits.get(n.input[0])
     rank = w.ndim if w is not None else 2

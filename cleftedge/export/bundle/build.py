@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cleftedge import __version__
 from cleftedge.atomic import atomic_dir
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders import builder_for
-from cleftedge.export.bundle_pack import pack
-from cleftedge.export.calibration_record import calibration_record, provenance
-from cleftedge.export.golden_frames import write_golden
+from cleftedge.export.bundle import write_manifest
+from cleftedge.export.bundle.golden import write_golden
+from cleftedge.export.bundle.provenance import calibration_record, provenance
 from cleftedge.hashing import sha256_file
 from cleftedge.progress import Progress
 from cleftedge.runtime.backends import bundle_options
-from cleftedge.runtime.bundle.manifest import SCHEMA, engine_identity, hash_files, write_manifest
+from cleftedge.runtime.bundle.manifest import SCHEMA, engine_identity, hash_files
 from cleftedge.runtime.model_spec import resolve_spec
 
+if TYPE_CHECKING:
+    from cleftedge.device_profiles import Profile
 
-def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Path | None = None,
+
+def build_bundle(model_path: str | Path, profile: Profile, out: str | Path, cache_dir: Path | None = None,
                  release: int = 1) -> Path:
     """The bundle folder `out`; `release` is this bundle's release number for its model name (a cart
     refuses a release older than the newest it has run)."""
@@ -70,10 +74,9 @@ def build_bundle(model_path: str | Path, profile, out: str | Path, cache_dir: Pa
     return out
 
 
-def check_release_number(release) -> None:
+def check_release_number(release: object) -> None:
+    """Refuse (one-line CleftEdgeError) a release that is not a whole number from 1 up."""
     if isinstance(release, bool) or not isinstance(release, int) or release < 1:
         raise CleftEdgeError(f"release {release!r}", "a whole number from 1 up, higher for every new bundle of "
                              "this model", "pass --release N")
 
-
-__all__ = ["build_bundle", "pack"]

@@ -59,7 +59,9 @@ class Demo:
         self.t0 = time.monotonic()
         self.qa_first: str | None = None  # clinical: the first QA verdict, when it did not pass
 
-    def step(self, title: str, *argv, may_fail: bool = False) -> int:
+    def step(self, title: str, *argv: object, may_fail: bool = False) -> int:
+        """Run one `cleftedge` command line as a demo step, timed; a failure stops the demo (one line)
+        unless `may_fail`, then its exit code is returned."""
         n = len(self.steps) + 1
         print(f"\n[{n:2d}] {title}  ({time.monotonic() - self.t0:5.1f} s)", flush=True)
         print("     $ cleftedge " + " ".join(str(a) for a in argv), flush=True)
@@ -74,11 +76,13 @@ class Demo:
         self.steps.append((title, time.monotonic() - t))
         return 0
 
-    def path(self, *parts) -> Path:
+    def path(self, *parts: str) -> Path:
+        """A path inside the demo's output folder."""
         return self.out.joinpath(*parts)
 
 
 def prepare(out: Path) -> None:
+    """A fresh output folder: a new one, or an earlier demo's (marked) emptied; anything else refused."""
     if out.exists():
         if not (out / MARKER).is_file() and any(out.iterdir()):
             raise CleftEdgeError(f"{out} exists and was not made by the demo", "a new folder or an earlier demo's",
@@ -89,6 +93,8 @@ def prepare(out: Path) -> None:
 
 
 def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS, difficulty: str = "standard") -> dict:
+    """Every step of the toolchain through the CLI into `out` for the device profile `profile_name`;
+    returns the summary (`ok`, the steps and their times, the QA verdict, what ran)."""
     from cleftedge.calibration.recipes import output_suffix
     from cleftedge.device_profiles import load_profile
 
@@ -145,6 +151,7 @@ def run_demo(out: Path, profile_name: str, sweep_seconds: float = SWEEP_SECONDS,
 
 
 def summarise(d: Demo, ran: bool = True) -> dict:
+    """The demo's summary from its QA report and its steps (`ran`: whether the bundle was signed and run)."""
     qa = json.loads(d.path("qa-report", "report.json").read_text())
     if not ran:  # clinical, the gate said no even with layers kept in float: nothing is signed or run
         total = time.monotonic() - d.t0

@@ -4,7 +4,7 @@ The attestation (manifest "qa") carries what the report found and how it was jud
 (content and SHA-256), the evidence summary (clusters, effective n), the data set, reference and
 candidate hashes, the inference precision, PROXY or not, the QA runs on that locked set, every
 --allow-* used, the toolkit versions QA ran with. What goes into the bundle (qa/report.json) is
-the report's figures and hashes only (qa_redact.py); the full report, with its thumbnails and
+the report's figures and hashes only (redact.py); the full report, with its thumbnails and
 case ids, stays with QA, its SHA-256 in the attestation.
 Attaching changes the manifest, so an older signature is removed (sign after attaching)."""
 
@@ -17,10 +17,11 @@ from pathlib import Path
 
 from cleftedge.documents import read_document
 from cleftedge.errors import CleftEdgeError
-from cleftedge.export.qa_redact import redact_report
+from cleftedge.export.bundle import write_manifest
+from cleftedge.export.bundle.redact import redact_report
 from cleftedge.hashing import sha256_file
 from cleftedge.runtime.bundle.attestation import REPORT, inference_precision, policy_sha256
-from cleftedge.runtime.bundle.manifest import hash_files, load_manifest, write_manifest
+from cleftedge.runtime.bundle.manifest import hash_files, load_manifest
 from cleftedge.runtime.bundle.signing import SIGNATURE_FILE
 
 REPORT_KIND = "cleftedge.qa_report"
@@ -30,6 +31,8 @@ CRITERION_FIELDS = ("design_effect", "effective_n", "deciding_interval")
 
 
 def read_report(report_dir: Path) -> dict:
+    """The QA report (`report_dir`/report.json) as a dict; one-line CleftEdgeError when it is missing,
+    unreadable or not a cleftedge QA report."""
     path = report_dir / "report.json"
     report = read_document(path, "QA report", "a QA report folder made by 'cleftedge qa --report'",
                            "check REPORT_DIR", "run the QA again")
@@ -43,7 +46,7 @@ def _section(report: dict, name: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def evidence_summary(evidence) -> dict | None:
+def evidence_summary(evidence: object) -> dict | None:
     """Clusters and effective n per criterion: the part of the evidence a cart shows."""
     if not isinstance(evidence, dict):
         return None

@@ -12,6 +12,7 @@ from cleftedge.errors import CleftEdgeError
 
 
 def uid() -> int:
+    """This user's id (0 where the platform has none)."""
     return os.getuid() if hasattr(os, "getuid") else 0
 
 

@@ -2,7 +2,7 @@
 a --hash line for every wheel (for `pip install --no-index --require-hashes`) and a CycloneDX 1.5
 SBOM (JSON) of the same wheels.
 
-    python -m cleftedge.wheelhouse wheelhouse/
+    python -m cleftedge.tools.wheelhouse wheelhouse/
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Wheel:
 
     @property
     def purl(self) -> str:
+        """The wheel's package URL (pkg:pypi/name@version) for the SBOM."""
         return f"pkg:pypi/{self.key}@{self.version}"
 
 
@@ -60,6 +61,7 @@ def read_wheel(path: Path) -> Wheel:
 
 
 def read_wheelhouse(folder: Path) -> list[Wheel]:
+    """Every wheel in `folder`, read and sorted by name; one-line CleftEdgeError when there is none."""
     wheels = sorted((read_wheel(p) for p in folder.glob("*.whl")), key=lambda w: w.key)
     if not wheels:
         raise CleftEdgeError(f"{folder} holds no wheels", "the folder 'pip wheel' wrote", "run 'make wheelhouse'")
@@ -73,7 +75,9 @@ def read_wheelhouse(folder: Path) -> list[Wheel]:
 
 
 def requirements_text(wheels: list[Wheel]) -> str:
-    lines = ["# What the cart installs, every wheel pinned by its SHA-256 (written by python -m cleftedge.wheelhouse).",
+    """requirements.txt: `name==version --hash=sha256:...` for every wheel."""
+    lines = ["# What the cart installs, every wheel pinned by its SHA-256 "
+             "(written by python -m cleftedge.tools.wheelhouse).",
              "# pip install --no-index --find-links wheelhouse --require-hashes -r wheelhouse/requirements.txt"]
     for w in wheels:
         lines.append(f"{w.key}=={w.version} \\\n    --hash=sha256:{w.sha256}")
@@ -141,9 +145,10 @@ def write_manifests(folder: Path) -> list[Wheel]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m cleftedge.tools.wheelhouse FOLDER`: write its requirements.txt and SBOM; the exit code."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m cleftedge.wheelhouse WHEEL_FOLDER", file=sys.stderr)
+        print("usage: python -m cleftedge.tools.wheelhouse WHEEL_FOLDER", file=sys.stderr)
         return 1
     folder = Path(args[0])
     try:

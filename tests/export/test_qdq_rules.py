@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from cleftedge.calibration.qdq_rules import check_model
 from cleftedge.cli import main
+from cleftedge.export.qdq_rules import check_model
 
 
 def qdq_model(*, act_zp=np.int8(0), act_scale=np.float32(0.02), w_axis=0, w_scale_n=4, op="Conv", trans_b=1,
@@ -66,11 +66,17 @@ def test_each_rule_names_the_node(kwargs, node, needle):
 
 
 def test_a_float_model_is_not_an_explicitly_quantized_one(tmp_path):
-    from calibration_helpers import tiny_model
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
 
     from cleftedge.export.onnx_meta import load_onnx
 
-    assert "not an explicitly quantized model" in lines(load_onnx(tiny_model(tmp_path / "f.onnx")))[0]
+    w = numpy_helper.from_array(np.full((2, 1, 3, 3), 0.1, np.float32), "w")
+    graph = helper.make_graph([helper.make_node("Conv", ["image", "w"], ["out"], name="conv")], "float",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, 8, 8])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 2, 6, 6])], [w])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "f.onnx"))
+    assert "not an explicitly quantized model" in lines(load_onnx(tmp_path / "f.onnx"))[0]
 
 
 def test_check_qdq_command_exit_codes_and_json(tmp_path, capsys):
