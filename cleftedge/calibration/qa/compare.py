@@ -53,8 +53,8 @@ class ScoredSet:
 
 
 def figures(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy, with_auc: bool = True) -> PairedFigures:
-    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.cluster_list(),
-                          policy.resamples, policy.seed, policy.confidence, with_auc)
+    """Both models' paired figures on `data` at the two thresholds, drawn with the policy's bootstrap."""
+    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.cluster_list(), policy, with_auc)
 
 
 def flips(data: ScoredSet, ref_t: float, cand_t: float) -> list[dict]:

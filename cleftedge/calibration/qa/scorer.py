@@ -10,10 +10,11 @@ import itertools
 import math
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from cleftedge.calibration.qa.compare import ScoredSet
 from cleftedge.errors import CleftEdgeError
 from cleftedge.progress import Progress
 from cleftedge.runtime.preprocess import Preprocessor
+
+if TYPE_CHECKING:
+    from cleftedge.runtime.model import Model
 
 BATCH = 32
 THUMBS = 48
@@ -193,38 +197,50 @@ def preprocessors(ref_model, cand_model) -> tuple[list, list[int]]:
     return [Preprocessor(m.spec.input) for m in models], list(range(len(models)))
 
 
-def score_stream(samples: Iterable, ref_model=None, cand_model=None, ref_t: float = 0.5, cand_t: float = 0.5,
-                 total: int | None = None, label: str = "QA scoring", batch: int = BATCH,
-                 keep_thumbs: int = THUMBS, progress: bool | None = None,
-                 on_batch=None) -> tuple[Collected, dict[str, bytes]]:
+@dataclass(frozen=True)
+class ScoreOptions:
+    """How one scoring pass runs, and what it keeps besides the per-frame numbers."""
+
+    total: int | None = None  # frames expected, for the progress bar
+    label: str = "QA scoring"  # the progress bar's label
+    batch: int = BATCH  # frames per batch (`score_stream`; `score_batches` is handed its batches)
+    keep_thumbs: int = THUMBS  # thumbnails kept of the flipped frames with the largest score change
+    progress: bool | None = None  # None: a bar only where stderr is a terminal
+    on_batch: Callable[[list, list, np.ndarray], None] | None = None  # sees every batch (the tensor cache)
+    decode: Callable[[list], Iterable] | None = None  # re-reads the kept thumbnails' records (`score_batches`)
+
+
+def score_stream(samples: Iterable, ref_model: Model | None = None, cand_model: Model | None = None,
+                 ref_t: float = 0.5, cand_t: float = 0.5,
+                 options: ScoreOptions = ScoreOptions()) -> tuple[Collected, dict[str, bytes]]:
     """Decode, preprocess and score a stream of samples (see `score_batches`)."""
     pres, feeds = preprocessors(ref_model, cand_model)
     with _opencv_single_threaded():
-        return score_batches(_Batches(samples, batch, pres), ref_model, cand_model, feeds, ref_t, cand_t, total,
-                             label, keep_thumbs, progress, on_batch)
+        return score_batches(_Batches(samples, options.batch, pres), ref_model, cand_model, feeds, ref_t, cand_t,
+                             options)
 
 
-def score_batches(batches: Iterable, ref_model, cand_model, feeds: list[int], ref_t: float, cand_t: float,
-                  total: int | None = None, label: str = "QA scoring", keep_thumbs: int = THUMBS,
-                  progress: bool | None = None, on_batch=None,
-                  decode=None) -> tuple[Collected, dict[str, bytes]]:
+def score_batches(batches: Iterable, ref_model: Model | None, cand_model: Model | None, feeds: list[int],
+                  ref_t: float, cand_t: float,
+                  options: ScoreOptions = ScoreOptions()) -> tuple[Collected, dict[str, bytes]]:
     """Score batches of (frames, tensors per preprocessor, perceptual hashes) with both models; the
-    frames are samples (with their image) or records (metadata only: `decode` re-reads the few
-    kept for thumbnails). `on_batch(frames, tensors, hashes)` sees every batch (the tensor cache)."""
+    frames are samples (with their image) or records (metadata only: `options.decode` re-reads the few
+    kept for thumbnails). `options.on_batch(frames, tensors, hashes)` sees every batch (the tensor cache).
+    Returns the per-frame numbers and the thumbnails (key -> JPEG)."""
     out = Collected()
-    thumbs = Thumbs(keep_thumbs)
+    thumbs = Thumbs(options.keep_thumbs)
     models = [(m, who) for m, who in ((ref_model, "reference"), (cand_model, "candidate")) if m is not None]
-    with Progress(total, label, enabled=progress) as bar:
+    with Progress(options.total, options.label, enabled=options.progress) as bar:
         for chunk, tensors, hashes in batches:
             n = len(chunk)
-            if on_batch is not None:
-                on_batch(chunk, tensors, hashes)
+            if options.on_batch is not None:
+                options.on_batch(chunk, tensors, hashes)
             got = {who: _check(m.predict_tensors(tensors[feeds[i]]).scores, n, who)
                    for i, (m, who) in enumerate(models)}
             collect_batch(out, thumbs, chunk, got.get("reference"), got.get("candidate"), hashes, ref_t, cand_t)
             bar.update(n)
     check_unique(out.keys)
-    return out, thumbs.result(decode)
+    return out, thumbs.result(options.decode)
 
 
 def collect_batch(out: Collected, thumbs: Thumbs, chunk: list, r, c, hashes, ref_t: float, cand_t: float) -> None:

@@ -224,6 +224,5 @@ def judge_arrays(positive, ref_scores, cand_scores, ref_threshold: float, cand_t
     from cleftedge.calibration.qa.policy import Policy
 
     policy = policy or Policy()
-    fig = paired_figures(positive, ref_scores, cand_scores, ref_threshold, cand_threshold, case_ids,
-                         policy.resamples, policy.seed, policy.confidence)
+    fig = paired_figures(positive, ref_scores, cand_scores, ref_threshold, cand_threshold, case_ids, policy)
     return judge(fig, policy)
