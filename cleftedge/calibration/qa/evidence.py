@@ -41,6 +41,7 @@ class Evidence:
     detail: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """As the report stores it: method, estimate, interval, effective n, design effect and the details."""
         out = {"method": self.method, "estimate": self.estimate, "low": self.low, "high": self.high,
                "effective_n": self.effective_n, **self.detail}
         if self.design is not None:

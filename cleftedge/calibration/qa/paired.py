@@ -43,6 +43,7 @@ class PairedFigures:
     evidence: dict[str, Evidence] = field(default_factory=dict)  # analytic intervals per criterion
 
     def to_dict(self) -> dict:
+        """As the report stores it: counts, both models' figures, the differences, agreement, AUC drop, evidence."""
         return {
             "frames": self.n, "positives": self.positives, "clusters": self.clusters, "clustered": self.clustered,
             "positive_clusters": self.positive_clusters, "negative_clusters": self.negative_clusters,
@@ -65,13 +66,19 @@ class BootstrapSettings(Protocol):
     """What the intervals are drawn with: resamples, their seed, the confidence level (a QA `Policy` is one)."""
 
     @property
-    def resamples(self) -> int: ...
+    def resamples(self) -> int:
+        """Bootstrap resamples to draw."""
+        ...
 
     @property
-    def seed(self) -> int: ...
+    def seed(self) -> int:
+        """The resamples' random seed."""
+        ...
 
     @property
-    def confidence(self) -> float: ...
+    def confidence(self) -> float:
+        """The intervals' confidence level, e.g. 0.95."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,8 @@ class Bootstrap:
     confidence: float = 0.95
 
 
-def paired_figures(positive: Sequence[bool], ref_scores: Sequence[float], cand_scores: Sequence[float],
+def paired_figures(positive: Sequence[bool] | np.ndarray, ref_scores: Sequence[float] | np.ndarray,
+                   cand_scores: Sequence[float] | np.ndarray,
                    ref_threshold: float, cand_threshold: float, case_ids: Sequence | None = None,
                    bootstrap: BootstrapSettings = Bootstrap(), with_auc: bool = True) -> PairedFigures:
     """Both models' figures, their paired differences and decision agreement, each with its
