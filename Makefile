@@ -23,10 +23,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check cleftedge tests benchmarks scripts
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
+# ruff, and mypy on what [tool.mypy] in pyproject.toml names (the runtime and the QA gate, strict)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cleftedge tests benchmarks scripts
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

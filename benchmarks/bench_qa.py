@@ -39,16 +39,16 @@ def worker(args) -> None:
     from cleftedge.calibration.qa.candidate import plan_candidate
     from cleftedge.calibration.qa.models import open_qa_models
     from cleftedge.calibration.qa.reading import iter_samples
-    from cleftedge.calibration.qa.scorer import score_stream
+    from cleftedge.calibration.qa.scorer import ScoreOptions, score_stream
 
     # as `cleftedge qa` opens them; the cart flow has saved reference scores and runs no reference
     ref, cand, _ = open_qa_models(args.reference if args.mode == "full" else None, args.candidate,
                                   plan_candidate(args.candidate, args.backend))
     samples = itertools.islice(iter_samples(open_dataset(args.data)), args.frames)
     first = list(itertools.islice(samples, 32))  # the first batch pays one-off costs (arenas, kernels)
-    score_stream(first, ref, cand, progress=False)
+    score_stream(first, ref, cand, options=ScoreOptions(progress=False))
     start = time.perf_counter()
-    got, _ = score_stream(samples, ref, cand, progress=False)
+    got, _ = score_stream(samples, ref, cand, options=ScoreOptions(progress=False))
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"frames": len(got.keys), "seconds": seconds, "peak_mb": peak_mb}))

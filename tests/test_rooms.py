@@ -180,12 +180,17 @@ def import_circles() -> list[list[str]]:
     for a in ARROWS:
         if a.target in MODULES and a.target != a.source:
             graph[a.source].add(a.target)
+    return [group for group in strongly_connected(graph) if len(group) > 1]
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm: every strongly connected group of `graph`, each sorted."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
-    circles: list[list[str]] = []
+    groups: list[list[str]] = []
 
-    def visit(v: str) -> None:  # Tarjan's algorithm
+    def visit(v: str) -> None:
         index[v] = low[v] = len(index)
         stack.append(v)
         for w in graph[v]:
@@ -195,19 +200,22 @@ def import_circles() -> list[list[str]]:
             elif w in stack:
                 low[v] = min(low[v], index[w])
         if low[v] == index[v]:
-            group = []
-            while True:
-                w = stack.pop()
-                group.append(w)
-                if w == v:
-                    break
-            if len(group) > 1:
-                circles.append(sorted(group))
+            groups.append(sorted(_pop_until(stack, v)))
 
     for m in sorted(graph):
         if m not in index:
             visit(m)
-    return circles
+    return groups
+
+
+def _pop_until(stack: list[str], v: str) -> list[str]:
+    """Pops `stack` down to and including `v`; returns what was popped."""
+    group = []
+    while True:
+        w = stack.pop()
+        group.append(w)
+        if w == v:
+            return group
 
 
 def test_no_import_circle_between_modules() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from types import FrameType
 
 EXIT_CODES = {"SIGTERM": 0, "SIGINT": 130}  # systemd treats 0 as a clean stop; 130 is the shell's Ctrl-C
 
@@ -14,12 +15,13 @@ EXIT_CODES = {"SIGTERM": 0, "SIGINT": 130}  # systemd treats 0 as a clean stop; 
 class StopRequest(threading.Event):
     """Set by a signal; `reason` says which ("stopped by SIGTERM"), `signal_name` for the exit code."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.reason = ""
         self.signal_name = ""
 
     def exit_code(self) -> int | None:
+        """The process's exit code for the signal that stopped it (0 for SIGTERM, 130 for SIGINT); None without one."""
         return EXIT_CODES.get(self.signal_name)
 
 
@@ -27,7 +29,7 @@ def install_stop_handlers() -> tuple[StopRequest, dict]:
     """Install the handlers (main thread only); returns the request and the previous handlers."""
     stop = StopRequest()
 
-    def on_signal(signum, _frame):
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         if stop.is_set():  # second signal: give up closing cleanly
             restore_handlers(previous)
@@ -42,5 +44,6 @@ def install_stop_handlers() -> tuple[StopRequest, dict]:
 
 
 def restore_handlers(previous: dict) -> None:
+    """Put back the signal handlers `install_stop_handlers` replaced (signal number -> handler)."""
     for signum, handler in previous.items():
         signal.signal(signum, handler)

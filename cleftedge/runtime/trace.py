@@ -6,6 +6,8 @@ the resolution instead of growing without end."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 UNKNOWN = -1
@@ -20,7 +22,8 @@ class ScoreTrace:
         self._truth = np.full(1024, UNKNOWN, np.int8)  # bit 0 in_plane, bit 1 cleft
         self.n = 0
 
-    def add(self, frame: int, score: float, truth=None, t: float | None = None) -> None:
+    def add(self, frame: int, score: float, truth: object = None, t: float | None = None) -> None:
+        """One scored frame: its index, score, ground truth where known ({"in_plane", "cleft"}) and wall time."""
         if self.n == len(self._frame):
             if self.n >= self.cap:
                 self._merge_pairs()
@@ -53,7 +56,7 @@ class ScoreTrace:
     def __len__(self) -> int:
         return self.n
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[int, float]]:
         return iter(zip(self._frame[: self.n].tolist(), self._score[: self.n].tolist(), strict=True))
 
     def times(self) -> np.ndarray:
@@ -61,10 +64,12 @@ class ScoreTrace:
         return self._t[: self.n].copy()
 
     def scores(self) -> np.ndarray:
+        """The points' scores."""
         return self._score[: self.n].copy()
 
     @property
     def truth(self) -> list[tuple[int, bool, bool]]:
+        """(frame, in_plane, cleft) of the points whose ground truth is known."""
         t = self._truth[: self.n]
         known = t != UNKNOWN
         return [(int(f), bool(v & 1), bool(v & 2)) for f, v in zip(self._frame[: self.n][known], t[known],

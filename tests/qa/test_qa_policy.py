@@ -6,7 +6,7 @@ import pytest
 
 from cleftedge.calibration.qa.evidence import Evidence
 from cleftedge.calibration.qa.intervals import tango_interval
-from cleftedge.calibration.qa.paired import PairedFigures, paired_figures
+from cleftedge.calibration.qa.paired import Bootstrap, PairedFigures, paired_figures
 from cleftedge.calibration.qa.policy import Policy, load_policy
 from cleftedge.calibration.qa.stats import Estimate
 from cleftedge.calibration.qa.verdict import judge, judge_arrays
@@ -117,7 +117,7 @@ def test_small_set_fails_for_lack_of_evidence_though_identical_decisions_would_n
     ref = np.where(pos, 0.8, 0.2) + rng.normal(0, 0.01, 30)
     cand = ref.copy()
     cand[0] = 0.3
-    v = judge(paired_figures(pos, ref, cand, 0.5, 0.5, resamples=500), Policy())
+    v = judge(paired_figures(pos, ref, cand, 0.5, 0.5, bootstrap=Bootstrap(resamples=500)), Policy())
     assert not v.passed and "sensitivity_difference" in [c.name for c in v.failed]
 
 

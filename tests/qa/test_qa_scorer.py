@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cleftedge.calibration.qa.candidate import model_identity, plan_candidate
-from cleftedge.calibration.qa.scorer import score_stream
+from cleftedge.calibration.qa.scorer import ScoreOptions, score_stream
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.model import Model
 
@@ -22,7 +22,8 @@ def _samples(world, n=None):
 def test_stream_scores_match_direct_prediction_and_keeps_few_thumbnails(qa_world):
     ref = Model.open(qa_world["reference"], backend="onnxruntime")
     dmg = Model.open(qa_world["damaged"], backend="onnxruntime")
-    got, thumbs = score_stream(_samples(qa_world), ref, dmg, 0.5, 0.5, batch=17, keep_thumbs=3, progress=False)
+    got, thumbs = score_stream(_samples(qa_world), ref, dmg, 0.5, 0.5,
+                                ScoreOptions(batch=17, keep_thumbs=3, progress=False))
     assert np.allclose(got.ref, qa_world["ref_scores"], atol=1e-6)
     data = got.scored_set()
     flipped = (data.ref >= 0.5) != (data.cand >= 0.5)
@@ -38,7 +39,7 @@ def test_duplicate_keys_are_refused(qa_world):
     ref = Model.open(qa_world["reference"], backend="onnxruntime")
     dup = [Sample("same", f, "normal", False, None, None, None) for f in qa_world["frames"][:2]]
     with pytest.raises(CleftEdgeError, match="same frame key twice"):
-        score_stream(dup, ref, None, progress=False)
+        score_stream(dup, ref, None, options=ScoreOptions(progress=False))
 
 
 def test_candidate_plans(qa_world, ir_candidate, qdq_tensorrt_candidate):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from cleftedge.calibration.qa.paired import paired_figures
+from cleftedge.calibration.qa.paired import Bootstrap, paired_figures
 from cleftedge.calibration.qa.stats import Resampler, auc, cluster_codes, roc_curve
 
 
@@ -28,7 +28,7 @@ def test_auc_undefined_without_both_classes():
 def test_rates_match_confusion_counts():
     pos = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], bool)
     ref = np.array([.9, .8, .7, .2, .1, .1, .6, .2, .3, .1])
-    f = paired_figures(pos, ref, ref, 0.5, 0.5, resamples=200)
+    f = paired_figures(pos, ref, ref, 0.5, 0.5, bootstrap=Bootstrap(resamples=200))
     assert f.ref["sensitivity"].value == pytest.approx(3 / 4)
     assert f.ref["specificity"].value == pytest.approx(5 / 6)
     assert f.ref["ppv"].value == pytest.approx(3 / 4)
@@ -40,9 +40,9 @@ def test_rates_match_confusion_counts():
 
 def test_ci_covers_point_and_is_seeded():
     pos, s = _scores(2000, seed=3)
-    a = paired_figures(pos, s, s + 0.01, 0.5, 0.5, resamples=500, seed=7)
-    b = paired_figures(pos, s, s + 0.01, 0.5, 0.5, resamples=500, seed=7)
-    c = paired_figures(pos, s, s + 0.01, 0.5, 0.5, resamples=500, seed=8)
+    a = paired_figures(pos, s, s + 0.01, 0.5, 0.5, bootstrap=Bootstrap(resamples=500, seed=7))
+    b = paired_figures(pos, s, s + 0.01, 0.5, 0.5, bootstrap=Bootstrap(resamples=500, seed=7))
+    c = paired_figures(pos, s, s + 0.01, 0.5, 0.5, bootstrap=Bootstrap(resamples=500, seed=8))
     for k, e in a.ref.items():
         assert e.low <= e.value <= e.high, k
         assert 0 < e.high - e.low < 0.1, k
@@ -54,7 +54,7 @@ def test_ci_width_shrinks_with_more_data():
     w = []
     for n in (500, 8000):
         pos, s = _scores(n, seed=1)
-        e = paired_figures(pos, s, s, 0.5, 0.5, resamples=500).ref["sensitivity"]
+        e = paired_figures(pos, s, s, 0.5, 0.5, bootstrap=Bootstrap(resamples=500)).ref["sensitivity"]
         w.append(e.high - e.low)
     assert w[1] < w[0] / 2.5  # about 1/sqrt(16) = 1/4
 
@@ -67,8 +67,8 @@ def test_clustered_interval_is_wider_than_frame_level():
     pos = np.repeat(case_pos, 20)
     s = np.repeat(case_score, 20) + rng.normal(0, 0.01, 4000)
     cases = np.repeat(np.arange(200), 20).tolist()
-    plain = paired_figures(pos, s, s, 0.5, 0.5, resamples=500)
-    clustered = paired_figures(pos, s, s, 0.5, 0.5, cases, resamples=500)
+    plain = paired_figures(pos, s, s, 0.5, 0.5, bootstrap=Bootstrap(resamples=500))
+    clustered = paired_figures(pos, s, s, 0.5, 0.5, cases, bootstrap=Bootstrap(resamples=500))
     assert clustered.clustered and not plain.clustered
     for k in ("sensitivity", "specificity", "auc"):
         wc = clustered.ref[k].high - clustered.ref[k].low
@@ -81,7 +81,7 @@ def test_paired_difference_detects_a_real_drop():
     worse = s.copy()
     hit = np.flatnonzero(pos & (s >= 0.5))[:150]  # candidate misses 150 detected positives
     worse[hit] = 0.1
-    f = paired_figures(pos, s, worse, 0.5, 0.5, resamples=500)
+    f = paired_figures(pos, s, worse, 0.5, 0.5, bootstrap=Bootstrap(resamples=500))
     d = f.diff["sensitivity"]
     assert d.value == pytest.approx(-150 / pos.sum())
     assert d.high < 0  # the interval excludes zero

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.progress import Progress
+
+if TYPE_CHECKING:
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.model import Model
+
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov")
 BATCH = 32
@@ -20,6 +26,7 @@ TRUE = {"1", "true", "yes", "y", "t"}
 
 
 def find_sweeps(folder: Path) -> list[tuple[Path, Path]]:
+    """The (video, labels CSV) pairs in a sweeps folder: every video with a <stem>.labels.csv beside it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CleftEdgeError(f"sweeps folder {folder} does not exist", "a folder of videos with <stem>.labels.csv",
@@ -78,7 +85,7 @@ def score_video(video: Path, models: list, progress: Progress) -> tuple[list[np.
     return [np.concatenate(s) if s else np.zeros(0) for s in out], float(fps)
 
 
-def alert_spans(scores: np.ndarray, threshold: float, fps: float, config=None,
+def alert_spans(scores: np.ndarray, threshold: float, fps: float, config: AlertConfig | None = None,
                 frozen: np.ndarray | None = None) -> list[tuple[int, int]]:
     """(first, last) frame of each alert the runtime's own alert policy raises on this score
     stream (frozen frames do not vote, as on the cart); an alert still up at the end lasts to the
@@ -98,6 +105,7 @@ def _overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
 
 
 def episodes(truth: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) frame of each run of frames where `truth` is set (a cleft in view)."""
     edges = np.diff(np.r_[0, truth.astype(np.int8), 0])
     return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
 
@@ -108,7 +116,10 @@ def first_alert(spans: list[tuple[int, int]], ep: tuple[int, int]) -> int | None
     return min(hits) if hits else None
 
 
-def compare_sweep(name: str, ref_spans, cand_spans, truth: np.ndarray, fps: float) -> dict:
+def compare_sweep(name: str, ref_spans: list[tuple[int, int]], cand_spans: list[tuple[int, int]], truth: np.ndarray,
+                  fps: float) -> dict:
+    """One sweep's alerts compared: those the candidate misses or adds, and per cleft episode (from `truth`) how
+    much sooner or later the candidate's first alert comes, in seconds."""
     missed = [s for s in ref_spans if not _overlaps(s, cand_spans)]
     added = [s for s in cand_spans if not _overlaps(s, ref_spans)]
     eps = []
@@ -126,8 +137,10 @@ def compare_sweep(name: str, ref_spans, cand_spans, truth: np.ndarray, fps: floa
             "max_abs_time_to_alert_diff_s": float(np.max(np.abs(diffs))) if diffs else None}
 
 
-def alert_parity(folder: Path, ref_model, cand_model, ref_t: float, cand_t: float,
-                 progress: bool | None = None, config=None) -> dict:
+def alert_parity(folder: Path, ref_model: Model, cand_model: Model, ref_t: float, cand_t: float,
+                 progress: bool | None = None, config: AlertConfig | None = None) -> dict:
+    """Both models' alerts on every labelled sweep in `folder`, through the runtime's own alert policy
+    (`config`, else its defaults), compared sweep by sweep (see `compare_sweep`); the report's alert section."""
     from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 
     config = config or AlertConfig()

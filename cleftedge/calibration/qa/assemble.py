@@ -7,9 +7,10 @@ import numpy as np
 
 from cleftedge.calibration.qa import compare
 from cleftedge.calibration.qa.compare import ScoredSet
+from cleftedge.calibration.qa.paired import PairedFigures
 from cleftedge.calibration.qa.policy import Policy
 from cleftedge.calibration.qa.stats import roc_curve
-from cleftedge.calibration.qa.verdict import judge
+from cleftedge.calibration.qa.verdict import Verdict, judge
 
 
 def _operating_point(fig: dict, side: str) -> list[float] | None:
@@ -24,7 +25,8 @@ def _subgroups(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy) -> 
             "band": compare.group_figures(data, compare.band_groups(data), ref_t, cand_t, policy)}
 
 
-def _judge(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy):
+def _judge(data: ScoredSet, ref_t: float, cand_t: float,
+           policy: Policy) -> tuple[PairedFigures, Verdict, dict[str, dict]]:
     fig = compare.figures(data, ref_t, cand_t, policy)
     groups = _subgroups(data, ref_t, cand_t, policy)
     gated = [(kind, name, f) for kind, found in groups.items() for name, (_, f) in found.items()]
@@ -38,6 +40,8 @@ def judged_figures(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy)
 
 
 def figures_section(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy) -> dict:
+    """The report's figures: both models' figures and intervals, the verdict, the flips, ROC points and the
+    site, band, label and case tables."""
     fig, verdict, groups = _judge(data, ref_t, cand_t, policy)
     figures = fig.to_dict()
     flip_list = compare.flips(data, ref_t, cand_t)
@@ -60,4 +64,5 @@ def figures_section(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy
 
 
 def flipped_mask(data: ScoredSet, ref_t: float, cand_t: float) -> np.ndarray:
+    """Per frame: whether the two models decide differently at their thresholds."""
     return (data.ref >= ref_t) != (data.cand >= cand_t)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ClusteredAuc:
 
     @property
     def var_drop(self) -> float:
+        """The variance of the AUC drop (reference - candidate), never below 0."""
         return max(self.var_reference + self.var_candidate - 2.0 * self.covariance, 0.0)
 
 
@@ -58,10 +60,11 @@ def placements(positive: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np
     return v10, v01, float(v10.mean())
 
 
-def _components(positive: np.ndarray, scores: np.ndarray, codes: np.ndarray, k: int):
+def _components(positive: np.ndarray, scores: ArrayLike, codes: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Per-cluster deviations (V10_i - m_i A, V01_i - n_i A) and the AUC."""
     pos = np.asarray(positive, dtype=bool)
-    v10, v01, a = placements(pos, scores)
+    v10, v01, a = placements(pos, np.asarray(scores))
     m = np.bincount(codes[pos], minlength=k).astype(np.float64)
     n = np.bincount(codes[~pos], minlength=k).astype(np.float64)
     x = np.bincount(codes[pos], weights=v10, minlength=k) - m * a
@@ -69,7 +72,8 @@ def _components(positive: np.ndarray, scores: np.ndarray, codes: np.ndarray, k: 
     return x, y, a
 
 
-def clustered_auc(positive, ref_scores, cand_scores, codes, n_clusters: int) -> ClusteredAuc | None:
+def clustered_auc(positive: ArrayLike, ref_scores: ArrayLike, cand_scores: ArrayLike, codes: ArrayLike,
+                  n_clusters: int) -> ClusteredAuc | None:
     """Both AUCs, their variances and covariance (Obuchowski 1997). None without two clusters
     holding positives and two holding negatives (the variance needs them)."""
     pos = np.asarray(positive, dtype=bool)
@@ -85,7 +89,7 @@ def clustered_auc(positive, ref_scores, cand_scores, codes, n_clusters: int) -> 
     xc, yc, ac = _components(pos, cand_scores, codes, k)
     f10, f01, f11 = i10 / ((i10 - 1.0) * big_m), i01 / ((i01 - 1.0) * big_n), i_all / (i_all - 1.0)
 
-    def cov(xa, ya, xb, yb) -> float:
+    def cov(xa: np.ndarray, ya: np.ndarray, xb: np.ndarray, yb: np.ndarray) -> float:
         s10 = f10 * float(np.dot(xa, xb))
         s01 = f01 * float(np.dot(ya, yb))
         s11_ab = f11 * float(np.dot(xa, yb))

@@ -3,6 +3,7 @@ scatter. Plain SVG text, nothing loaded from outside."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 import numpy as np
@@ -35,7 +36,8 @@ def _frame(element_id: str, label: str, x_label: str, y_label: str) -> list[str]
     return out
 
 
-def roc(ref_points, cand_points, ref_op: tuple[float, float] | None, cand_op: tuple[float, float] | None,
+def roc(ref_points: Sequence[tuple[float, float]], cand_points: Sequence[tuple[float, float]],
+        ref_op: tuple[float, float] | None, cand_op: tuple[float, float] | None,
         ref_auc: float | None, cand_auc: float | None) -> str:
     """Both ROC curves on one plot, with each model's operating point (1 - specificity, sensitivity)."""
     parts = _frame("roc-chart", "ROC curves, reference and candidate", "1 - specificity", "sensitivity")

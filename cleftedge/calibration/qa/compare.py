@@ -29,13 +29,16 @@ class ScoredSet:
 
     @property
     def has_cases(self) -> bool:
+        """Whether any frame names its case."""
         return any(c not in (None, "") for c in self.case_ids)
 
     @property
     def has_sites(self) -> bool:
+        """Whether any frame names its site."""
         return any(s not in (None, "") for s in self.sites)
 
     def case_list(self) -> list | None:
+        """The case ids, or None when no frame names one (every frame is then a cluster of its own)."""
         return self.case_ids if self.has_cases else None
 
     def cluster_list(self) -> list | None:
@@ -45,6 +48,7 @@ class ScoredSet:
         return self.case_list()
 
     def subset(self, mask: np.ndarray) -> ScoredSet:
+        """The frames where `mask` is set, as a ScoredSet of their own."""
         idx = np.flatnonzero(mask)
         return ScoredSet([self.keys[i] for i in idx], [self.labels[i] for i in idx], self.positive[idx],
                          [self.case_ids[i] for i in idx], [self.sites[i] for i in idx], self.severity[idx],
@@ -53,8 +57,8 @@ class ScoredSet:
 
 
 def figures(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy, with_auc: bool = True) -> PairedFigures:
-    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.cluster_list(),
-                          policy.resamples, policy.seed, policy.confidence, with_auc)
+    """Both models' paired figures on `data` at the two thresholds, drawn with the policy's bootstrap."""
+    return paired_figures(data.positive, data.ref, data.cand, ref_t, cand_t, data.cluster_list(), policy, with_auc)
 
 
 def flips(data: ScoredSet, ref_t: float, cand_t: float) -> list[dict]:
@@ -69,6 +73,8 @@ def flips(data: ScoredSet, ref_t: float, cand_t: float) -> list[dict]:
 
 
 def score_differences(ref: np.ndarray, cand: np.ndarray) -> dict:
+    """Candidate - reference score per frame, summarised: mean, mean absolute, 99th percentile and maximum
+    absolute difference (None each for no frames)."""
     d = np.asarray(cand, np.float64) - np.asarray(ref, np.float64)
     if d.size == 0:
         return {"mean": None, "mean_abs": None, "p99_abs": None, "max_abs": None}
@@ -78,6 +84,7 @@ def score_differences(ref: np.ndarray, cand: np.ndarray) -> dict:
 
 
 def flip_summary(data: ScoredSet, ref_t: float, cand_t: float) -> dict:
+    """How many frames change their decision between the models, and in which direction."""
     rf, cf = decide(data.ref, ref_t), decide(data.cand, cand_t)
     n = int(rf.size)
     count = int(np.sum(rf != cf))
@@ -109,6 +116,7 @@ def band_groups(data: ScoredSet) -> dict[str, np.ndarray]:
 
 
 def site_groups(data: ScoredSet) -> dict[str, np.ndarray]:
+    """Site name -> mask of its frames ("(no site)" for frames without one); empty when no frame names a site."""
     if not data.has_sites:
         return {}
     sites = np.asarray([s if s not in (None, "") else "(no site)" for s in data.sites], dtype=object)
@@ -126,12 +134,14 @@ def group_figures(data: ScoredSet, groups: dict[str, np.ndarray], ref_t: float, 
 
 
 def group_rows(found: dict[str, tuple[ScoredSet, PairedFigures]], ref_t: float, cand_t: float) -> list[dict]:
+    """One table row per group: its paired figures, flips and score differences."""
     return [{"group": name, **fig.to_dict(), "flips": flip_summary(part, ref_t, cand_t),
              "score_difference": score_differences(part.ref, part.cand)} for name, (part, fig) in found.items()]
 
 
 def group_table(data: ScoredSet, groups: dict[str, np.ndarray], ref_t: float, cand_t: float,
                 policy: Policy) -> list[dict]:
+    """The rows of a per-group table (sites, labels, severity bands) for the given group masks."""
     return group_rows(group_figures(data, groups, ref_t, cand_t, policy), ref_t, cand_t)
 
 
@@ -157,6 +167,7 @@ def case_level(data: ScoredSet) -> ScoredSet | None:
 
 
 def case_summary(data: ScoredSet, ref_t: float, cand_t: float, policy: Policy) -> dict | None:
+    """The figures on case level (a case is flagged when any of its frames is), None without case ids."""
     cases = case_level(data)
     if cases is None:
         return None

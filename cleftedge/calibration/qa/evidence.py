@@ -41,6 +41,7 @@ class Evidence:
     detail: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """As the report stores it: method, estimate, interval, effective n, design effect and the details."""
         out = {"method": self.method, "estimate": self.estimate, "low": self.low, "high": self.high,
                "effective_n": self.effective_n, **self.detail}
         if self.design is not None:
@@ -112,10 +113,11 @@ def auc_drop(positive: np.ndarray, ref: np.ndarray, cand: np.ndarray, codes: np.
                      "negative_clusters": got.negative_clusters})
 
 
-def analytic_evidence(positive: np.ndarray, ref_flag: np.ndarray, cand_flag: np.ndarray, ref: np.ndarray,
-                      cand: np.ndarray, codes: np.ndarray, n_clusters: int, confidence: float,
-                      with_auc: bool = True) -> dict[str, Evidence]:
-    """Every criterion's analytic evidence on one set of frames (the whole set or a subgroup)."""
+def analytic_evidence(positive: np.ndarray, ref_flag: np.ndarray, cand_flag: np.ndarray, codes: np.ndarray,
+                      n_clusters: int, confidence: float,
+                      scores: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Evidence]:
+    """Every criterion's analytic evidence on one set of frames (the whole set or a subgroup), keyed by
+    criterion. `scores` (the reference's and the candidate's per-frame scores) adds the AUC drop."""
     pos = np.asarray(positive, dtype=bool)
     codes = np.asarray(codes, dtype=np.int64)
     out = {
@@ -126,8 +128,8 @@ def analytic_evidence(positive: np.ndarray, ref_flag: np.ndarray, cand_flag: np.
         "reference_sensitivity": proportion(ref_flag[pos], codes[pos], n_clusters, confidence),
         "reference_specificity": proportion(~ref_flag[~pos], codes[~pos], n_clusters, confidence),
     }
-    if with_auc:
-        out["auc_drop"] = auc_drop(pos, ref, cand, codes, n_clusters, confidence)
+    if scores is not None:
+        out["auc_drop"] = auc_drop(pos, scores[0], scores[1], codes, n_clusters, confidence)
     return out
 
 

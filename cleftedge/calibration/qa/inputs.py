@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.qa.run import QaRequest
+    from cleftedge.spec import ModelSpec
 
 HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -15,7 +20,8 @@ def _bad_flags(what: str, fix: str) -> CleftEdgeError:
     return CleftEdgeError(what, "a consistent set of qa options (see cleftedge qa --help)", fix)
 
 
-def check_request(req) -> None:
+def check_request(req: QaRequest) -> None:
+    """Refuse, in one line each, options that do not go together (or a missing --reference model)."""
     if req.reference_scores and req.save_reference_scores:
         raise _bad_flags("--reference-scores and --save-reference-scores were both given", "give one of them")
     if req.candidate is None and not req.save_reference_scores:
@@ -37,7 +43,7 @@ def check_request(req) -> None:
                              "check --reference")
 
 
-def open_role(path: Path, role: str):
+def open_role(path: Path, role: str) -> Any:
     """A data set for one role (QA set, validation set), or one line saying it does not exist."""
     from cleftedge.calibration.datasets import open_dataset
 
@@ -47,7 +53,7 @@ def open_role(path: Path, role: str):
     return open_dataset(path)
 
 
-def open_qa_set(path: Path):
+def open_qa_set(path: Path) -> Any:
     """The locked QA set; refused when it holds one file twice (copies under new names)."""
     from cleftedge.calibration.leakage import check_duplicates
 
@@ -72,14 +78,16 @@ def check_data_hash(expected: str | None, found: str, where: Path) -> None:
                              "use the locked QA set; a changed set needs a new sign-off")
 
 
-def size(dataset) -> int | None:
+def size(dataset: Any) -> int | None:
+    """The data set's frame count, None when it cannot tell without reading (for the progress bar)."""
     try:
         return len(dataset)
     except TypeError:
         return None
 
 
-def load_spec_file(path: Path | None):
+def load_spec_file(path: Path | None) -> ModelSpec | None:
+    """The spec file at `path` loaded and checked; None without one."""
     if path is None:
         return None
     from cleftedge.spec import load_spec

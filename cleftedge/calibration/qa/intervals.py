@@ -19,6 +19,7 @@ Plain numpy and the standard library only (no scipy): this runs on a cart.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -28,6 +29,7 @@ MIN_EVENT_CLUSTERS = 5  # fewer clusters than this with an event: the design eff
 
 
 def normal_quantile(p: float) -> float:
+    """The standard normal distribution's p-quantile."""
     return NormalDist().inv_cdf(p)
 
 
@@ -70,7 +72,7 @@ def beta_cdf(x: float, a: float, b: float) -> float:
     return 1.0 - math.exp(log_front) * _beta_cf(b, a, 1.0 - x) / b
 
 
-def _root(f, lo: float, hi: float) -> float:
+def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
     """f decreasing on [lo, hi] with f(lo) >= 0 >= f(hi): the crossing, by bisection."""
     for _ in range(200):
         mid = 0.5 * (lo + hi)
@@ -158,12 +160,15 @@ class DesignEffect:
 
     @property
     def mean_cluster_size(self) -> float:
+        """Frames per cluster (0 without clusters)."""
         return self.frames / self.clusters if self.clusters else 0.0
 
     def effective(self, count: float) -> float:
+        """A count divided by the design effect: what it is worth as independent frames."""
         return count / self.value if self.value > 0 else 0.0
 
     def to_dict(self) -> dict:
+        """As the report stores it."""
         return {"design_effect": self.value, "estimated_design_effect": self.estimated, "clusters": self.clusters,
                 "frames": self.frames, "event_clusters": self.event_clusters,
                 "mean_frames_per_cluster": self.mean_cluster_size, "design_effect_rule": self.rule}

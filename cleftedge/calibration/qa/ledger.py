@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from cleftedge.errors import CleftEdgeError
 
@@ -19,6 +21,7 @@ ENV = "CLEFTEDGE_QA_LEDGER"
 
 
 def ledger_dir(given: str | os.PathLike | None = None) -> Path:
+    """The QA ledger's folder: `given`, else $CLEFTEDGE_QA_LEDGER, else ~/.local/share/cleftedge/qa-ledger."""
     if given:
         return Path(given)
     if os.environ.get(ENV):
@@ -27,7 +30,7 @@ def ledger_dir(given: str | os.PathLike | None = None) -> Path:
 
 
 @contextmanager
-def _locked(f):
+def _locked(f: IO[str]) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # no POSIX locks (Windows): appends of one short line stay whole

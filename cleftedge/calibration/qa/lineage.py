@@ -8,14 +8,19 @@ in the report."""
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
+
+if TYPE_CHECKING:
+    from cleftedge.spec import ModelSpec
+
 
 FIX = "judge the candidate against the FP32 ONNX it was calibrated from, or pass --allow-different-source " \
       "(recorded in the report and the attestation)"
 
 
-def spec_difference(ref_spec, cand_spec) -> str | None:
+def spec_difference(ref_spec: ModelSpec, cand_spec: ModelSpec) -> str | None:
     """The first field in which the two specs read frames or name classes differently (None: alike)."""
     for f in fields(ref_spec.input):
         a, b = getattr(ref_spec.input, f.name), getattr(cand_spec.input, f.name)
@@ -28,7 +33,8 @@ def spec_difference(ref_spec, cand_spec) -> str | None:
     return None
 
 
-def check_lineage(reference_sha256: str, ref_spec, cand_spec, record: dict | None, allow: bool) -> dict:
+def check_lineage(reference_sha256: str, ref_spec: ModelSpec | None, cand_spec: ModelSpec | None,
+                  record: dict | None, allow: bool) -> dict:
     """The report's lineage; raises when the candidate comes from another model and that is not allowed."""
     source = record.get("source_sha256") if record else None
     difference = spec_difference(ref_spec, cand_spec) if ref_spec is not None and cand_spec is not None else None
@@ -39,8 +45,8 @@ def check_lineage(reference_sha256: str, ref_spec, cand_spec, record: dict | Non
         problems.append(f"the candidate's spec differs from the reference's in {difference}")
     if problems and not allow:
         raise CleftEdgeError(problems[0], "a candidate calibrated from this reference, with the same spec", FIX)
-    out = {"reference_sha256": reference_sha256, "candidate_source_sha256": source, "spec_difference": difference,
-           "warnings": []}
+    out: dict[str, Any] = {"reference_sha256": reference_sha256, "candidate_source_sha256": source,
+                           "spec_difference": difference, "warnings": []}
     if problems:
         out["status"] = "different_source_allowed"
         out["warnings"] = [p + " (allowed by --allow-different-source)" for p in problems]

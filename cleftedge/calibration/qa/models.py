@@ -40,7 +40,7 @@ def open_qa_models(reference: Path | None, candidate: Path | None, plan: Candida
         assert plan is not None, "a candidate comes with its plan (candidate.plan_candidate)"
         runs_on = plan.run or plan.intended
         cpu = _base(device) == "CPU" and runs_on in ("onnxruntime", "openvino")
-        options = {"threads": threads} if cpu else {}
+        options: dict[str, object] = {"threads": threads} if cpu else {}
         purpose = "qa"
         if plan.bundle_device is not None:
             if inference_precision:

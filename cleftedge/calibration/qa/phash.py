@@ -18,9 +18,11 @@ agree exactly on at least one block (pigeonhole), so only frames sharing a block
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 BITS = 64
 MAX_DISTANCE = 6
@@ -66,11 +68,13 @@ def popcount(x: np.ndarray) -> np.ndarray:
     return table[x.view(np.uint8).reshape(*x.shape, 8)].sum(axis=-1)
 
 
-def to_hex(hashes) -> list[str]:
+def to_hex(hashes: ArrayLike) -> list[str]:
+    """64-bit hashes as 16 hex digits each (as the report and the calibration record store them)."""
     return [f"{int(h):016x}" for h in np.asarray(hashes, dtype=np.uint64)]
 
 
-def from_hex(texts) -> np.ndarray:
+def from_hex(texts: Iterable[str]) -> np.ndarray:
+    """Hex digits back to uint64 hashes (`to_hex` reversed)."""
     return np.array([int(t, 16) for t in texts], dtype=np.uint64)
 
 
@@ -121,6 +125,7 @@ class UnionFind:
         self.parent = np.arange(n)
 
     def find(self, i: int) -> int:
+        """The root of i's set (the path to it compressed on the way)."""
         p = self.parent
         root = i
         while p[root] != root:
@@ -130,6 +135,7 @@ class UnionFind:
         return int(root)
 
     def union(self, a: int, b: int) -> None:
+        """Merge the sets of a and b (the smaller index becomes the root)."""
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)

@@ -15,9 +15,15 @@ scores, not on flips: it is not planned here."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from cleftedge.calibration.qa.intervals import MIN_EVENT_CLUSTERS, clopper_pearson, tango_lower
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.qa.policy import Policy
+
 
 MAX_CLUSTERS = 1_000_000
 
@@ -31,6 +37,7 @@ class Assumptions:
 
     @property
     def design_effect(self) -> float:
+        """The design effect 1 + (m - 1) * ICC for m frames per case, between 1 and m."""
         m = self.frames_per_case
         return min(max(1.0 + (m - 1.0) * self.icc, 1.0), m)
 
@@ -53,13 +60,13 @@ def _binomial_pmf(d: int, n: int, p: float) -> float:
                     + (n - d) * math.log1p(-p))
 
 
-def _chance(k: int, a: Assumptions, passes) -> float:
+def _chance(k: int, a: Assumptions, passes: Callable[[float, float], bool]) -> float:
     """P(the gate passes) with D ~ Binomial(effective n, flip rate). Below MIN_EVENT_CLUSTERS flips
     the gate is stricter (largest design effect), so each of those counts is judged on its own;
     from there on more flips never pass where fewer fail, and the last passing count is bisected."""
     n_eff = int(round(k * a.frames_per_case / a.design_effect))
     few = min(MIN_EVENT_CLUSTERS - 1, n_eff)
-    total = sum(_binomial_pmf(d, n_eff, a.flip_rate) for d in range(few + 1) if passes(*_gate_counts(d, k, a)))
+    total: float = sum(_binomial_pmf(d, n_eff, a.flip_rate) for d in range(few + 1) if passes(*_gate_counts(d, k, a)))
     lo = few + 1
     if lo > n_eff or not passes(*_gate_counts(lo, k, a)):
         return min(total, 1.0)
@@ -82,6 +89,7 @@ def chance_difference(k: int, limit_pp: float, confidence: float, a: Assumptions
 
 
 def chance_agreement(k: int, limit: float, confidence: float, a: Assumptions) -> float:
+    """Chance that k clusters pass the decision-agreement limit."""
     def passes(flips: float, n: float) -> bool:
         return clopper_pearson(n - flips, n, confidence)[0] >= limit - 1e-9
     return _chance(k, a, passes)
@@ -99,27 +107,30 @@ class Plan:
     assumptions: Assumptions
 
     def to_dict(self) -> dict:
+        """As `cleftedge qa-plan` prints it, with the frames per class the clusters amount to."""
         d = asdict(self)
         d["assumptions"] = {**asdict(self.assumptions), "design_effect": self.assumptions.design_effect}
         d["frames_per_class"] = int(math.ceil(self.clusters * self.assumptions.frames_per_case))
         return d
 
 
-def _chances(k: int, policy, a: Assumptions) -> tuple[float, float, float]:
+def _chances(k: int, policy: Policy, a: Assumptions) -> tuple[float, float, float]:
     c = policy.confidence
     return (chance_difference(k, policy.min_sensitivity_difference_pp, c, a),
             chance_difference(k, policy.min_specificity_difference_pp, c, a),
             chance_agreement(k, policy.min_agreement, c, a))
 
 
-def plan(policy, a: Assumptions) -> Plan | None:
+def plan(policy: Policy, a: Assumptions) -> Plan | None:
     """The smallest K (positive clusters = negative clusters = K) whose chance of passing reaches
     the power; None when no set up to MAX_CLUSTERS does (the flip rate alone breaks a limit)."""
     eff = policy.effective()
+    min_pos, min_neg = eff.min_positive_clusters, eff.min_negative_clusters
+    assert min_pos is not None and min_neg is not None  # effective() fills both in
     if a.flip_rate * 100.0 >= -max(eff.min_sensitivity_difference_pp, eff.min_specificity_difference_pp) or \
             1.0 - a.flip_rate <= eff.min_agreement:
         return None  # the expected flips alone reach a limit: no set size shows non-inferiority
-    floor = max(eff.min_positive_clusters, eff.min_negative_clusters, eff.minimums()["cases"])
+    floor = max(min_pos, min_neg, eff.minimums()["cases"])
 
     def chance(k: int) -> float:
         s, p, g = _chances(k, eff, a)
@@ -137,4 +148,4 @@ def plan(policy, a: Assumptions) -> Plan | None:
         else:
             lo = mid + 1
     s, p, g = _chances(hi, eff, a)
-    return Plan(hi, s * p * g, s, p, g, eff.min_positive_clusters, eff.min_negative_clusters, a)
+    return Plan(hi, s * p * g, s, p, g, min_pos, min_neg, a)

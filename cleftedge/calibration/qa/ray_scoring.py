@@ -29,17 +29,24 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.qa.run import QaContext, QaRequest
+    from cleftedge.calibration.qa.scores import Scores
+    from cleftedge.progress import Progress
+    from cleftedge.spec import InputSpec
 
 USER_ERROR = re.compile(r"cleftedge\.errors\.CleftEdgeError: ([^\n]+)")
 ATTEMPTS = re.compile(r"after (\d+)/\d+ attempts")
 ACTOR_CPUS = 0.5  # per scoring actor: leaves CPUs to the decode tasks on a 2-CPU node
 
 
-def _ray():
+def _ray() -> Any:
     try:
         import ray
     except ImportError:
@@ -48,7 +55,7 @@ def _ray():
     return ray
 
 
-def connect(address: str):
+def connect(address: str) -> Any:
     """Join the cluster at `address` ("auto", "ray://host:10001", "host:6379"), or start a local one
     ("local"); an already initialised Ray (a test's `ray.init(num_cpus=2)`) is used as it is."""
     ray = _ray()
@@ -79,7 +86,7 @@ def _rows(records: list, indices: list[int]) -> dict:
             "frames": [-1 if r.frame is None else int(r.frame) for r in rs], "site": rs[0].site or ""}
 
 
-def prepare_group(row: dict, input_specs: list) -> dict:
+def prepare_group(row: dict, input_specs: list[InputSpec]) -> dict:
     """Ray task body: decode a group's frames with the runtime's reader (`Dataset.samples`: stills,
     video and cine frames alike) and preprocess them with the runtime's Preprocessor."""
     from pathlib import Path
@@ -102,14 +109,14 @@ def prepare_group(row: dict, input_specs: list) -> dict:
 class Score:
     """Ray actor: both models opened once (in this actor's process), then one group per call."""
 
-    def __init__(self, model_args: dict, feeds: list[int], threads: int):
+    def __init__(self, model_args: dict, feeds: list[int], threads: int) -> None:
         from cleftedge.calibration.qa.models import open_qa_models
 
         self.ref, self.cand, _ = open_qa_models(**model_args, threads=threads)
         self.feeds = feeds
 
     def __call__(self, batch: dict) -> dict:
-        out = {"index": [], "ref": [], "cand": [], "hash": []}
+        out: dict[str, list[np.ndarray]] = {"index": [], "ref": [], "cand": [], "hash": []}
         for j in range(len(batch["indices"])):
             idx = np.asarray(batch["indices"][j], np.int64)
             models = [m for m in (self.ref, self.cand) if m is not None]
@@ -126,7 +133,7 @@ class Score:
         return {k: np.concatenate(v) for k, v in out.items()}
 
 
-def _cluster_cpus(ray) -> int:
+def _cluster_cpus(ray: Any) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
@@ -134,23 +141,24 @@ def _user_error(exc: BaseException) -> CleftEdgeError | None:
     """The CleftEdgeError a worker raised, as one plain line: Ray Data hands back its own wrapper
     types, with the worker's traceback (ending in that error's line) as their text."""
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, CleftEdgeError) and isinstance(getattr(exc, "what", None), str):
-            return CleftEdgeError(exc.what, exc.expected, exc.fix)
-        text = str(exc)
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        seen.add(id(at))
+        if isinstance(at, CleftEdgeError) and isinstance(getattr(at, "what", None), str):
+            return CleftEdgeError(at.what, at.expected, at.fix)
+        text = str(at)
         found = USER_ERROR.findall(text)
         if found:
             tries = ATTEMPTS.findall(text)
             line = found[-1].strip()
             return CleftEdgeError(f"{line} (on Ray, after {tries[-1]} attempts)" if tries else line)
-        cause = getattr(exc, "cause", None)
-        exc = cause if isinstance(cause, BaseException) else (exc.__cause__ or exc.__context__)
+        cause = getattr(at, "cause", None)
+        at = cause if isinstance(cause, BaseException) else (at.__cause__ or at.__context__)
     return None
 
 
 @contextmanager
-def _quiet_ray():
+def _quiet_ray() -> Iterator[None]:
     """Ray Data logs its plan, its progress and a worker's traceback on stderr: the CLI's contract is
     one bar and, on an error, one line (Ray's own log files keep everything)."""
     loggers = [logging.getLogger(name) for name in ("ray", "ray.data", "ray.data._internal")]
@@ -164,8 +172,8 @@ def _quiet_ray():
             lg.setLevel(level)
 
 
-def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: list[int], by_site: bool,
-             gpu: bool, batch: int):
+def pipeline(ray: Any, records: list, input_specs: list[InputSpec], model_args: dict, feeds: list[int],
+             by_site: bool, gpu: bool, batch: int) -> Any:
     """The Ray dataset of per-frame results (index, ref, cand, hash), not yet executed."""
     parts = groups(records, batch, by_site)
     cpus = _cluster_cpus(ray)
@@ -191,19 +199,19 @@ def pipeline(ray, records: list, input_specs: list, model_args: dict, feeds: lis
                           **remote)
 
 
-def _results(ds, bar) -> Iterator[dict]:
+def _results(ds: Any, bar: Progress) -> Iterator[dict]:
     for b in ds.iter_batches(batch_size=None, batch_format="numpy"):
         bar.update(len(b["index"]))
         yield b
 
 
-def score_on_ray(req, ctx):
+def score_on_ray(req: QaRequest, ctx: QaContext) -> Scores:
     """Score the QA set on the cluster at req.ray; hand back the same Scores the local scorer does."""
     with _quiet_ray():
         return _score_on_ray(req, ctx)
 
 
-def _score_on_ray(req, ctx):
+def _score_on_ray(req: QaRequest, ctx: QaContext) -> Scores:
     from cleftedge.calibration.qa.scorer import (
         BATCH,
         THUMBS,
@@ -216,17 +224,21 @@ def _score_on_ray(req, ctx):
     from cleftedge.calibration.qa.scores import Scores
     from cleftedge.progress import Progress
 
+    assert req.ray is not None  # run_qa comes here only with --ray
     ray = connect(req.ray)
     data_context = ray.data.DataContext.get_current()
     data_context.enable_progress_bars = False  # one bar, ours, for the whole job
     data_context.max_errored_blocks = -1 if req.by_site else 0  # by site: a failed shard's frames go missing
     data_context.retried_map_errors = True  # a task that fails is retried once by Ray ...
     data_context.max_map_retries = 1  # ... then its block counts as failed
-    records = list(ctx.qa_set.records)
-    pres, feeds = preprocessors(ctx.ref_model, ctx.cand_model)
+    qa_set: Any = ctx.qa_set  # QaContext holds its opened objects untyped
+    ref_model: Any = ctx.ref_model
+    cand_model: Any = ctx.cand_model
+    records = list(qa_set.records)
+    pres, feeds = preprocessors(ref_model, cand_model)
     gpu = _gpu_candidate(ctx, req.device)
     ds = pipeline(ray, records, [p.spec for p in pres], ctx.model_args(req), feeds, req.by_site, gpu, BATCH)
-    got = {"index": [], "ref": [], "cand": [], "hash": []}
+    got: dict[str, list[np.ndarray]] = {"index": [], "ref": [], "cand": [], "hash": []}
     try:
         with Progress(len(records), "QA scoring on Ray", enabled=req.progress) as bar:
             for b in _results(ds, bar):
@@ -251,10 +263,10 @@ def _score_on_ray(req, ctx):
     check_unique(out.keys)
     missing = [records[i].key for i in sorted(set(range(len(records))) - set(index.tolist()))]
     scorer = {"scorer": "ray", "by_site": bool(req.by_site), "cluster_cpus": _cluster_cpus(ray)}
-    return Scores(out, thumbs.result(ctx.qa_set.samples), missing, scorer)
+    return Scores(out, thumbs.result(qa_set.samples), missing, scorer)
 
 
-def _gpu_candidate(ctx, device: str) -> bool:
+def _gpu_candidate(ctx: QaContext, device: str) -> bool:
     """A TensorRT candidate, or one asked to run on a GPU: its actors need a GPU each (num_gpus)."""
     runs_on = getattr(ctx.plan, "run", None) or getattr(ctx.plan, "intended", None)
     return runs_on == "tensorrt" or device.strip().upper().startswith(("GPU", "CUDA"))

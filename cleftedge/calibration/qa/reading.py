@@ -12,21 +12,25 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 
 def decode_threads() -> int:
+    """Threads that decode still frames ahead of the models: the cores, from 1 to 4."""
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def iter_samples(dataset, threads: int | None = None, ahead: int = 16) -> Iterator:
+def iter_samples(dataset: Any, threads: int | None = None, ahead: int = 16) -> Iterator[Any]:
+    """The data set's samples in order; a set of still images is decoded on `threads` threads, up to `ahead`
+    frames in front of the consumer (videos and single-threaded runs read in turn)."""
     records = getattr(dataset, "records", None)
     still = records is not None and hasattr(dataset, "samples") and all(r.frame is None for r in records)
     threads = threads or decode_threads()
-    if not still or threads < 2:
+    if records is None or not still or threads < 2:
         yield from iter(dataset)
         return
 
-    def load(record):
+    def load(record: Any) -> Any:
         return next(iter(dataset.samples([record])))
 
     with ThreadPoolExecutor(threads, thread_name_prefix="qa-decode") as pool:

@@ -36,6 +36,7 @@ class ReferenceScores:
     signature: dict | None = None  # how the file's signature was checked (status, key id, trust store)
 
     def lookup(self, keys: list[str], source: str) -> np.ndarray:
+        """The saved scores of these frame keys in order; one-line CleftEdgeError naming `source` for a missing key."""
         missing = [k for k in keys if k not in self.scores]
         if missing:
             raise CleftEdgeError(f"{source} has no score for frame '{missing[0]}' ({len(missing)} missing)",
@@ -46,6 +47,8 @@ class ReferenceScores:
 
 def save_reference_scores(path: str | Path, reference_sha256: str, data_hash: str, keys: list[str],
                           scores: np.ndarray, threshold: float, backend: dict) -> None:
+    """Write the reference's scores of a QA set (unsigned: `sign_scores_file` signs them), bound to the
+    reference model and the data set by their hashes; written whole or not at all."""
     doc = {"kind": KIND, "schema": SCHEMA, "reference_sha256": reference_sha256, "data_hash": data_hash,
            "threshold": float(threshold), "backend": backend, "frames": len(keys),
            "keys": list(keys), "scores": [float(s) for s in scores]}
@@ -75,7 +78,8 @@ def read_scores_document(path: str | Path) -> dict:
     return doc
 
 
-def check_signature(doc: dict, path: Path, trust_store=None, allow_unsigned: bool = False) -> dict:
+def check_signature(doc: dict, path: Path, trust_store: str | Path | None = None,
+                    allow_unsigned: bool = False) -> dict:
     """Refuse a file no trusted key signed (unsigned only with allow_unsigned); say how it was checked."""
     from cleftedge.runtime.bundle.signing import DOCUMENT_SIGNATURE, document_signature_problem
     from cleftedge.runtime.bundle.trust import trust_store_path, trusted_keys
@@ -104,8 +108,8 @@ def check_signature(doc: dict, path: Path, trust_store=None, allow_unsigned: boo
     return {"status": "verified", "key_id": doc[DOCUMENT_SIGNATURE].get("key_id"), "trust_store": str(store)}
 
 
-def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: str, trust_store=None,
-                          allow_unsigned: bool = False) -> ReferenceScores:
+def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: str,
+                          trust_store: str | Path | None = None, allow_unsigned: bool = False) -> ReferenceScores:
     """The saved scores, refused unless signed by a trusted key (or allow_unsigned) and bound to
     this reference model and this data set."""
     p = Path(path)
@@ -132,7 +136,9 @@ def load_reference_scores(path: str | Path, reference_sha256: str, data_hash: st
     threshold = doc.get("threshold")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise _refuse(p, f"threshold {threshold!r}", "a probability from 0 to 1")
-    backend = doc.get("backend") if isinstance(doc.get("backend"), dict) else {}
+    backend = doc.get("backend")
+    if not isinstance(backend, dict):
+        backend = {}
     return ReferenceScores(reference_sha256, data_hash, float(threshold), backend, table, signature)
 
 

@@ -136,7 +136,7 @@ def _alerts(report: dict) -> str:
             f'</tr>{rows}</table><p>{a["missed"]} missed, {a["added"]} added in all.</p></section>')
 
 
-def _ms(v) -> str:
+def _ms(v: float | None) -> str:
     return "&ndash;" if v is None else f"{v:+.3f}"
 
 
@@ -157,6 +157,8 @@ def _retune(report: dict) -> str:
 
 def render_html(report: dict, ref: np.ndarray, cand: np.ndarray, flipped: np.ndarray,
                 thumbs: dict[str, bytes]) -> str:
+    """The QA report page from the report's dictionary, both models' per-frame scores (the scatter), the mask of
+    the frames whose decision flipped, and the flipped frames' thumbnails (JPEG by frame key)."""
     f = report["figures"]
     plots = report["plots"]
     op = report["operating_points"]
@@ -179,5 +181,8 @@ def render_html(report: dict, ref: np.ndarray, cand: np.ndarray, flipped: np.nda
             f'<style>{STYLE}</style></head><body>{"".join(body)}</body></html>\n')
 
 
-def write_report_html(path, report: dict, ref, cand, flipped, thumbs: dict[str, bytes]) -> None:
+def write_report_html(path: str | Path, report: dict, ref: np.ndarray, cand: np.ndarray, flipped: np.ndarray,
+                      thumbs: dict[str, bytes]) -> None:
+    """Write the report page (see `render_html`: both models' per-frame scores, the flipped frames' mask and
+    the thumbnails by frame key) whole or not at all."""
     write_text(path, render_html(report, ref, cand, flipped, thumbs))

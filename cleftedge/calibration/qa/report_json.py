@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from cleftedge.atomic import write_text
 from cleftedge.calibration.qa.units import number
@@ -44,12 +45,13 @@ def verdict_line(report: dict) -> str:
 
 
 def write_report_json(path: str | Path, report: dict) -> None:
+    """Write report.json (kind, schema, the report and its verdict line) whole or not at all."""
     doc = {"kind": KIND, "schema": SCHEMA, **report}
     doc["verdict"] = {**report["verdict"], "line": verdict_line(report)}
     write_text(path, json.dumps(doc, indent=1, allow_nan=False, default=_plain) + "\n")
 
 
-def _plain(o):
+def _plain(o: object) -> Any:
     if hasattr(o, "item"):  # numpy scalars
         return o.item()
     if hasattr(o, "tolist"):

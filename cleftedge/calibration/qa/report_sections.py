@@ -4,6 +4,7 @@ and the sign-off block for the printed report."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from cleftedge.calibration.qa.report_json import verdict_line
@@ -26,6 +27,7 @@ def _items(lines: list[str], cls: str = "") -> str:
 
 
 def verdict(report: dict) -> str:
+    """The report page's verdict box: PASS, PASS (PROXY), FAIL or INCONCLUSIVE and the reasons."""
     v = report["verdict"]
     cls = verdict_class(report)
     title = {"pass": "PASS", "proxy-pass": "PASS (PROXY)", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}[cls]
@@ -49,6 +51,7 @@ def verdict(report: dict) -> str:
 
 
 def evidence(report: dict) -> str:
+    """The report page's evidence section: interval methods, near-duplicates, ledger and data roles."""
     ev = report.get("evidence") or {}
     near = report.get("near_duplicates") or {}
     ledger = report.get("ledger") or {}
@@ -67,7 +70,7 @@ def evidence(report: dict) -> str:
             '</p></section>')
 
 
-def _interval_text(values, unit: str) -> str:
+def _interval_text(values: Sequence[float | None] | None, unit: str) -> str:
     if not values or values[0] is None or values[1] is None:
         return DASH
     return f"[{figure_text(values[0], unit)}, {figure_text(values[1], unit)}]"
@@ -105,7 +108,7 @@ def criteria(report: dict) -> str:
             f'<p class="muted">policy SHA-256 {escape(str(report.get("policy_sha256")))}</p></section>')
 
 
-def _flat(prefix: str, value, out: list[tuple[str, str]]) -> None:
+def _flat(prefix: str, value: object, out: list[tuple[str, str]]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
             _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
@@ -116,6 +119,7 @@ def _flat(prefix: str, value, out: list[tuple[str, str]]) -> None:
 
 
 def kv_table(title: str, value: dict, skip: tuple[str, ...] = ()) -> str:
+    """A nested dictionary as a two-column HTML table of dotted keys (leaving out `skip`)."""
     rows: list[tuple[str, str]] = []
     _flat("", {k: v for k, v in value.items() if k not in skip}, rows)
     body = "".join(f"<tr><td>{escape(k)}</td><td style='text-align:left'>{escape(v)}</td></tr>" for k, v in rows)
@@ -135,6 +139,7 @@ def provenance(report: dict) -> str:
 
 
 def hashes(report: dict) -> str:
+    """The report page's hashes section: models, data sets, policy and record, for the sign-off."""
     roles = report.get("data_roles") or {}
     record = report.get("calibration_record") or {}
     validation = (roles.get("validation") or {}).get("data_hash") or (roles.get("validation_given") or {}).get(
@@ -157,6 +162,7 @@ def hashes(report: dict) -> str:
 
 
 def signoff() -> str:
+    """The report page's empty sign-off table (name, role, date, signature)."""
     lines = "".join(f"<tr><td>{k}</td><td class='line'></td></tr>" for k in ("Name", "Role", "Date", "Signature"))
     return (f'<section id="signoff"><h2>Sign-off</h2><p>I have reviewed this report, the evidence and the '
             f'hashes above.</p><table class="signoff">{lines}</table></section>')

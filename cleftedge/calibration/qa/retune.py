@@ -5,7 +5,10 @@ as a spec patch that a bundle build can take."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from cleftedge.atomic import write_text
 from cleftedge.calibration.qa.paired import decide
@@ -19,7 +22,8 @@ def _rates(positive: np.ndarray, flagged: np.ndarray) -> dict:
             "specificity": float((~positive & ~flagged).sum() / n) if n else None}
 
 
-def retune_threshold(positive, ref_scores, cand_scores, ref_threshold: float) -> dict:
+def retune_threshold(positive: ArrayLike, ref_scores: ArrayLike, cand_scores: ArrayLike,
+                     ref_threshold: float) -> dict:
     """The highest candidate threshold whose sensitivity on these frames is at least the reference's.
 
     The highest such threshold keeps specificity as high as it can be. It is placed halfway between
@@ -49,7 +53,7 @@ def retune_threshold(positive, ref_scores, cand_scores, ref_threshold: float) ->
     return out
 
 
-def write_spec_patch(path, threshold: float, note: str) -> None:
+def write_spec_patch(path: str | Path, threshold: float, note: str) -> None:
     """A TOML fragment in the spec's own keys: [output] threshold."""
     text = (f"# cleftedge spec patch, written by 'cleftedge qa --retune-threshold'\n# {note}\n"
             f"[output]\nthreshold = {float(threshold)!r}\n")

@@ -8,6 +8,8 @@ given to qa itself. Near-duplicate frames across roles are reported. A candidate
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -20,15 +22,17 @@ UNKNOWN = "data-set separation unknown: the candidate carries no calibration rec
 ROLE_NAMES = {"calibration": "calibration subset", "validation": "validation set"}
 
 
-def _digest(hashes) -> str:
+def _digest(hashes: Iterable[str]) -> str:
     """One SHA-256 over a sorted list of hashes: which files were compared, in 64 characters."""
     return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
 
 
-def _recorded(qa_set, record: dict, role: str) -> dict | None:
+def _recorded(qa_set: Any, record: dict, role: str) -> dict | None:
     from cleftedge.calibration.record import salted_case_id
 
-    roles = record.get("roles") if isinstance(record.get("roles"), dict) else None
+    roles = record.get("roles")
+    if not isinstance(roles, dict):
+        return None
     entry = roles.get(role) if roles else None
     if not isinstance(entry, dict) or not isinstance(roles.get("salt"), str):
         return None
@@ -42,7 +46,7 @@ def _recorded(qa_set, record: dict, role: str) -> dict | None:
             "example_case_id": sorted(shared_cases)[0] if shared_cases else None, "phash": entry.get("phash")}
 
 
-def _given(qa_set, val_set) -> dict:
+def _given(qa_set: Any, val_set: Any) -> dict:
     from cleftedge.calibration.leakage import overlap
 
     files, cases = overlap(qa_set, val_set)
@@ -66,7 +70,7 @@ def _refuse(role: str, found: dict) -> CleftEdgeError:
                           "--allow-overlap, which the report and the attestation record")
 
 
-def check_roles(qa_set, record: dict | None, val_set, allow_overlap: bool) -> dict:
+def check_roles(qa_set: Any, record: dict | None, val_set: Any, allow_overlap: bool) -> dict:
     """The report's data_roles; raises when a role overlaps the QA set and overlap is not allowed."""
     out: dict = {"qa": {"data_hash": qa_set.content_hash(), "frames": len(qa_set),
                         "files_digest": _digest(qa_set.file_hashes())}, "warnings": []}

@@ -34,7 +34,7 @@ from cleftedge.calibration.qa.reading import iter_samples
 from cleftedge.calibration.qa.report_html import write_report_html
 from cleftedge.calibration.qa.report_json import verdict_line, write_report_json
 from cleftedge.calibration.qa.roles import check_roles, near_duplicates_across
-from cleftedge.calibration.qa.scorer import BATCH, hash_stream, score_stream
+from cleftedge.calibration.qa.scorer import BATCH, ScoreOptions, hash_stream, score_stream
 from cleftedge.calibration.qa.scores import Scores
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
@@ -176,7 +176,7 @@ def score_qa_set(req: QaRequest, ctx: QaContext) -> Scores:
     if req.cache is not None:
         return _score_cached(req, ctx)
     collected, thumbs = score_stream(iter_samples(qa_set), ctx.ref_model, ctx.cand_model, ctx.ref_t, ctx.cand_t,
-                                     total=size(qa_set), progress=req.progress)
+                                     ScoreOptions(total=size(qa_set), progress=req.progress))
     return Scores(collected, thumbs, [], {"scorer": "local"})
 
 
@@ -195,12 +195,13 @@ def _score_cached(req: QaRequest, ctx: QaContext) -> Scores:
     cache = tensor_cache.open_cache(req.cache, ctx.data_hash, [r.key for r in records], pres[0].spec)
     if isinstance(cache, tensor_cache.CacheReader):
         collected, thumbs = score_batches(cache.batches(records, BATCH), ctx.ref_model, ctx.cand_model, feeds,
-                                          ctx.ref_t, ctx.cand_t, total=len(records), progress=req.progress,
-                                          decode=qa_set.samples)
+                                          ctx.ref_t, ctx.cand_t, ScoreOptions(total=len(records), progress=req.progress,
+                                                                              decode=qa_set.samples))
         return Scores(collected, thumbs, [], {"scorer": "local", "tensor_cache": "read"})
     try:
         collected, thumbs = score_stream(iter_samples(qa_set), ctx.ref_model, ctx.cand_model, ctx.ref_t, ctx.cand_t,
-                                         total=len(records), progress=req.progress, on_batch=cache.on_batch)
+                                         ScoreOptions(total=len(records), progress=req.progress,
+                                                      on_batch=cache.on_batch))
         cache.commit()
     finally:
         cache.discard()
@@ -367,8 +368,9 @@ def _alerts(req: QaRequest, ref_model: Model | None, cand_model: Model, ref_t: f
 def _retune(req: QaRequest, val_set: Dataset, ref_model: Model | None, cand_model: Model, qa_data: ScoredSet,
             ref_t: float, policy: Policy) -> tuple[dict, float | None]:
     """The retuned threshold and its QA verdict; the spec patch (its threshold) only when that passes."""
-    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t, total=size(val_set),
-                          label="validation scoring", keep_thumbs=0, progress=req.progress)
+    val, _ = score_stream(iter_samples(val_set), ref_model, cand_model, ref_t, ref_t,
+                          ScoreOptions(total=size(val_set), label="validation scoring", keep_thumbs=0,
+                                       progress=req.progress))
     v = val.scored_set()
     found = retune.retune_threshold(v.positive, v.ref, v.cand, ref_t)
     figures, verdict = judged_figures(qa_data, ref_t, found["threshold"], policy)

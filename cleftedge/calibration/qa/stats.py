@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 RATE_FIGURES = ("sensitivity", "specificity", "ppv", "npv")
 FIGURES = (*RATE_FIGURES, "auc")
@@ -28,6 +29,7 @@ class Estimate:
     undefined: int = 0  # resamples in which the figure was undefined (e.g. no positives drawn)
 
     def to_dict(self) -> dict:
+        """As the report stores it: value, ci_low, ci_high, undefined_resamples."""
         return {"value": self.value, "ci_low": self.low, "ci_high": self.high, "undefined_resamples": self.undefined}
 
 
@@ -73,7 +75,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def rates(tp, fp, tn, fn) -> dict[str, np.ndarray]:
+def rates(tp: ArrayLike, fp: ArrayLike, tn: ArrayLike, fn: ArrayLike) -> dict[str, np.ndarray]:
     """Sensitivity, specificity, PPV and NPV from (possibly weighted) confusion counts."""
     tp, fp, tn, fn = (np.asarray(v, dtype=np.float64) for v in (tp, fp, tn, fn))
     return {"sensitivity": _ratio(tp, tp + fn), "specificity": _ratio(tn, tn + fp),
@@ -104,10 +106,11 @@ class AucSorter:
         below = cum[:, self.lo]
         if self.ties:
             below = 0.5 * (below + cum[:, self.hi])
-        num = np.sum(wp * below, axis=1, dtype=np.float64)
+        num = np.asarray(np.sum(wp * below, axis=1, dtype=np.float64))
         return _ratio(num, wp.sum(axis=1, dtype=np.float64) * wn.sum(axis=1, dtype=np.float64))
 
     def point(self) -> float:
+        """The AUC on the frames as they are (every weight 1)."""
         v = self.auc(np.ones((1, self.pos_codes.size)), np.ones((1, self.neg_codes.size)))[0]
         return float(v)
 
@@ -123,7 +126,8 @@ def auc(positive: Sequence[bool], scores: Sequence[float]) -> float | None:
     return None if np.isnan(v) else v
 
 
-def roc_curve(positive: Sequence[bool], scores: Sequence[float], max_points: int = 400) -> list[tuple[float, float]]:
+def roc_curve(positive: Sequence[bool] | np.ndarray, scores: Sequence[float] | np.ndarray,
+              max_points: int = 400) -> list[tuple[float, float]]:
     """(false-positive rate, true-positive rate) points from the highest threshold down."""
     pos = np.asarray(positive, dtype=bool)
     s = np.asarray(scores, dtype=np.float64)
@@ -142,6 +146,7 @@ def roc_curve(positive: Sequence[bool], scores: Sequence[float], max_points: int
 
 
 def interval(values: np.ndarray, point: float | None, confidence: float) -> Estimate:
+    """The percentile interval of the bootstrap `values` (NaN resamples left out and counted) around `point`."""
     v = np.asarray(values, dtype=np.float64)
     ok = v[~np.isnan(v)]
     undefined = int(v.size - ok.size)

@@ -22,9 +22,11 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,18 +35,22 @@ from cleftedge.atomic import write_text
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 
+if TYPE_CHECKING:
+    from cleftedge.spec import InputSpec
+
 KIND = "cleftedge.tensor_cache"
 SCHEMA = 1
 INDEX = "cache.json"
 SHARD = 512  # frames a shard (a multiple of the scorer's batch, so batches are those of a run without it)
 
 
-def preprocessing_key(input_spec) -> dict:
+def preprocessing_key(input_spec: InputSpec) -> dict:
     """What the cached tensors depend on besides the frames: the spec's input section and the code."""
     return json.loads(json.dumps({"input": asdict(input_spec), "cleftedge_version": __version__}))  # as stored
 
 
-def keys_sha256(keys) -> str:
+def keys_sha256(keys: Iterable[object]) -> str:
+    """SHA-256 of the frame keys in order, one a line: binds the cache to the data set's frames."""
     return hashlib.sha256("\n".join(str(k) for k in keys).encode()).hexdigest()
 
 
@@ -54,7 +60,8 @@ def _refuse(root: Path, what: str) -> CleftEdgeError:
                           "(it is never rebuilt over)")
 
 
-def open_cache(root: str | Path, data_hash: str, keys: list[str], input_spec):
+def open_cache(root: str | Path, data_hash: str, keys: list[str],
+               input_spec: InputSpec) -> CacheReader | CacheWriter:
     """A CacheReader when `root` holds this set's tensors for this preprocessing; a CacheWriter when
     `root` does not exist yet (or is an empty folder); else one line saying why it is refused."""
     root = Path(root)
@@ -91,7 +98,7 @@ class CacheReader:
     """The cached tensors, shard by shard (each checked against its SHA-256 on the bytes read; the
     next shard is read and checked ahead, on a thread, while the models score the current one)."""
 
-    def __init__(self, root: Path, shards: list[dict], shape: tuple[int, int, int]):
+    def __init__(self, root: Path, shards: list[dict], shape: tuple[int, ...]):
         self.root = root
         self.shards = shards
         self.shape = shape
@@ -113,12 +120,13 @@ class CacheReader:
                                      f"frames from {first} of shape {self.shape}")
         return tensors, hashes.astype(np.uint64)
 
-    def batches(self, records: list, batch: int):
+    def batches(self, records: list, batch: int) -> Iterator[tuple[list, list[np.ndarray], np.ndarray]]:
         """(records, [tensors], hashes) in the data set's order, `batch` frames at a time."""
         firsts = np.cumsum([0] + [int(s["frames"]) for s in self.shards]).tolist()
         with ThreadPoolExecutor(1, thread_name_prefix="qa-cache") as pool:
             ahead = pool.submit(self._load, 0, 0) if self.shards else None
             for k in range(len(self.shards)):
+                assert ahead is not None  # submitted above for shard 0, below for the next
                 tensors, hashes = ahead.result()
                 if k + 1 < len(self.shards):
                     ahead = pool.submit(self._load, k + 1, firsts[k + 1])
@@ -131,7 +139,7 @@ class CacheWriter:
     """Writes the tensors of a first run into a temporary folder beside `root`, renamed onto `root`
     only when the whole set was scored (`commit`); `discard` removes a partial one."""
 
-    def __init__(self, root: Path, data_hash: str, keys: list[str], input_spec):
+    def __init__(self, root: Path, data_hash: str, keys: list[str], input_spec: InputSpec):
         self.root = root
         self.data_hash = data_hash
         self.keys = keys
@@ -144,7 +152,8 @@ class CacheWriter:
         self._pending = 0
         self._written = 0
 
-    def on_batch(self, chunk, tensors, hashes) -> None:
+    def on_batch(self, chunk: list, tensors: list[np.ndarray], hashes: np.ndarray) -> None:
+        """Keep one scored batch's tensors (of the one preprocessor) and hashes; a shard is written when full."""
         self._tensors.append(np.asarray(tensors[0], np.float32))
         self._hashes.append(np.asarray(hashes, np.uint64))
         self._pending += len(chunk)
@@ -164,6 +173,8 @@ class CacheWriter:
         self._tensors, self._hashes, self._pending = [], [], 0
 
     def commit(self) -> None:
+        """Write the last shard and the index, then rename the folder onto `root`; refused unless every frame
+        was cached."""
         self._flush()
         if self._written != len(self.keys):
             raise _refuse(self.root, f"{self._written} frames were cached, not the set's {len(self.keys)}")
@@ -177,4 +188,5 @@ class CacheWriter:
         os.replace(self.tmp, self.root)
 
     def discard(self) -> None:
+        """Remove the temporary folder (after `commit`, nothing is left to remove)."""
         shutil.rmtree(self.tmp, ignore_errors=True)

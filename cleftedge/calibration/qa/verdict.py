@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from cleftedge.calibration.qa.minimums import zero_flip_minimum
 from cleftedge.calibration.qa.paired import PairedFigures, paired_figures
 from cleftedge.calibration.qa.policy import Policy
 from cleftedge.calibration.qa.units import figure_text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cleftedge.calibration.qa.stats import Estimate
 
 EPS = 1e-9
 
@@ -71,12 +77,14 @@ class Criterion:
     evidence: dict = field(default_factory=dict)  # design effect, effective n, ...
 
     def line(self) -> str:
+        """One line: the criterion, passed or FAILED, its bound against its limit and the deciding interval."""
         verdict = "passed" if self.passed else "FAILED"
         by = f" ({self.deciding_interval})" if self.deciding_interval else ""
         return (f"{self.label} {verdict}: {self.rule} = {figure_text(self.bound, self.unit)}{by}, "
                 f"limit {figure_text(self.limit, self.unit)}")
 
     def to_dict(self) -> dict:
+        """As the report stores it, with its `line`."""
         return {**asdict(self), "line": self.line()}
 
 
@@ -89,23 +97,27 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
+        """Whether the gate passed (inconclusive is not a pass)."""
         return self.result == "pass"
 
     @property
     def failed(self) -> list[Criterion]:
+        """The criteria that did not pass."""
         return [c for c in self.criteria if not c.passed]
 
     def reasons(self) -> list[str]:
+        """Why the verdict is what it is: the failed criteria (or, when inconclusive, what was too small), else all."""
         if self.result == "inconclusive":
             return list(self.inconclusive) + [c.line() for c in self.failed if c.shown_worse]
         return [c.line() for c in (self.failed or self.criteria)]
 
     def to_dict(self) -> dict:
+        """As the report stores it: passed, result, reasons, what was inconclusive, every criterion."""
         return {"passed": self.passed, "result": self.result, "reasons": self.reasons(),
                 "inconclusive": list(self.inconclusive), "criteria": [c.to_dict() for c in self.criteria]}
 
 
-def _bootstrap(fig: PairedFigures, where: str):
+def _bootstrap(fig: PairedFigures, where: str) -> Estimate | None:
     if where == "agreement":
         return fig.agreement
     if where == "auc_drop":
@@ -116,7 +128,7 @@ def _bootstrap(fig: PairedFigures, where: str):
 
 def _criterion(name: str, rule: Rule, fig: PairedFigures, limit: float, confidence: float) -> Criterion:
     scale = 100.0 if rule.unit == "pp" else 1.0
-    found = {}
+    found: dict[str, tuple[float | None, float | None, float | None]] = {}
     boot = _bootstrap(fig, rule.boot)
     if boot is not None:
         found["bootstrap"] = (boot.low, boot.high, boot.value)
@@ -132,9 +144,10 @@ def _criterion(name: str, rule: Rule, fig: PairedFigures, limit: float, confiden
     bound, deciding = None, None
     if not undefined:
         # ties go to the analytic interval: it is the one that respects the clustering by design
-        order = sorted(ends, key=lambda m: (ends[m] if rule.side == "low" else -ends[m], m == "bootstrap"))
+        known = {m: v for m, v in ends.items() if v is not None}  # all of them here
+        order = sorted(known, key=lambda m: (known[m] if rule.side == "low" else -known[m], m == "bootstrap"))
         deciding = order[0]
-        bound = pick(ends.values())
+        bound = pick(known.values())
     ok = bound is not None and (bound >= limit - EPS if rule.side == "low" else bound <= limit + EPS)
     favourable = [v for v in other.values() if v is not None]
     worse = bool(favourable) and not undefined and (
@@ -151,8 +164,10 @@ def _criterion(name: str, rule: Rule, fig: PairedFigures, limit: float, confiden
                      deciding, worse, intervals, evidence)
 
 
-def _subgroup_criteria(subgroups, policy) -> tuple[list[Criterion], list[str]]:
-    crit, small = [], []
+def _subgroup_criteria(subgroups: Sequence[tuple[str, str, PairedFigures]],
+                       policy: Policy) -> tuple[list[Criterion], list[str]]:
+    crit: list[Criterion] = []
+    small: list[str] = []
     for kind, name, fig in subgroups:
         for key, base, clusters in SUBGROUP_GATES.get(kind, ()):
             limit = getattr(policy, key)
@@ -171,7 +186,7 @@ def _subgroup_criteria(subgroups, policy) -> tuple[list[Criterion], list[str]]:
     return crit, small
 
 
-def judge(fig: PairedFigures, policy: Policy, subgroups: Sequence = ()) -> Verdict:
+def judge(fig: PairedFigures, policy: Policy, subgroups: Sequence[tuple[str, str, PairedFigures]] = ()) -> Verdict:
     """The verdict on the overall figures (and on subgroups: (kind, name, PairedFigures) with kind
     "site" or "band", gated when the policy sets their limits)."""
     eff = policy.effective()
@@ -190,7 +205,7 @@ def judge(fig: PairedFigures, policy: Policy, subgroups: Sequence = ()) -> Verdi
                              (fig.negative_clusters, eff.min_negative_clusters, "negative clusters (cases with a "
                               "no-cleft frame)"),
                              (fig.clusters, minimums["cases"], "cases")):
-        if have < need:
+        if need is not None and have < need:  # effective() fills every minimum in
             short.append(f"{have} {what}, fewer than the {need} a set without a single flip needs to pass this "
                          "policy")
     inconclusive = tuple(short + small)
@@ -215,10 +230,11 @@ def judge(fig: PairedFigures, policy: Policy, subgroups: Sequence = ()) -> Verdi
     return Verdict(result, tuple(crit), inconclusive, evidence)
 
 
-def judge_arrays(positive, ref_scores, cand_scores, ref_threshold: float, cand_threshold: float, case_ids=None,
+def judge_arrays(positive: Sequence[bool] | np.ndarray, ref_scores: Sequence[float] | np.ndarray,
+                 cand_scores: Sequence[float] | np.ndarray, ref_threshold: float, cand_threshold: float,
+                 case_ids: Sequence | None = None,
                  policy: Policy | None = None) -> Verdict:
     """The QA gate's verdict on plain arrays (per-frame labels, both models' scores, case ids)."""
     policy = policy or Policy()
-    fig = paired_figures(positive, ref_scores, cand_scores, ref_threshold, cand_threshold, case_ids,
-                         policy.resamples, policy.seed, policy.confidence)
+    fig = paired_figures(positive, ref_scores, cand_scores, ref_threshold, cand_threshold, case_ids, policy)
     return judge(fig, policy)

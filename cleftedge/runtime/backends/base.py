@@ -182,6 +182,7 @@ class Backend:
         return info
 
     def close(self) -> None:
+        """Release the engine and its buffers; closing twice is harmless."""
         if not self._closed:
             self._closed = True
             self._close_impl()
@@ -249,13 +250,15 @@ def check_io(spec: ModelSpec, inputs: list[TensorInfo], outputs: list[TensorInfo
                                  f"the {role} named in the spec", fix)
 
 
-def _check_options(backend: str, allowed: dict[str, type | tuple], options: dict[str, Any]) -> dict[str, Any]:
+def _check_options(backend: str, allowed: dict[str, type | tuple[type, ...]],
+                   options: dict[str, Any]) -> dict[str, Any]:
     for key, value in options.items():
         if key not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
             raise CleftEdgeError(f"unknown option '{key}' for the {backend} backend", f"one of: {known}",
                                  "see docs/backends.md")
-        kinds = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+        kind = allowed[key]
+        kinds: tuple[type, ...] = kind if isinstance(kind, tuple) else (kind,)
         if float in kinds:
             kinds = (*kinds, int)  # 1 is as good a scale as 1.0
         if value is not None and not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):

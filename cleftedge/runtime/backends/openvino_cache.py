@@ -23,6 +23,7 @@ KIND = "cleftedge.openvino_compiled"
 
 
 def default_cache_dir() -> str:
+    """Where compiled OpenVINO models are kept: $CLEFTEDGE_CACHE/openvino, else ~/.cache/cleftedge/openvino."""
     root = os.environ.get("CLEFTEDGE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "cleftedge")
     return os.path.join(root, "openvino")
 
@@ -43,6 +44,7 @@ class CompiledCache:
         return cls(folder, f"not used: {why}" if why else "")
 
     def key(self, identity: dict[str, Any]) -> str:
+        """The cache entry's name for an identity (model hash, device, options...): 32 hex digits of its SHA-256."""
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
 
     def load(self, core: Any, identity: dict[str, Any], device: str, config: dict) -> tuple[Any, str]:

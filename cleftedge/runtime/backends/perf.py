@@ -20,6 +20,7 @@ class RunLength:
     requests: int | None = None
 
     def check(self) -> RunLength:
+        """This run length when it is exactly one positive duration or request count; else a one-line CleftEdgeError."""
         if (self.seconds is None) == (self.requests is None):
             raise CleftEdgeError("a run given both or neither of a duration and a request count",
                                  "one of the two", "pass -t SECONDS or --frames N")
@@ -30,6 +31,7 @@ class RunLength:
         return self
 
     def clock(self) -> RunClock:
+        """A clock started now that says when this run length is used up."""
         return RunClock(self, time.perf_counter())
 
 
@@ -71,10 +73,12 @@ class ThroughputRun:
 
     @property
     def frames(self) -> int:
+        """Frames run: requests times the batch."""
         return self.requests * self.batch
 
     @property
     def fps(self) -> float:
+        """Frames per second over the run (0 for a run of no time)."""
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
@@ -122,6 +126,7 @@ class LayerProfile:
 
     @property
     def total_ms(self) -> float:
+        """The sum of every layer's time, ms."""
         return sum(t.total_ms for t in self.layers)
 
     def rows(self) -> list[dict]:

@@ -15,6 +15,8 @@ def engine_options(manifest: Any) -> dict[str, str]:
     """The backend options a bundle's engine runs with (for OpenVINO: its inference precision)."""
     if not isinstance(manifest, dict) or manifest.get("backend") != "openvino":
         return {}
-    engine = manifest.get("engine") if isinstance(manifest.get("engine"), dict) else {}
+    engine = manifest.get("engine")
+    if not isinstance(engine, dict):
+        engine = {}
     precision = engine.get("inference_precision")
     return {"inference_precision": precision} if isinstance(precision, str) and precision else {}

@@ -44,13 +44,16 @@ class Binding:
 
     @property
     def max_count(self) -> int:
+        """Elements in the largest tensor the binding holds."""
         return math.prod(self.max_shape)
 
     @property
     def nbytes(self) -> int:
+        """Bytes its buffers need (the largest tensor)."""
         return self.max_count * self.dtype.itemsize
 
     def shape_for(self, batch: int) -> tuple[int, ...]:
+        """The tensor's shape for a batch of `batch` frames (the fixed shape when dimension 0 is not the batch)."""
         return (batch, *self.max_shape[1:]) if self.batch_dynamic else self.max_shape
 
 
@@ -64,6 +67,7 @@ class BindingPlan:
 
     @property
     def bindings(self) -> tuple[Binding, ...]:
+        """The input, then every output."""
         return (self.input, *self.outputs)
 
     def input_shape(self, batch: int) -> tuple[int, ...]:
@@ -76,6 +80,8 @@ class BindingPlan:
 
 
 def numpy_dtype(trt_dtype: str, tensor: str = "tensor") -> np.dtype:
+    """The numpy dtype of a TensorRT DataType name ("HALF" or "DataType.HALF"); one-line CleftEdgeError naming
+    `tensor` for a type the runtime does not handle."""
     name = trt_dtype.rsplit(".", 1)[-1].upper()  # accepts "DataType.HALF" as str() gives it
     if name not in TRT_TO_NUMPY:
         raise CleftEdgeError(f"plan I/O tensor '{tensor}' has TensorRT type {name}",

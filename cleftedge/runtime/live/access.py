@@ -12,8 +12,12 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cleftedge.errors import CleftEdgeError
+
+if TYPE_CHECKING:
+    import ssl
 
 COOKIE = "cleftedge_live"
 COOKIE_MAX_AGE_S = 12 * 3600  # a shift: asked once a shift, not once a page load, and not kept for ever
@@ -32,6 +36,7 @@ class Access:
 
     @property
     def scheme(self) -> str:
+        """The page's URL scheme: https with a TLS context, else http."""
         return "https" if self.ssl_context is not None else "http"
 
     def allows(self, presented: str | None) -> bool:
@@ -43,6 +48,7 @@ class Access:
         return hmac.compare_digest(presented.encode(), self.token.encode())
 
     def cookie(self) -> str:
+        """The Set-Cookie value that keeps a browser that gave the token signed in (HttpOnly, SameSite=Strict)."""
         secure = "; Secure" if self.ssl_context is not None else ""  # browsers drop Secure cookies on http
         return f"{COOKIE}={self.token}; Path=/; Max-Age={COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Strict{secure}"
 
@@ -59,6 +65,7 @@ class Access:
 
 
 def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address) only reaches this machine: localhost, 127.0.0.0/8, ::1."""
     if host == "localhost":
         return True
     try:
@@ -68,6 +75,7 @@ def is_loopback(host: str) -> bool:
 
 
 def default_token_file() -> Path:
+    """Where the live page's access token is kept: $XDG_CONFIG_HOME (else ~/.config)/cleftedge/live-token."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "cleftedge" / "live-token"
 
@@ -108,7 +116,9 @@ def stored_token(path: Path) -> str:
     return token
 
 
-def tls_context(cert: str, key: str):
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """A TLS 1.2+ server context from a PEM certificate and its private key; one-line CleftEdgeError when either
+    file is missing or they do not load together."""
     import ssl
 
     for flag, p in (("--tls-cert", cert), ("--tls-key", key)):
@@ -131,7 +141,7 @@ def serve_access(host: str, token_file: str | None = None, tls_cert: str | None 
     if bool(tls_cert) != bool(tls_key):
         raise CleftEdgeError("--tls-cert and --tls-key go together", "both or neither",
                              "give the certificate and its private key")
-    ctx = tls_context(tls_cert, tls_key) if tls_cert else None
+    ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None  # both or neither (checked above)
     if is_loopback(host):
         return Access(host, ssl_context=ctx)
     if ctx is None and not insecure_http:

@@ -8,6 +8,7 @@ import queue
 import threading
 import time
 from collections import deque
+from typing import TYPE_CHECKING
 
 import cv2
 
@@ -38,8 +39,14 @@ def _for_pages(event: dict) -> dict:
     return {**event, "source": {**source, "location": without_credentials(str(source["location"]))}}
 
 
+if TYPE_CHECKING:
+    from cleftedge.runtime.annotate import FrameLayers
+
+
 class Hub:
-    def __init__(self):
+    """What the live pages share: the session's latest state, score, alerts and frame, and a queue per page."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: list[queue.Queue] = []
         self.session_start: dict | None = None
@@ -49,7 +56,7 @@ class Hub:
         self.active_alert: dict | None = None
         self.session_end: dict | None = None
         self.alert_log: deque[dict] = deque(maxlen=ALERT_HISTORY)
-        self._frame: tuple[int, object] | None = None  # (frame index, FrameLayers) or (-1, jpeg bytes)
+        self._frame: tuple[int, FrameLayers | bytes] | None = None  # (frame index, FrameLayers) or (-1, jpeg bytes)
         self._jpegs: dict[tuple[int, str], bytes] = {}  # encoded once per (frame, style)
         self.closed = threading.Event()
 
@@ -88,6 +95,7 @@ class Hub:
 
     # --- events ---------------------------------------------------------------
     def subscribe(self) -> queue.Queue:
+        """A new page's event queue, holding first the snapshot of the session, then every event published."""
         q: queue.Queue = queue.Queue(SUBSCRIBER_QUEUE)
         snap = self.snapshot()
         with self._lock:
@@ -96,11 +104,14 @@ class Hub:
         return q
 
     def unsubscribe(self, q: queue.Queue) -> None:
+        """Stop feeding a page's queue (the page went away)."""
         with self._lock:
             if q in self._subscribers:
                 self._subscribers.remove(q)
 
     def publish(self, event: dict) -> None:
+        """Remember an event (credentials taken out of the source) and hand it to every page; a page whose queue
+        is full loses its oldest event, the runtime never waits."""
         event = _for_pages(event)
         with self._lock:
             self._remember(event)
@@ -125,12 +136,14 @@ class Hub:
             time.sleep(0.02)
 
     # --- frames ---------------------------------------------------------------
-    def publish_layers(self, frame: int, layers) -> None:
+    def publish_layers(self, frame: int, layers: FrameLayers) -> None:
+        """The latest frame taken apart (masked image, heat map); JPEGs are encoded when a page asks."""
         with self._lock:
             self._frame = (frame, layers)
             self._jpegs = {}
 
     def publish_jpeg(self, jpeg: bytes) -> None:
+        """The latest frame, already encoded (no heat map to draw)."""
         with self._lock:
             self._frame = (-1, jpeg)
             self._jpegs = {}

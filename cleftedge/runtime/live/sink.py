@@ -5,23 +5,30 @@ the page chooses how the heat map is drawn and carries its own alert banner (non
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from cleftedge.runtime.live.server import LiveServer
 
+if TYPE_CHECKING:
+    from cleftedge.runtime.annotate import FrameLayers
+
 MAX_FRAME_RATE = 15.0
 JPEG_QUALITY = 80
 
 
 class LiveSink:
+    """The event sink that feeds a LiveServer's pages: every event, frames at most `max_fps` a second."""
+
     def __init__(self, server: LiveServer, max_fps: float = MAX_FRAME_RATE):
         self.server = server
         self._min_interval = 1.0 / max_fps
         self._last_frame = 0.0
 
     def emit(self, event: dict) -> None:
+        """Hand an event to the pages."""
         self.server.publish(event)
 
     def _due(self) -> bool:
@@ -31,12 +38,13 @@ class LiveSink:
         self._last_frame = now
         return True
 
-    def frame_layers(self, index: int, layers) -> None:
+    def frame_layers(self, index: int, layers: FrameLayers) -> None:
         """The masked frame and its heat map; encoded only when a page asks (in the server's thread)."""
         if self._due():
             self.server.publish_layers(index, layers)
 
-    def frame(self, index: int, image: np.ndarray, result=None) -> None:
+    def frame(self, index: int, image: np.ndarray, result: object = None) -> None:
+        """A finished frame (`result` unused: the page draws its own banner), JPEG-encoded when one is due."""
         if not self._due():
             return
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
@@ -44,4 +52,5 @@ class LiveSink:
             self.server.publish_jpeg(buf.tobytes())
 
     def close(self) -> None:
+        """Tell the pages the session ended."""
         self.server.publish({"type": "state", "state": "stopped", "reason": "session ended", "t": time.time()})

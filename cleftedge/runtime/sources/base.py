@@ -49,6 +49,7 @@ class Source:
         raise NotImplementedError
 
     def read(self) -> Frame | None:
+        """The next frame (paced to its media time when realtime), or None at the end of the source."""
         got = self._next()
         if got is None:
             return None
@@ -77,14 +78,15 @@ class Source:
         """Live sources reconnect here; files have nothing to reopen."""
 
     def describe(self) -> dict:
+        """What the session log and the live page show about the source: kind, location, fps, live, realtime."""
         return {"kind": self.name, "location": self.location, "fps": self.fps, "live": self.is_live,
                 "realtime": self.realtime}
 
     def close(self) -> None:
-        pass
+        """Release the file or device; a closed source reads no more frames."""
 
-    def __enter__(self):
+    def __enter__(self) -> Source:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -7,8 +7,9 @@ and decodes one frame at a time from the file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.finite_pixels import check_finite
 from cleftedge.runtime.sources.base import Source
 from cleftedge.runtime.sources.dicom_pixels import _first_number, to_display
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 EXPECTED = "a DICOM image or cine file with pixel data"
 
@@ -33,12 +37,12 @@ def is_dicom(path: str | Path) -> bool:
         return False
 
 
-def _pixel_data_length(f, syntax) -> int | None:
+def _pixel_data_length(f: BinaryIO, syntax: Any) -> int | None:
     """Read the Pixel Data element header where dcmread(stop_before_pixels) left the file: its
     value length (None for encapsulated data of undefined length); -1 when there is no Pixel Data."""
     head = f.read(12)
     little = syntax is None or syntax.is_little_endian
-    order = "little" if little else "big"
+    order: Literal["little", "big"] = "little" if little else "big"
     if len(head) < 8 or (int.from_bytes(head[0:2], order), int.from_bytes(head[2:4], order)) != (0x7FE0, 0x0010):
         return -1
     if syntax is not None and syntax.is_implicit_VR:
@@ -48,7 +52,7 @@ def _pixel_data_length(f, syntax) -> int | None:
     return None if length == 0xFFFFFFFF else length
 
 
-def read_header(path: str | Path):
+def read_header(path: str | Path) -> Dataset:
     """The dataset without its pixel data; one-line CleftEdgeError for a corrupt or truncated file, a
     file with no image, or pixel data encoded in a way pydicom cannot decode here."""
     import pydicom
@@ -87,7 +91,7 @@ def read_header(path: str | Path):
     return ds
 
 
-def _frame_times_ms(ds) -> list[float] | None:
+def _frame_times_ms(ds: Dataset) -> list[float] | None:
     """Frame Time Vector: ms from the previous frame (the first entry is 0)."""
     ftv = ds.get("FrameTimeVector")
     if ftv is None or isinstance(ftv, str | bytes) or not hasattr(ftv, "__len__") or len(ftv) < 2:
@@ -99,10 +103,14 @@ def _frame_times_ms(ds) -> list[float] | None:
     return times if all(t >= 0 for t in times) and sum(times[1:]) > 0 else None
 
 
-def dicom_frame_rate(path: str | Path | None = None, ds=None) -> float | None:
-    """Frames per second where the file says, else None. Order: Frame Time (the acquisition interval,
-    ms), Frame Time Vector (mean interval), Cine Rate, Recommended Display Frame Rate."""
-    ds = ds if ds is not None else read_header(path)
+def dicom_frame_rate(path: str | Path | None = None, ds: Dataset | None = None) -> float | None:
+    """Frames per second where the file says, else None; of the file at `path` or of its header `ds`.
+    Order: Frame Time (the acquisition interval, ms), Frame Time Vector (mean interval), Cine Rate,
+    Recommended Display Frame Rate."""
+    if ds is None:
+        if path is None:
+            raise TypeError("dicom_frame_rate needs a path or a dataset")
+        ds = read_header(path)
     frame_time = _first_number(ds.get("FrameTime"))
     if frame_time and frame_time > 0:
         return 1000.0 / frame_time
@@ -116,7 +124,7 @@ def dicom_frame_rate(path: str | Path | None = None, ds=None) -> float | None:
     return None
 
 
-def frame_pts(ds, n_frames: int) -> list[float] | None:
+def frame_pts(ds: Dataset, n_frames: int) -> list[float] | None:
     """Media time of each frame in seconds where the file gives one (Frame Time Vector or Frame Time)."""
     times = _frame_times_ms(ds)
     if times and len(times) == n_frames:
@@ -125,7 +133,7 @@ def frame_pts(ds, n_frames: int) -> list[float] | None:
     return [i / rate for i in range(n_frames)] if rate else None
 
 
-def _frames(p: Path, ds, photometric: str) -> Iterator[np.ndarray]:
+def _frames(p: Path, ds: Dataset, photometric: str) -> Iterator[np.ndarray]:
     from pydicom.pixels import iter_pixels, pixel_array
 
     n = int(_first_number(ds.get("NumberOfFrames")) or 1)
@@ -137,7 +145,7 @@ def _frames(p: Path, ds, photometric: str) -> Iterator[np.ndarray]:
     return iter_pixels(p)
 
 
-def _decode(p: Path, ds) -> Iterator[np.ndarray]:
+def _decode(p: Path, ds: Dataset) -> Generator[np.ndarray, None, None]:
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip()
     try:
         for arr in _frames(p, ds, photometric):
@@ -173,22 +181,22 @@ class DicomSource(Source):
         self.fps = fps or dicom_frame_rate(ds=ds)
         self._pts = None if fps else frame_pts(ds, self.frames)
         self._it = _decode(Path(path), ds)
-        self._first = next(self._it, None)  # decode one frame now: a damaged file fails at open time
+        self._first: np.ndarray | None = next(self._it, None)  # decode one frame now: a damaged file fails at open time
         if self._first is None:
             raise CleftEdgeError(f"DICOM {path} holds no frames", EXPECTED, "export the file again")
 
-    def _next(self):
-        if self._first is not None:
-            img, self._first = self._first, None
-        else:
-            img = next(self._it, None)
-            if img is None:
-                return None
+    def _next(self) -> tuple[np.ndarray, float | None, None] | None:
+        img = self._first if self._first is not None else next(self._it, None)
+        self._first = None
+        if img is None:
+            return None
         pts = self._pts[self._index] if self._pts and self._index < len(self._pts) else None
         return img, pts, None
 
     def describe(self) -> dict:
+        """The source's description (see `Source.describe`) with its frame count and photometric interpretation."""
         return {**super().describe(), "frames": self.frames, "photometric": self.photometric}
 
     def close(self) -> None:
+        """Stop decoding (closes the file pydicom reads the frames from)."""
         self._it.close()

@@ -13,13 +13,15 @@ More than 8 bits (16-bit grey) is windowed to 8:
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
 RGB_LIKE = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT", "YBR_PARTIAL_420")
 
 
-def _first_number(value) -> float | None:
+def _first_number(value: Any) -> float | None:
     """A DS/IS value or the first of several; None when missing or not a number."""
     if value is None:
         return None
@@ -33,7 +35,7 @@ def _first_number(value) -> float | None:
         return None
 
 
-def window_range(ds) -> tuple[float, float, float, float]:
+def window_range(ds: Any) -> tuple[float, float, float, float]:
     """(slope, intercept, lo, hi): stored value v shows as 0 at v*slope+intercept <= lo, 255 at >= hi."""
     center, width = _first_number(ds.get("WindowCenter")), _first_number(ds.get("WindowWidth"))
     if center is not None and width is not None and width >= 1:
@@ -47,7 +49,8 @@ def window_range(ds) -> tuple[float, float, float, float]:
     return 1.0, 0.0, 0.0, 2.0 ** bits - 1
 
 
-def to_uint8(arr: np.ndarray, ds) -> np.ndarray:
+def to_uint8(arr: np.ndarray, ds: Any) -> np.ndarray:
+    """`arr` as uint8: as it is when already 8-bit, else through the file's window (`window_range`)."""
     if arr.dtype == np.uint8:
         return arr
     slope, intercept, lo, hi = window_range(ds)
@@ -55,7 +58,7 @@ def to_uint8(arr: np.ndarray, ds) -> np.ndarray:
     return np.clip((a - lo) / max(hi - lo, 1e-6) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def to_display(arr: np.ndarray, ds, photometric: str) -> np.ndarray:
+def to_display(arr: np.ndarray, ds: Any, photometric: str) -> np.ndarray:
     """One decoded frame (as iter_pixels yields it) -> uint8 grey or BGR, C-contiguous."""
     if photometric == "PALETTE COLOR":
         from pydicom.pixels import apply_color_lut

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import cv2
+import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.image_reader import IMAGE_SUFFIXES, read_image
@@ -20,11 +22,14 @@ DICOM_SUFFIX = ".dcm"
 __all__ = ["IMAGE_SUFFIXES", "ImageFolder", "list_images", "natural_key", "read_image"]
 
 
-def natural_key(path: Path) -> list:
+def natural_key(path: Path) -> list[int | str]:
+    """The sort key that puts frame2.png before frame10.png: the name split into numbers and lower-case text."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
 def list_images(folder: str | Path) -> list[Path]:
+    """The folder's image and DICOM files in natural order, each checked to be readable; one-line
+    CleftEdgeError for an empty folder, a damaged DICOM file or a file that is not an image."""
     from cleftedge.runtime.sources.dicom import read_header
 
     wanted = (*IMAGE_SUFFIXES, DICOM_SUFFIX)
@@ -77,7 +82,7 @@ class ImageFolder(Source):
         self.fps = fps  # a folder has no frame rate of its own; realtime pacing needs fps=
         self._images = self._iter_images()
 
-    def _iter_images(self):
+    def _iter_images(self) -> Iterator[np.ndarray]:
         from cleftedge.runtime.sources.dicom import iter_dicom_frames
 
         for path in self.files:
@@ -86,9 +91,10 @@ class ImageFolder(Source):
             else:
                 yield read_image(path)
 
-    def _next(self):
+    def _next(self) -> tuple[np.ndarray, None, None] | None:
         img = next(self._images, None)
         return None if img is None else (img, None, None)
 
     def describe(self) -> dict:
+        """The source's description (see `Source.describe`) with the number of image files."""
         return {**super().describe(), "files": len(self.files)}

@@ -10,6 +10,7 @@ Example (a USB capture card on a Jetson):
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,7 +32,7 @@ def has_gstreamer(build_info: str | None = None) -> bool:
     return bool(re.search(r"GStreamer:\s+YES", info))
 
 
-def gi_gstreamer():
+def gi_gstreamer() -> Any:
     """The `Gst` module through PyGObject, initialised; None when PyGObject or GStreamer is missing."""
     try:
         import gi
@@ -45,6 +46,8 @@ def gi_gstreamer():
 
 
 def open_gstreamer(pipeline: str, timeout_s: float = 5.0) -> Source:
+    """The source for a "gst:" pipeline: OpenCV's GStreamer backend where it has one, else PyGObject's appsink;
+    one-line CleftEdgeError for a pipeline without appsink or a machine without GStreamer."""
     pipeline = pipeline.strip()
     if "appsink" not in pipeline:
         raise CleftEdgeError(f"GStreamer pipeline '{pipeline}' does not end in appsink",
@@ -67,13 +70,13 @@ class GstAppSink(Source):
     name = "gstreamer"
     is_live = True
 
-    def __init__(self, pipeline: str, gst, timeout_s: float = 5.0):
+    def __init__(self, pipeline: str, gst: Any, timeout_s: float = 5.0):
         super().__init__(pipeline)
         self.gst = gst
         self.timeout_s = timeout_s
         self.reconnects = 0
-        self.pipeline = None
-        self.sink = None
+        self.pipeline: Any = None  # Gst objects: PyGObject has no type information
+        self.sink: Any = None
         self._start(first=True)
 
     def _start(self, first: bool = False) -> None:
@@ -100,7 +103,7 @@ class GstAppSink(Source):
                                      "try it with gst-launch-1.0 first")
             raise SourceLost(f"GStreamer pipeline {self.location} does not start")
 
-    def _next(self):
+    def _next(self) -> tuple[np.ndarray, None, None]:
         Gst = self.gst
         if self.sink is None:
             raise SourceLost("GStreamer pipeline is closed")
@@ -111,7 +114,7 @@ class GstAppSink(Source):
             raise SourceStalled(f"no frame from the GStreamer pipeline in {self.timeout_s:g} s")
         return self._to_image(sample), None, None
 
-    def _to_image(self, sample) -> np.ndarray:
+    def _to_image(self, sample: Any) -> np.ndarray:
         caps = sample.get_caps().get_structure(0)
         fmt, width, height = caps.get_value("format"), caps.get_value("width"), caps.get_value("height")
         if fmt not in CHANNELS:
@@ -135,14 +138,17 @@ class GstAppSink(Source):
             buffer.unmap(info)
 
     def reopen(self) -> None:
+        """Build and start the pipeline again; SourceLost when it still does not start."""
         self.close()
         self.reconnects += 1
         self._start()
 
     def describe(self) -> dict:
+        """The source's description (see `Source.describe`) with its reconnects and the backend (pygobject)."""
         return {**super().describe(), "reconnects": self.reconnects, "backend": "pygobject"}
 
     def close(self) -> None:
+        """Stop the pipeline (state NULL) and drop it."""
         if self.pipeline is not None:
             self.pipeline.set_state(self.gst.State.NULL)
         self.pipeline = self.sink = None

@@ -40,4 +40,5 @@ def probe_http(url: str, timeout_s: float = PROBE_S) -> str:
 
 
 def is_live_type(content_type: str) -> bool:
+    """Whether an HTTP Content-Type is a live stream (MJPEG's multipart/x-mixed-replace) rather than a file."""
     return content_type in LIVE_TYPES

@@ -6,7 +6,10 @@ simulator is imported lazily: it is a development and demo source, not a cart de
 from __future__ import annotations
 
 import math
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.sources.base import Source
@@ -14,7 +17,8 @@ from cleftedge.runtime.sources.base import Source
 KEYS = {"seed": int, "seconds": float, "fps": float, "severity": float}
 
 
-def parse_sim(location: str) -> dict:
+def parse_sim(location: str) -> dict[str, Any]:
+    """"unilateral?seed=3&seconds=60" -> the sweep's options (cleft, seed, seconds, fps, severity), checked."""
     from cleftedge.simulator.labels import CLEFT_KINDS
 
     parts = urlsplit(location)
@@ -22,7 +26,7 @@ def parse_sim(location: str) -> dict:
     if cleft not in CLEFT_KINDS:
         raise CleftEdgeError(f"simulator source kind '{cleft}'", "sim:none, sim:unilateral or sim:bilateral",
                              "e.g. --source 'sim:unilateral?seed=3&seconds=60'")
-    opts = {"cleft": cleft, "seed": 0, "seconds": 60.0, "fps": 30.0, "severity": None}
+    opts: dict[str, Any] = {"cleft": cleft, "seed": 0, "seconds": 60.0, "fps": 30.0, "severity": None}
     for key, values in parse_qs(parts.query).items():
         if key not in KEYS:
             raise CleftEdgeError(f"simulator source option '{key}'", "one of " + ", ".join(KEYS),
@@ -52,10 +56,10 @@ class SimulatorSource(Source):
 
         o = parse_sim(location.removeprefix("sim:"))
         self.options = o
-        self.fps = o["fps"]
+        self.fps: float = o["fps"]
         self._it = iter_sweep(o["seconds"], o["cleft"], o["seed"], o["fps"], o["severity"])
 
-    def _next(self):
+    def _next(self) -> tuple[np.ndarray, float, dict[str, Any]] | None:
         f = next(self._it, None)
         if f is None:
             return None
@@ -64,6 +68,7 @@ class SimulatorSource(Source):
         return f.image, pts, {"in_plane": f.in_plane, "cleft": f.cleft, "severity": f.severity}
 
     def describe(self) -> dict:
+        """The source's description (see `Source.describe`) with the sweep's cleft, seed, seconds, severity."""
         o = self.options
         return {**super().describe(), "cleft": o["cleft"], "seed": o["seed"], "seconds": o["seconds"],
                 "severity": o["severity"]}

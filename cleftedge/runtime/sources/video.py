@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cv2
+import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.image_reader import to_uint8  # the one reader's pixel rules
@@ -12,12 +13,12 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv
 URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
 
 
-def _fps(cap) -> float | None:
+def _fps(cap: cv2.VideoCapture) -> float | None:
     fps = cap.get(cv2.CAP_PROP_FPS)
     return float(fps) if fps and 0 < fps < 1000 else None  # some containers report 90000 or 0
 
 
-def _ffmpeg_capture(url: str, timeout_s: float):
+def _ffmpeg_capture(url: str, timeout_s: float) -> cv2.VideoCapture:
     """FFmpeg's own network timeouts are tens of seconds; a stalled stream should say so sooner."""
     ms = int(timeout_s * 1000)
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
@@ -38,13 +39,13 @@ class VideoFile(Source):
             self.cap.release()
             raise CleftEdgeError(f"video {path} has no readable frame", "a video with at least one frame",
                                  "check the file, or convert it with ffmpeg")
-        self._first = first
+        self._first: np.ndarray | None = first
         self._fps_given = fps
         self.fps = fps or _fps(self.cap)
         count = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.frames = count if count > 0 else None
 
-    def _next(self):
+    def _next(self) -> tuple[np.ndarray, float | None, None] | None:
         if self._first is not None:
             img, self._first = self._first, None
             return to_uint8(img), 0.0, None
@@ -58,6 +59,7 @@ class VideoFile(Source):
         return to_uint8(img), (pos / 1000.0 if pos and pos > 0 else None), None
 
     def describe(self) -> dict:
+        """The source's description (see `Source.describe`) with the frame count the container announces."""
         return {**super().describe(), "frames": self.frames}
 
     def ended_early(self) -> dict | None:
@@ -69,7 +71,8 @@ class VideoFile(Source):
                 "reason": f"the video ended after {self._index} of the {self.frames} frames its container "
                           "announces (truncated or damaged file)"}
 
-    def close(self):
+    def close(self) -> None:
+        """Release the file or stream."""
         self.cap.release()
 
 
@@ -86,12 +89,12 @@ class LiveCapture(Source):
         super().__init__(location)
         self.api = api
         self.timeout_s = timeout_s
-        self.cap = None
+        self.cap: cv2.VideoCapture | None = None
         self.reconnects = 0
         if open_now:
             self._open(first=True)
 
-    def _capture(self):
+    def _capture(self) -> cv2.VideoCapture:
         loc = self.location
         if loc.isdigit():
             return cv2.VideoCapture(int(loc), self.api)
@@ -100,18 +103,19 @@ class LiveCapture(Source):
         return cv2.VideoCapture(loc, self.api)
 
     def _open(self, first: bool = False) -> None:
-        self.cap = self._capture()
-        if not self.cap.isOpened():
-            self.cap.release()
+        cap = self._capture()
+        if not cap.isOpened():
+            cap.release()
             self.cap = None
             if first:
                 raise CleftEdgeError(f"cannot open live source {self.location}",
                                      "a connected camera index, capture card or reachable stream URL",
                                      "check the cable or the URL (and that no other program holds the device)")
             raise SourceLost(f"{self.location} is not available")
-        self.fps = _fps(self.cap)
+        self.cap = cap
+        self.fps = _fps(cap)
 
-    def _next(self):
+    def _next(self) -> tuple[np.ndarray, None, None]:
         if self.cap is None or not self.cap.isOpened():
             raise SourceLost(f"{self.location} is closed")
         ok, img = self.cap.read()
@@ -126,9 +130,11 @@ class LiveCapture(Source):
         self._open()
 
     def describe(self) -> dict:
+        """The source's description (see `Source.describe`) with how often it reconnected."""
         return {**super().describe(), "reconnects": self.reconnects}
 
-    def close(self):
+    def close(self) -> None:
+        """Release the device or stream; `reopen` opens it again."""
         if self.cap is not None:
             self.cap.release()
             self.cap = None
