@@ -75,7 +75,8 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from cleftedge.calibration.qa.report_json import summary_table
-    from cleftedge.calibration.qa.run import QaRequest, run_qa
+    from cleftedge.calibration.qa.request import QaRequest
+    from cleftedge.calibration.qa.run import run_qa
 
     req = QaRequest(reference=args.reference, data=args.data, candidate=args.candidate, report=args.report,
                     policy=args.policy, save_reference_scores=args.save_reference_scores,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from cleftedge.errors import CleftEdgeError
 
 if TYPE_CHECKING:
-    from cleftedge.calibration.qa.run import QaRequest
+    from cleftedge.calibration.qa.request import QaRequest
     from cleftedge.spec import ModelSpec
 
 HASH = re.compile(r"[0-9a-f]{64}")

@@ -36,7 +36,7 @@ import numpy as np
 from cleftedge.errors import CleftEdgeError
 
 if TYPE_CHECKING:
-    from cleftedge.calibration.qa.run import QaContext, QaRequest
+    from cleftedge.calibration.qa.request import QaContext, QaRequest
     from cleftedge.calibration.qa.scores import Scores
     from cleftedge.progress import Progress
     from cleftedge.spec import InputSpec
