@@ -9,6 +9,7 @@ import time
 import cv2
 import numpy as np
 
+from cleftedge.runtime import event_types
 from cleftedge.runtime.live.server import LiveServer
 
 MAX_FRAME_RATE = 15.0
@@ -44,4 +45,5 @@ class LiveSink:
             self.server.publish_jpeg(buf.tobytes())
 
     def close(self) -> None:
-        self.server.publish({"type": "state", "state": "stopped", "reason": "session ended", "t": time.time()})
+        self.server.publish({"type": event_types.STATE, "state": "stopped", "reason": "session ended",
+                             "t": time.time()})
