@@ -109,9 +109,7 @@ class Model:
             frames = [frames]
         elif not isinstance(frames, Sequence):
             frames = list(frames)
-        if len(frames) == 0:
-            raise CleftEdgeError("no frames to score", "one or more frames", "pass a list of frames")
-        return self.predict_tensors(self.preprocessor.batch(frames))
+        return self.score_frames(frames).prediction
 
     def score_frame(self, frame: np.ndarray) -> Scored:
         """One frame through the model path (what `run` and `bench` time): see `score_frames`."""
