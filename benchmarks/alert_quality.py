@@ -186,6 +186,7 @@ def report(args, cache: Cache, model: Path, val_jobs, fresh_jobs) -> int:
     from cleftedge.calibration.qa.candidate import model_identity
     from cleftedge.runtime.alerts import AlertConfig
     from cleftedge.runtime.model_spec import resolve_spec
+    from cleftedge.runtime.scoring import flagged
 
     t0 = time.monotonic()
     fill_all(cache, val_jobs, labels=["fp32"])
@@ -236,8 +237,8 @@ def report(args, cache: Cache, model: Path, val_jobs, fresh_jobs) -> int:
                               replay_spans(s.scores[label], s.frozen, config, thresholds[label], FPS), s.truth, FPS)
                 for s in fresh]
         diffs = [abs(e["difference_s"]) for r in rows for e in r["episodes"] if e["difference_s"] is not None]
-        flips = sum(int(((s.scores["fp32"] >= thresholds["fp32"]) != (s.scores[label] >= thresholds[label])).sum())
-                    for s in fresh)
+        flips = sum(int((flagged(s.scores["fp32"], thresholds["fp32"])
+                          != flagged(s.scores[label], thresholds[label])).sum()) for s in fresh)
         print(f"alert parity {label} vs fp32 (chosen policy): {sum(r['missed'] for r in rows)} alerts missed, "
               f"{sum(r['added'] for r in rows)} added, time to alert differs by at most "
               f"{max(diffs, default=0.0):.2f} s; {flips} of {sum(s.frames for s in fresh)} frame decisions flipped")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cleftedge.runtime import event_types
 from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 from cleftedge.runtime.events import JsonlSink, Sink, Sinks
 from cleftedge.runtime.frozen import FrozenDetector
@@ -60,17 +61,16 @@ def overhead(model: Model, frames: list[np.ndarray], n: int) -> dict:
         pre, dec, ev = [], [], []
         for i in range(n):
             img = frames[i % len(frames)]
-            t0 = time.perf_counter()
-            x = model.preprocessor(img)
-            t1 = time.perf_counter()
-            score = float(model.predict_tensors(x[None]).scores[0])
+            scored = model.score_frame(img)  # the runtime's own frame path, with its stage clock
+            score = scored.score
             t2 = time.perf_counter()
             policy.update(i, t2, score, frozen.update(img))
             t3 = time.perf_counter()
-            sink.emit({"type": "score", "t": time.time(), "session": "bench", "frame": i, "t_capture": t0,
-                       "score": round(score, 5), "flagged": policy.flag(score), "frozen": False})
+            sink.emit({"type": event_types.SCORE, "t": time.time(), "session": "bench", "frame": i,
+                       "t_capture": scored.clock.started, "score": round(score, 5), "flagged": policy.flag(score),
+                       "frozen": False})
             t4 = time.perf_counter()
-            pre.append(t1 - t0)
+            pre.append(scored.clock.preprocessed - scored.clock.started)
             dec.append(t3 - t2)
             ev.append(t4 - t3)
         sink.close()

@@ -17,6 +17,7 @@ from cleftedge.calibration.diagnose import latency_ms, rank_layers
 from cleftedge.calibration.subset import stratified_subset
 from cleftedge.calibration.val_gate import gate_on_validation, load_validation, model_scores
 from cleftedge.runtime.model_spec import resolve_spec
+from cleftedge.runtime.scoring import flagged
 from cleftedge.targets import TARGETS
 
 LATENCY_RUNS = 40
@@ -43,7 +44,7 @@ def _sqnr_ranking(req: CalibrateRequest, spec) -> list[dict]:
 def _flips(req: CalibrateRequest, val, ref_flags: np.ndarray, spec, keep: list[str], tmp: Path) -> int:
     out = tmp / f"k{len(list(tmp.iterdir()))}{req.out.suffix}"
     run_calibration(_quiet(req, out, keep_float=keep))
-    cand = model_scores(out, TARGETS[req.target].check_backend, val.tensors, spec) >= spec.output.threshold
+    cand = flagged(model_scores(out, TARGETS[req.target].check_backend, val.tensors, spec), spec.output.threshold)
     return int(np.sum(cand != ref_flags))
 
 
@@ -55,7 +56,7 @@ def diagnose(req: CalibrateRequest, val=None, reference: np.ndarray | None = Non
     ranking = _sqnr_ranking(req, spec)
     if val is None:
         return ranking
-    ref_flags = reference >= spec.output.threshold
+    ref_flags = flagged(reference, spec.output.threshold)
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         base = _flips(req, val, ref_flags, spec, list(req.keep_float), tmp)

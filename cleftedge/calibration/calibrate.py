@@ -61,6 +61,7 @@ def labelled_tensors(dataset: Dataset, records, spec, label: str) -> tuple[list[
 
 
 def check_request(r: CalibrateRequest) -> None:
+    """Refuse a request that cannot run (target, method, --out suffix, sizes, model file) in one line."""
     if r.target not in TARGETS:
         raise CleftEdgeError(f"target {r.target}", "one of " + ", ".join(TARGETS), "e.g. --target tensorrt")
     if r.method is not None and r.method not in methods(r.target):
@@ -108,8 +109,15 @@ def check_keep_float(model: Path, names: list[str]) -> None:
 
 
 def run_calibration(r: CalibrateRequest) -> dict:
-    start = time.monotonic()
+    """Check a request, then calibrate it (see `calibrate_checked`); returns the run's summary."""
     check_request(r)
+    return calibrate_checked(r)
+
+
+def calibrate_checked(r: CalibrateRequest) -> dict:
+    """Calibrate a request that check_request has passed (the command checks the user's request once,
+    before it stages the output): the model written to r.out with its sidecar; returns the summary."""
+    start = time.monotonic()
     require_opset(r.model)
     check_keep_float(r.model, r.keep_float)
     method = r.method or default_method(r.target)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.runtime.preprocess import Preprocessor
+from cleftedge.runtime.scoring import flagged
 
 
 @dataclass
@@ -66,7 +67,7 @@ def gate_on_validation(val: ValidationSet, ref: np.ndarray, cand: np.ndarray, th
                      cand=np.asarray(cand, np.float64))
     figures, verdict = judged_figures(data, threshold, threshold, policy)
     bound = {c["name"]: c["bound"] for c in verdict["criteria"]}
-    flips = int(np.sum((data.ref >= threshold) != (data.cand >= threshold)))
+    flips = int(np.sum(flagged(data.ref, threshold) != flagged(data.cand, threshold)))
     agreement = (figures.get("agreement") or {}).get("value")
     return {"passed": bool(verdict["passed"]), "agreement": agreement, "agreement_bound": bound.get("agreement"),
             "flips": flips, "frames": len(val), "sensitivity_bound_pp": bound.get("sensitivity"),
@@ -85,7 +86,7 @@ def agreement_fn(spec):
     def validate(compiled_model, items):
         names = {n for o in compiled_model.outputs for n in o.get_names()}
         out = compiled_model.output(spec.output.name) if spec.output.name in names else compiled_model.output(0)
-        same = [float(bool(scores_from_output(spec.output, compiled_model(x)[out])[0] >= spec.output.threshold)
+        same = [float(flagged(scores_from_output(spec.output, compiled_model(x)[out])[0], spec.output.threshold)
                       == bool(flag)) for x, flag in items]
         return (float(np.mean(same)) if same else 0.0), same
 

@@ -4,20 +4,30 @@ throughput, and the flags users of trtexec and benchmark_app reach for (-t, --hi
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.cli import add_command
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cleftedge.runtime.backends.perf import RunLength
+    from cleftedge.runtime.bench_plan import BenchPlan
+    from cleftedge.runtime.model import Model
 
 EXAMPLE = ("cleftedge bench --model model.xml --frames 600 --fps 30 --budget-ms 50\n"
            "  cleftedge bench --model model.xml -t 10 --hint throughput --nstreams 2 --profile-layers")
 PROFILE_RUNS = 30  # inferences the per-layer profile sums over
 
 
-def register(sub) -> None:
-    from cleftedge.commands.run import add_model_args
+def register(sub: Any) -> None:
+    """Add `cleftedge bench` and its flags to the command parser."""
     from cleftedge.runtime.bench_plan import DEFAULT_FRAMES, HINTS, SHAPE_FORMS
+    from cleftedge.runtime.model_flags import add_model_args
 
     p = add_command(sub, "bench", "latency per stage against the budget (exit 1 when p99 is over), and throughput",
                     EXAMPLE, _run)
@@ -46,19 +56,18 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _frames(n: int = 24):
+def _frames(n: int = 24) -> list[np.ndarray]:
     """Real simulator frames (a sweep), cycled: what a cart would see, decoded already."""
     from cleftedge.simulator.sweep import iter_sweep
 
     return [f.image for f in iter_sweep(n / 30.0, "unilateral", seed=5)]
 
 
-def _run(args) -> int:
-    from cleftedge.commands.run import open_model
+def _run(args: argparse.Namespace) -> int:
     from cleftedge.runtime.bench_plan import plan_from_args
 
     plan = plan_from_args(args)  # every flag checked before the model is loaded
-    model = _open(args, plan, open_model)
+    model = _open(args, plan)
     try:
         plan.check_shape(model.spec)
         model.backend.check_batch(plan.batch)
@@ -82,15 +91,16 @@ def _run(args) -> int:
               f"batch {plan.batch}, {summary['frames']} frames in {summary['seconds']:.2f} s")
         print(text)
         if profile is not None:
-            print(_profile_table(summary["profile_layers"], plan.profile_top))
+            print(_profile_table(summary["profile_layers"], plan.profile_top or 0))
     return 0 if summary["within_budget"] else 1
 
 
-def _open(args, plan, open_model):
+def _open(args: argparse.Namespace, plan: BenchPlan) -> Model:
     """The model with the backend options the plan needs (a bundle names its backend inside: opened
     once to learn it, then again with them)."""
 
     from cleftedge.runtime.backends import backend_class
+    from cleftedge.runtime.model_flags import open_model
     from cleftedge.targets import target_for_path
 
     name = args.backend or target_for_path(args.model)
@@ -103,16 +113,19 @@ def _open(args, plan, open_model):
     return open_model(args, **plan.options_for(backend_class(name).OPTIONS, name))
 
 
-def _length(plan):
+def _length(plan: BenchPlan) -> RunLength:
+    """How long to time: a duration (-t) or the requests that make --frames frames."""
     from cleftedge.runtime.backends.perf import RunLength
 
-    if plan.seconds is not None:
+    if plan.frames is None:  # -t: a duration instead of a frame count
         return RunLength(seconds=plan.seconds)
     return RunLength(requests=math.ceil(plan.frames / plan.batch))
 
 
-def _latency(model, plan, images, args):
-    """The cart's path, one request after another: preprocess, inference, decision, per stage."""
+def _latency(model: Model, plan: BenchPlan, images: list[np.ndarray],
+             args: argparse.Namespace) -> tuple[dict, str]:
+    """The cart's path, one request after another: preprocess, inference, decision, per stage, timed
+    by the very calls `run` makes (Model.score_frames, LatencyMetrics.record)."""
     from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
     from cleftedge.runtime.metrics import LatencyMetrics, Reservoir
 
@@ -121,25 +134,20 @@ def _latency(model, plan, images, args):
     metrics = LatencyMetrics(args.fps, args.budget_ms)
     engine = Reservoir()  # the library's own inference time, where it reports one
 
-    def step(i: int) -> tuple[float, float, float, float]:
-        picked = [images[(i * n + k) % len(images)] for k in range(n)]
-        t0 = time.monotonic()
-        x = model.preprocessor(picked[0])[None] if n == 1 else model.preprocessor.batch(picked)
-        t1 = time.monotonic()
-        pred = model.predict_tensors(x)
-        t2 = time.monotonic()
-        for k, score in enumerate(pred.scores):
-            policy.update(i * n + k, t0, float(score))
-        return t0, t1, t2, time.monotonic()
+    def step(i: int, timed: bool) -> None:
+        scored = model.score_frames([images[(i * n + k) % len(images)] for k in range(n)])
+        for k, score in enumerate(scored.prediction.scores):
+            policy.update(i * n + k, scored.clock.started, float(score))
+        if timed:
+            metrics.record(scored.clock, time.monotonic())
 
     for i in range(plan.warmup):
-        step(i)
+        step(i, timed=False)
     clock = _length(plan).check().clock()
     i = plan.warmup
     while clock.more():
-        t0, t1, t2, t3 = step(i)
+        step(i, timed=True)
         i += 1
-        metrics.add(None, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, (t3 - t0) * 1e3)
         if model.backend.last_engine_ms is not None:
             engine.add(model.backend.last_engine_ms)
     seconds = time.perf_counter() - clock.start
@@ -158,7 +166,7 @@ def _latency(model, plan, images, args):
     return summary, "\n".join(lines)
 
 
-def _throughput(model, plan, batch, args):
+def _throughput(model: Model, plan: BenchPlan, batch: np.ndarray, args: argparse.Namespace) -> tuple[dict, str]:
     """Inference alone, as many requests in flight as the backend runs (benchmark_app -hint throughput)."""
     from cleftedge.runtime.backends.perf import RunLength
     from cleftedge.runtime.metrics import Reservoir
@@ -192,6 +200,7 @@ def _throughput(model, plan, batch, args):
 
 
 def _profile_table(profile: dict, top: int) -> str:
+    """The N slowest layers with their share of the total, and the rest in one line."""
     rows = profile["layers"]
     lines = [f"slowest layers ({profile['source']}, {profile['runs']} runs of batch {profile['batch']}; "
              f"{len(rows)} layers, {profile['ms_per_run']:.3f} ms per run in all):"]

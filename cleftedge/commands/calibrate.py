@@ -131,7 +131,7 @@ def _terminate_as_interrupt() -> None:
 
 
 def _calibrate_steps(args, req) -> dict:
-    from cleftedge.calibration.calibrate import run_calibration
+    from cleftedge.calibration.calibrate import calibrate_checked
     from cleftedge.calibration.qa.policy import load_policy
 
     policy = load_policy(args.policy)
@@ -141,7 +141,7 @@ def _calibrate_steps(args, req) -> dict:
         preset = run_preset(req, policy, echo=stderr_echo if args.json else print)
         summary = {**preset.pop("summary"), "preset": preset}
     else:
-        summary = run_calibration(req)
+        summary = calibrate_checked(req)  # _run checked the request before staging it
     if args.auto_keep_float:
         from cleftedge.calibration.auto_keep import auto_keep_float
 

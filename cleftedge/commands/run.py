@@ -7,28 +7,15 @@ import sys
 
 from cleftedge.cli import add_command
 from cleftedge.errors import CleftEdgeError
-from cleftedge.targets import names
 
 EXAMPLE = """cleftedge run --model model.onnx --source sweep.mp4 --realtime --events events.jsonl --summary summary.json
   cleftedge run --model bundle/ --source 0 --serve 127.0.0.1:8080
   cleftedge run --model model.xml --source "sim:unilateral?seed=3&seconds=30" --annotate a.mp4 --report s.html"""
 
 
-def add_model_args(p) -> None:
-    p.add_argument("--model", required=True, help="ONNX, OpenVINO IR (.xml), TensorRT plan or bundle")
-    p.add_argument("--backend", choices=names(), help="default: from the model")
-    p.add_argument("--device", default="CPU", help="CPU, GPU, NPU or AUTO (OpenVINO); GPU index for TensorRT")
-    p.add_argument("--spec", help="spec TOML for a bare TensorRT plan")
-    p.add_argument("--trust-store", help="trusted public keys for bundles (default: CLEFTEDGE_TRUST_STORE)")
-    p.add_argument("--allow-unsigned", action="store_true", help="accept a bundle with no signature at all "
-                   "(development only; a signature that is present is always checked)")
-    p.add_argument("--allow-rollback", action="store_true", help="run a bundle release older than the newest this "
-                   "cart has run (recorded in the events)")
-    p.add_argument("--fps", type=float, default=30.0, help="budget frame rate (default 30)")
-    p.add_argument("--budget-ms", type=float, default=50.0, help="end-to-end budget per frame (default 50 ms)")
-
-
 def register(sub) -> None:
+    from cleftedge.runtime.model_flags import add_model_args
+
     p = add_command(sub, "run", "run the live runtime: score frames, raise alerts, write events", EXAMPLE, _run)
     add_model_args(p)
     p.add_argument("--source", required=True, help="video, camera index, URL, GStreamer pipeline, DICOM, folder, "
@@ -60,20 +47,6 @@ def register(sub) -> None:
     p.add_argument("--max-frames", type=int, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no alert lines or latency table on the terminal")
     p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
-
-
-def open_model(args, steady: bool = True, **options):
-    """Model.open as the model flags say; `options` go to the backend (bench: hint, batch, streams)."""
-    from cleftedge.runtime.model import Model
-
-    opts = {"steady": steady, **options}
-    if args.trust_store:
-        opts["trust_store"] = args.trust_store
-    if args.allow_unsigned:
-        opts["allow_unsigned"] = True
-    if getattr(args, "allow_rollback", False):
-        opts["allow_rollback"] = True
-    return Model.open(args.model, backend=args.backend, device=args.device, spec=args.spec, **opts)
 
 
 def alert_config(args, base):
@@ -119,6 +92,7 @@ def _run(args) -> int:
 
 def _scan(args, alerts, access, stop) -> int:
     from cleftedge.runtime.events import JsonlSink, Sinks, TerminalSink
+    from cleftedge.runtime.model_flags import open_model
     from cleftedge.runtime.sources import open_source
     from cleftedge.runtime.stream import Pipeline
 
@@ -139,10 +113,10 @@ def _scan(args, alerts, access, stop) -> int:
 
         sinks.append(VideoSink(args.annotate, source.fps or args.fps))
     model.warmup(3)
-    pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms)
+    pipeline = Pipeline(model, source, Sinks(sinks), alerts, args.fps, args.budget_ms, source_label=args.source)
     try:
         session = pipeline.run(args.max_frames, stop)
-        _outputs(args, model, pipeline, session)
+        _outputs(args, pipeline, session)
         if stop.is_set():
             print(f"cleftedge: {stop.reason}: session closed, outputs written", file=sys.stderr)
             return stop.exit_code()
@@ -170,7 +144,7 @@ def _serve_access(args):
                         args.insecure_http)
 
 
-def _outputs(args, model, pipeline, session) -> None:
+def _outputs(args, pipeline, session) -> None:
     from cleftedge.atomic import write_text
 
     if args.summary:
@@ -178,7 +152,7 @@ def _outputs(args, model, pipeline, session) -> None:
     if args.report:
         from cleftedge.runtime.review.from_session import write_report
 
-        write_report(args.report, args.source, model, pipeline, session)
+        write_report(args.report, session)
     if args.json:
         print(json.dumps(session.summary, default=str))
     elif not args.quiet:

@@ -91,7 +91,7 @@ def _run(args) -> int:
     from cleftedge.alert_tuning.sweeps import fingerprint_sweeps, load_sweeps, refuse_same_files
     from cleftedge.atomic import write_text
     from cleftedge.calibration.qa.candidate import model_identity
-    from cleftedge.commands.run import open_model
+    from cleftedge.runtime.model_flags import open_model
 
     _check_args(args)
     grid = Grid(args.grid_k, args.grid_n, args.grid_clear_k, args.grid_cooldown, args.grid_clear_fraction)

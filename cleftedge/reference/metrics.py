@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cleftedge.runtime.scoring import flagged
 from cleftedge.simulator.labels import SUBTLE_SEVERITY
 
 
@@ -26,7 +27,7 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
 
 def operating_point(y: np.ndarray, s: np.ndarray, threshold: float) -> dict:
     y = np.asarray(y).astype(bool)
-    flag = np.asarray(s) >= threshold
+    flag = flagged(s, threshold)
     tp, fn = int((flag & y).sum()), int((~flag & y).sum())
     tn, fp = int((~flag & ~y).sum()), int((flag & ~y).sum())
     return {"frames": int(len(y)), "positives": tp + fn, "negatives": tn + fp,
@@ -63,6 +64,6 @@ def report(y, s, severity, labels, threshold: float) -> dict:
     subtle = (~y) | (severity < SUBTLE_SEVERITY)  # subtle clefts against all negatives
     out["subtle"] = operating_point(y[subtle], np.asarray(s)[subtle], threshold)
     labels = np.asarray(labels)
-    out["per_label_flag_rate"] = {str(lab): float((np.asarray(s)[labels == lab] >= threshold).mean())
+    out["per_label_flag_rate"] = {str(lab): float(flagged(np.asarray(s)[labels == lab], threshold).mean())
                                   for lab in sorted(set(labels.tolist()))}
     return out

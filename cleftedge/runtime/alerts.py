@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields
 
 from cleftedge import toml
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.scoring import flagged
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,9 @@ class Alert:
 
 
 class AlertPolicy:
-    def __init__(self, config: AlertConfig, spec_threshold: float):
+    """The alert state machine of one session: feed it each frame's score with `update`."""
+
+    def __init__(self, config: AlertConfig, spec_threshold: float) -> None:
         self.config = config.check()
         self.threshold = config.threshold if config.threshold is not None else spec_threshold
         self.clear_threshold = config.clear_threshold if config.clear_threshold is not None else self.threshold
@@ -138,17 +141,17 @@ class AlertPolicy:
         self._cooldown = 0
 
     def flag(self, score: float) -> bool:
-        return score >= self.threshold
+        """Whether this score flags its frame (at or above the policy's threshold)."""
+        return flagged(score, self.threshold)
 
     def update(self, frame: int, t: float, score: float, frozen: bool = False) -> list[tuple[str, Alert]]:
         """Feed one frame; returns ("raised"|"cleared", alert) transitions."""
         if frozen:
             return []
-        flagged = self.flag(score)
-        self.window.append(flagged)
-        self.holding.append(score >= self.clear_threshold)
+        self.window.append(self.flag(score))
+        self.holding.append(flagged(score, self.clear_threshold))  # the same rule at the lower clear threshold
         votes = sum(self.window)
-        out = []
+        out: list[tuple[str, Alert]] = []
         if self.active is not None:
             if score > self.active.peak_score:
                 self.active.peak_score, self.active.best_frame = score, frame
@@ -166,4 +169,5 @@ class AlertPolicy:
         return out
 
     def describe(self) -> dict:
+        """The policy as it runs (thresholds resolved): the session_start event's and summary's `alerts`."""
         return {**asdict(self.config), "threshold": self.threshold, "clear_threshold": self.clear_threshold}

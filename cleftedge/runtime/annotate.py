@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from cleftedge.runtime.preprocess import Geometry
+from cleftedge.runtime.scoring import flagged
 from cleftedge.runtime.sector import Sector, sector_mask
 
 AMBER = (65, 164, 217)  # BGR
@@ -41,22 +42,25 @@ def draw_heat(image: np.ndarray, heat: np.ndarray | None, style: str = "outline"
     if not w or not h:
         return out
     cam = heat[y:y + h, x:x + w]
-    colour = cv2.applyColorMap((cam * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    coloured = cv2.applyColorMap((cam * 255).astype(np.uint8), cv2.COLORMAP_JET)
     alpha = (np.float32(0.45 if style == "fill" else 0.22) * cam)[..., None]
     region = out[y:y + h, x:x + w]
-    region[:] = (region * (1 - alpha) + colour * alpha).astype(np.uint8)
+    region[:] = (region * (1 - alpha) + coloured * alpha).astype(np.uint8)
     return out
 
 
 class Annotator:
-    def __init__(self, input_size: tuple[int, int]):
+    """Draws a frame as the video and the live page show it, for a model of this input size (w, h)."""
+
+    def __init__(self, input_size: tuple[int, int]) -> None:
         self.input_w, self.input_h = input_size
         self._mask_for: tuple | None = None
         self._mask: np.ndarray | None = None
 
     def mask(self, image: np.ndarray, sector: Sector | None) -> np.ndarray:
+        """The fan mask of this image size and sector (255 inside), cached while neither changes."""
         key = (image.shape[:2], None if sector is None else sector.box)
-        if key != self._mask_for:
+        if self._mask is None or key != self._mask_for:
             self._mask = sector_mask(image, sector)
             self._mask_for = key
         return self._mask
@@ -64,6 +68,7 @@ class Annotator:
     def __call__(self, image: np.ndarray, score: float, threshold: float, alert_active: bool,
                  heatmap: np.ndarray | None = None, geometry: Geometry | None = None,
                  sector: Sector | None = None) -> np.ndarray:
+        """The annotated frame in one call: `layers`, then `compose`."""
         return self.compose(self.layers(image, score, threshold, heatmap, geometry, sector), score, threshold,
                             alert_active)
 
@@ -74,7 +79,7 @@ class Annotator:
         mask = self.mask(img, sector)
         masked = cv2.bitwise_and(img, img, mask=mask)
         heat = None
-        if heatmap is not None and geometry is not None and score >= threshold:
+        if heatmap is not None and geometry is not None and flagged(score, threshold):
             heat = self._heat_layer(masked.shape[:2], heatmap, geometry, mask)
         return FrameLayers(masked, heat)
 
@@ -87,7 +92,8 @@ class Annotator:
             self._banner(out)
         return out
 
-    def _heat_layer(self, shape, heatmap, g: Geometry, mask) -> np.ndarray | None:
+    def _heat_layer(self, shape: tuple[int, int], heatmap: np.ndarray, g: Geometry,
+                    mask: np.ndarray) -> np.ndarray | None:
         cam = np.maximum(heatmap.astype(np.float32), 0)
         if cam.max() <= 0:
             return None
@@ -103,19 +109,19 @@ class Annotator:
         return layer
 
     @staticmethod
-    def _score_bar(out, score, threshold) -> None:
+    def _score_bar(out: np.ndarray, score: float, threshold: float) -> None:
         h, w = out.shape[:2]
         x0, x1, y = 10, w - 10, h - 14
         cv2.rectangle(out, (x0, y - 6), (x1, y + 6), (60, 60, 60), -1)
         fill = x0 + int((x1 - x0) * float(np.clip(score, 0, 1)))
-        cv2.rectangle(out, (x0, y - 6), (fill, y + 6), AMBER if score >= threshold else (209, 155, 92), -1)
+        cv2.rectangle(out, (x0, y - 6), (fill, y + 6), AMBER if flagged(score, threshold) else (209, 155, 92), -1)
         tx = x0 + int((x1 - x0) * threshold)
         cv2.line(out, (tx, y - 10), (tx, y + 10), (240, 240, 240), 2)
         cv2.putText(out, f"cleft score {score:.2f}", (x0, y - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
                     (240, 240, 240), 1, cv2.LINE_AA)
 
     @staticmethod
-    def _banner(out) -> None:
+    def _banner(out: np.ndarray) -> None:
         w = out.shape[1]
         cv2.rectangle(out, (0, 0), (w, 34), (23, 47, 58), -1)
         cv2.rectangle(out, (0, 0), (6, 34), AMBER, -1)

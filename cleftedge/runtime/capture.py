@@ -7,7 +7,6 @@ queues up. A file played as fast as possible waits for the pipeline instead (no 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 from cleftedge.errors import CleftEdgeError
@@ -16,18 +15,23 @@ from cleftedge.runtime.sources.base import Frame, Source, SourceError
 
 @dataclass
 class Notice:
+    """What the capture thread tells the pipeline besides frames."""
+
     kind: str  # "ended" | "stalled" | "error"
     reason: str
 
 
 class Mailbox:
-    def __init__(self):
+    """One frame slot plus a queue of notices, shared by the capture thread and the pipeline."""
+
+    def __init__(self) -> None:
         self._cond = threading.Condition()
         self._frame: Frame | None = None
         self._notices: list[Notice] = []
         self.dropped = 0
 
     def put_latest(self, frame: Frame) -> None:
+        """Put a frame in the slot, replacing (and counting as dropped) one not taken yet."""
         with self._cond:
             if self._frame is not None:
                 self.dropped += 1
@@ -35,6 +39,7 @@ class Mailbox:
             self._cond.notify_all()
 
     def put_wait(self, frame: Frame, stop: threading.Event) -> None:
+        """Put a frame in the slot once the last one was taken (or `stop` is set): no drops."""
         with self._cond:
             while self._frame is not None and not stop.is_set():
                 self._cond.wait(0.1)
@@ -42,11 +47,13 @@ class Mailbox:
             self._cond.notify_all()
 
     def notice(self, notice: Notice) -> None:
+        """Queue a notice (source ended, stalled or failed) for the pipeline."""
         with self._cond:
             self._notices.append(notice)
             self._cond.notify_all()
 
     def get(self, timeout: float) -> Frame | Notice | None:
+        """The waiting frame, else the oldest notice, else None after `timeout` seconds."""
         with self._cond:
             if self._frame is None and not self._notices:
                 self._cond.wait(timeout)
@@ -63,7 +70,7 @@ class Capture:
     """Reads a source into a Mailbox on a daemon thread; retries a lost live source with backoff."""
 
     def __init__(self, source: Source, mailbox: Mailbox, wait_for_consumer: bool,
-                 backoff: tuple[float, float] = (0.5, 8.0)):
+                 backoff: tuple[float, float] = (0.5, 8.0)) -> None:
         self.source = source
         self.mailbox = mailbox
         self.wait_for_consumer = wait_for_consumer
@@ -72,6 +79,7 @@ class Capture:
         self.thread = threading.Thread(target=self._run, name="capture", daemon=True)
 
     def start(self) -> Capture:
+        """Start reading on the capture thread; returns self."""
         self.thread.start()
         return self
 
@@ -105,10 +113,7 @@ class Capture:
                 self.mailbox.put_latest(frame)
 
     def close(self) -> None:
+        """Stop the thread (waiting up to 2 s) and close the source."""
         self.stop.set()
         self.thread.join(timeout=2.0)
         self.source.close()
-
-
-def monotonic_ms(since: float) -> float:
-    return (time.monotonic() - since) * 1000.0

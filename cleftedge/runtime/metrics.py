@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 STAGES = ("capture", "preprocess", "inference", "decision", "end_to_end")
 
 
+@dataclass(frozen=True)
+class StageClock:
+    """When one request passed each step of the model, in time.monotonic() seconds: picked up
+    (before preprocessing), preprocessed, and inferred (the scores ready)."""
+
+    started: float
+    preprocessed: float
+    inferred: float
+
+    def stages_ms(self, decided: float, captured: float | None) -> tuple[float | None, float, float, float, float]:
+        """Milliseconds per stage as STAGES names them, once the decision on the scores was taken at
+        `decided`; `captured` is when the frame was captured (None where nothing captures it: bench),
+        and end to end runs from it, else from `started`."""
+        since = self.started if captured is None else captured
+        return (None if captured is None else (self.started - captured) * 1e3,
+                (self.preprocessed - self.started) * 1e3, (self.inferred - self.preprocessed) * 1e3,
+                (decided - self.inferred) * 1e3, (decided - since) * 1e3)
+
+
 class Reservoir:
     """The last `capacity` samples (a ring buffer) plus exact count, max and sum over all."""
 
-    def __init__(self, capacity: int = 20000):
+    def __init__(self, capacity: int = 20000) -> None:
         self.buf = np.zeros(capacity, np.float64)
         self.n = 0
         self.max = 0.0
@@ -24,9 +45,11 @@ class Reservoir:
             self.max = value
 
     def values(self) -> np.ndarray:
+        """The samples kept (the last `capacity`), oldest first until the buffer wraps."""
         return self.buf[: min(self.n, len(self.buf))]
 
     def summary(self) -> dict:
+        """count, mean, p50, p95, p99 and max ({"count": 0} without samples)."""
         v = self.values()
         if not len(v):
             return {"count": 0}
@@ -36,7 +59,9 @@ class Reservoir:
 
 
 class LatencyMetrics:
-    def __init__(self, fps: float = 30.0, budget_ms: float = 50.0, capacity: int = 20000):
+    """Per-stage reservoirs, frame count, drops and over-budget counts of one session or bench run."""
+
+    def __init__(self, fps: float = 30.0, budget_ms: float = 50.0, capacity: int = 20000) -> None:
         self.fps = fps
         self.budget_ms = budget_ms
         self.stages = {s: Reservoir(capacity) for s in STAGES}
@@ -44,6 +69,10 @@ class LatencyMetrics:
         self.dropped = 0
         self.overruns = 0  # frames whose end-to-end latency exceeded the budget
         self.slow = 0  # frames whose processing took longer than one frame interval
+
+    def record(self, clock: StageClock, decided: float, captured: float | None = None) -> None:
+        """One request's stages from its clock (the one way `run` and `bench` add a request)."""
+        self.add(*clock.stages_ms(decided, captured))
 
     def add(self, capture: float | None, preprocess: float, inference: float, decision: float,
             end_to_end: float) -> None:
@@ -57,7 +86,12 @@ class LatencyMetrics:
         if preprocess + inference + decision > 1000.0 / self.fps:
             self.slow += 1
 
+    def samples(self, stage: str) -> list[float]:
+        """The kept samples of one stage (milliseconds), e.g. for the review's latency histogram."""
+        return self.stages[stage].values().tolist()
+
     def summary(self) -> dict:
+        """Frames, drops, budget, overruns and per-stage percentiles: the latency event and the summary."""
         e2e = self.stages["end_to_end"].summary()
         return {"frames": self.frames, "dropped": self.dropped, "budget": {"fps": self.fps, "ms": self.budget_ms},
                 "overruns": self.overruns, "slower_than_frame_interval": self.slow,
@@ -65,6 +99,7 @@ class LatencyMetrics:
                 "stages": {s: r.summary() for s, r in self.stages.items()}}
 
     def table(self) -> str:
+        """The terminal table of stage percentiles with the budget verdict."""
         rows = [f"{'stage':<12} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}  (ms)"]
         for name, r in self.stages.items():
             s = r.summary()

@@ -3,12 +3,15 @@
     with Model.open("model.onnx") as model:
         p = model.predict([frame])          # uint8 grey or BGR frames, any size
         p.scores                            # (N,) cleft scores in [0, 1]
+        s = model.score_frame(frame)        # the frame path: the prediction, its stage clock and
+        s.geometry, s.clock                 # the geometry and sector of this very frame
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,20 +21,56 @@ import numpy as np
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import Backend, backend_for_path, bundle_options, open_backend
-from cleftedge.runtime.preprocess import Preprocessor
+from cleftedge.runtime.metrics import StageClock
+from cleftedge.runtime.preprocess import Geometry, Prepared, Preprocessor
 from cleftedge.runtime.scoring import scores_from_output
+from cleftedge.runtime.sector import Sector
 from cleftedge.spec import ModelSpec
 
 
 @dataclass
 class Prediction:
+    """What the model said about a batch."""
+
     scores: np.ndarray  # (N,) float64 in [0, 1]
     heatmaps: np.ndarray | None  # (N, h, w) float32, when the spec names a heat-map output
     raw: dict[str, np.ndarray]  # every model output by name
 
 
+@dataclass(frozen=True)
+class Scored:
+    """Frames through the whole model path: the prediction, each frame's preprocessing (its tensor,
+    geometry and sector, in the order given) and when each step ended (the stage clock)."""
+
+    prediction: Prediction
+    inputs: tuple[Prepared, ...]
+    clock: StageClock
+
+    @property
+    def score(self) -> float:
+        """The first (for `score_frame`, the only) frame's score."""
+        return float(self.prediction.scores[0])
+
+    @property
+    def heatmap(self) -> np.ndarray | None:
+        """The first frame's heat map, when the model gives one."""
+        return self.prediction.heatmaps[0] if self.prediction.heatmaps is not None else None
+
+    @property
+    def geometry(self) -> Geometry:
+        """The first frame's geometry: where its tensor came from in the frame."""
+        return self.inputs[0].geometry
+
+    @property
+    def sector(self) -> Sector | None:
+        """The sector the first frame was cropped to (None without a sector crop or a fan)."""
+        return self.inputs[0].sector
+
+
 class Model:
-    def __init__(self, backend: Backend, manifest: Any = None, steady: bool = False):
+    """Preprocessing, a backend and scoring, as the spec says; `score_frame` is the frame path."""
+
+    def __init__(self, backend: Backend, manifest: Any = None, steady: bool = False) -> None:
         self.backend = backend
         self.spec: ModelSpec = backend.spec
         # steady=True for a live stream (the sector crop is kept steady over frames); False for stills
@@ -70,9 +109,26 @@ class Model:
             frames = [frames]
         elif not isinstance(frames, Sequence):
             frames = list(frames)
+        return self.score_frames(frames).prediction
+
+    def score_frame(self, frame: np.ndarray) -> Scored:
+        """One frame through the model path (what `run` and `bench` time): see `score_frames`."""
+        return self.score_frames([frame])
+
+    def score_frames(self, frames: Sequence[np.ndarray]) -> Scored:
+        """Preprocess and score frames as one request, noting when each step ended.
+
+        Takes uint8 grey or BGR frames (one or more); returns the prediction with each frame's
+        geometry and sector and the request's stage clock. A frame the model cannot take raises
+        CleftEdgeError; an engine fault raises what the engine raised."""
         if len(frames) == 0:
             raise CleftEdgeError("no frames to score", "one or more frames", "pass a list of frames")
-        return self.predict_tensors(self.preprocessor.batch(frames))
+        started = time.monotonic()
+        inputs = tuple(self.preprocessor.prepare(f) for f in frames)
+        batch = inputs[0].tensor[None] if len(inputs) == 1 else np.stack([p.tensor for p in inputs])
+        preprocessed = time.monotonic()
+        prediction = self.predict_tensors(batch)
+        return Scored(prediction, inputs, StageClock(started, preprocessed, time.monotonic()))
 
     def predict_tensors(self, batch: np.ndarray) -> Prediction:
         """Score an already-preprocessed float32 (N, C, H, W) batch."""
@@ -83,9 +139,12 @@ class Model:
         return Prediction(scores, heatmaps, raw)
 
     def warmup(self, n: int = 5) -> None:
+        """Run `n` inferences on a dummy batch (lazy allocation, kernel choice) before timing matters."""
         self.backend.warmup(n)
 
     def describe(self) -> dict[str, Any]:
+        """The backend's description plus the spec's name, version and threshold, and the bundle's
+        cart facts (release, rollback) when the model came from a bundle."""
         info = self.backend.describe()
         info["spec"] = {"model_name": self.spec.model_name, "model_version": self.spec.model_version,
                         "threshold": self.spec.output.threshold}
@@ -95,6 +154,7 @@ class Model:
         return info
 
     def close(self) -> None:
+        """Release the engine."""
         self.backend.close()
 
     def __enter__(self) -> Model:
@@ -117,40 +177,24 @@ def _heatmaps(raw: np.ndarray, positive: tuple[int, ...], n_classes: int) -> np.
                          "fix output.heatmap in the spec or the model's heat-map output")
 
 
-# --- bundles (cleftedge/runtime/bundle, written separately) -----------------------------
+# --- bundles ---------------------------------------------------------------------------
 
 def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
                  purpose: str = "run", allow_rollback: bool = False) -> tuple[Path, ModelSpec, Any] | None:
-    """Verify a bundle and return (engine path, spec, manifest); None for a plain model file.
-
-    The bundle package is imported only here and only when it exists, so a plain model file
-    never needs it."""
-    bundle = _bundle_package()
-    if bundle is None:
-        if path.is_dir() or path.name.lower().endswith((".tar.gz", ".tgz")):
-            raise CleftEdgeError(f"{path.name} looks like a bundle", "a model file (ONNX, IR .xml or plan)",
-                                 "this cleftedge cannot open bundles yet: pass the engine file with --spec")
-        return None
+    """Verify a bundle and return (engine path, spec, manifest); None for a plain model file. The
+    bundle package is imported here, when a model is opened (a plain file needs none of it)."""
+    bundle = importlib.import_module("cleftedge.runtime.bundle")
     if not bundle.is_bundle(path):
         return None
     if spec is not None:
         raise CleftEdgeError(f"--spec given with the bundle {path.name}", "no --spec: a bundle carries its own spec",
                              "drop --spec (the signed manifest's spec is the one that runs)")
-    extra = {} if purpose == "run" else {"purpose": purpose}  # the pinned three-argument call for "run"
+    extra: dict[str, Any] = {} if purpose == "run" else {"purpose": purpose}  # the pinned three-argument call
     if allow_rollback:
         extra["allow_rollback"] = True
     engine_path, bundle_spec, manifest = bundle.open_verified(path, trust_store=trust_store,
                                                               allow_unsigned=allow_unsigned, **extra)
     return Path(engine_path), bundle_spec, manifest
-
-
-def _bundle_package() -> Any:
-    try:
-        return importlib.import_module("cleftedge.runtime.bundle")
-    except ModuleNotFoundError as exc:
-        if exc.name and "cleftedge.runtime.bundle".startswith(exc.name):
-            return None
-        raise
 
 
 def _manifest_backend(manifest: Any) -> str | None:

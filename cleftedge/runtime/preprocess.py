@@ -3,16 +3,17 @@ training and the runtime all use, so that every stage sees exactly the same tens
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.sector import SectorDetector, find_sector, sector_mask
+from cleftedge.runtime.sector import Sector, SectorDetector, find_sector, sector_mask
 from cleftedge.spec import InputSpec
 
-__all__ = ["Geometry", "Preprocessor", "sector_mask", "find_sector", "check_frame"]
+__all__ = ["Geometry", "Prepared", "Preprocessor", "sector_mask", "find_sector", "check_frame"]
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,23 @@ class Geometry:
     pad_y: int
 
     def frame_to_input(self, x: float, y: float) -> tuple[float, float]:
+        """A point in frame pixels -> the same point in input-tensor pixels."""
         return ((x - self.roi[0]) * self.scale_x + self.pad_x, (y - self.roi[1]) * self.scale_y + self.pad_y)
 
     def input_to_frame(self, x: float, y: float) -> tuple[float, float]:
+        """A point in input-tensor pixels -> the same point in frame pixels."""
         return ((x - self.pad_x) / self.scale_x + self.roi[0], (y - self.pad_y) / self.scale_y + self.roi[1])
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One frame made ready for the model, with where its tensor came from: the float32 (C, H, W)
+    tensor, its geometry (crop, scale, padding) and the sector it was cropped to (None without a
+    sector crop, or before a fan was seen). Everything here belongs to this one frame."""
+
+    tensor: np.ndarray
+    geometry: Geometry
+    sector: Sector | None
 
 
 def check_frame(frame: object) -> np.ndarray:
@@ -56,9 +70,10 @@ class Preprocessor:
     steady=True (a live stream): the crop is kept steady over time, so use one per stream.
     """
 
-    def __init__(self, spec: InputSpec, steady: bool = False):
+    def __init__(self, spec: InputSpec, steady: bool = False) -> None:
         self.spec = spec
         self.steady = steady
+        self.detector: SectorDetector | None
         if not spec.crop_sector:
             self.detector = None
         elif steady:  # look every 6th frame; follow a real change after 3 looks (about 0.6 s at 30 fps)
@@ -70,32 +85,32 @@ class Preprocessor:
         std = np.broadcast_to(np.asarray(spec.std, np.float32), (c,))
         self._gain = (np.float32(spec.scale) / std).reshape(1, 1, c)
         self._bias = (-mean / std).reshape(1, 1, c)
-        self.last_geometry: Geometry | None = None
 
-    @property
-    def last_roi(self) -> tuple[int, int, int, int] | None:
-        return self.last_geometry.roi if self.last_geometry else None
-
-    def __call__(self, frame: np.ndarray) -> np.ndarray:
+    def prepare(self, frame: np.ndarray) -> Prepared:
+        """One uint8 grey or BGR frame -> its tensor with the geometry and sector it was cut with."""
         frame = check_frame(frame)
         if frame.ndim == 3 and self.spec.color == "GRAY":
             frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)  # once, for the fan search and the crop
         h, w = frame.shape[:2]
-        roi, mask = self.detector.crop(frame) if self.detector else ((0, 0, w, h), None)
+        sector, roi, mask = self.detector.crop(frame) if self.detector else (None, (0, 0, w, h), None)
         x0, y0, x1, y1 = roi
         img = self._colour(frame[y0:y1, x0:x1])  # colour first: a grey mask pass is 3x cheaper
         if mask is not None:
             img = cv2.bitwise_and(img, img, mask=mask)
         img, geometry = self._resize(img, roi)
-        self.last_geometry = geometry
         x = img.astype(np.float32)
         if x.ndim == 2:
             x = x[:, :, None]
         x *= self._gain
         x += self._bias
-        return np.ascontiguousarray(x.transpose(2, 0, 1))
+        return Prepared(np.ascontiguousarray(x.transpose(2, 0, 1)), geometry, sector)
 
-    def batch(self, frames) -> np.ndarray:
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """The tensor alone: `prepare(frame).tensor`, for callers that need no geometry."""
+        return self.prepare(frame).tensor
+
+    def batch(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        """Frames -> a float32 (N, C, H, W) batch (an empty sequence gives N = 0)."""
         return np.stack([self(f) for f in frames]) if len(frames) else np.zeros((0, *self.spec.shape), np.float32)
 
     def _colour(self, img: np.ndarray) -> np.ndarray:
@@ -106,7 +121,7 @@ class Preprocessor:
             return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)  # same for RGB: all channels equal
         return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if color == "RGB" else img
 
-    def _resize(self, img: np.ndarray, roi) -> tuple[np.ndarray, Geometry]:
+    def _resize(self, img: np.ndarray, roi: tuple[int, int, int, int]) -> tuple[np.ndarray, Geometry]:
         s = self.spec
         h, w = img.shape[:2]
         if s.resize == "stretch":
@@ -127,8 +142,7 @@ class Preprocessor:
         out[py:py + nh, px:px + nw] = small
         return out, Geometry(roi, nw / w, nh / h, px, py)
 
-
-    def _short_side_crop(self, img: np.ndarray, roi) -> tuple[np.ndarray, Geometry]:
+    def _short_side_crop(self, img: np.ndarray, roi: tuple[int, int, int, int]) -> tuple[np.ndarray, Geometry]:
         """ImageNet evaluation style: the shorter side to S (resize_short, default max(H, W)), then the
         centre H x W (a side shorter than the crop after resizing is padded with pad_value)."""
         s = self.spec

@@ -1,4 +1,9 @@
-"""From a model's raw class output to one cleft score per frame, as the spec says."""
+"""From a model's raw class output to one cleft score per frame, as the spec says, and the one
+rule that flags a score (at or above the threshold), for a frame or a whole array of scores."""
+
+from __future__ import annotations
+
+from typing import overload
 
 import numpy as np
 
@@ -31,3 +36,17 @@ def scores_from_output(out: OutputSpec, raw: np.ndarray) -> np.ndarray:
         p = x
     s = p[:, list(out.positive_classes)].sum(axis=1)
     return np.clip(s, 0.0, 1.0)
+
+
+@overload
+def flagged(scores: float, threshold: float) -> bool: ...
+@overload
+def flagged(scores: np.ndarray, threshold: float) -> np.ndarray: ...
+
+
+def flagged(scores: float | np.ndarray, threshold: float) -> bool | np.ndarray:
+    """The flag decision, written once: a score at or above the threshold is flagged. A number gives
+    a bool; an array (or list) of scores gives a bool array of the same shape."""
+    if isinstance(scores, (int, float, np.floating, np.integer)):
+        return bool(scores >= threshold)
+    return np.asarray(scores, dtype=np.float64) >= threshold

@@ -86,6 +86,7 @@ class SectorDetector:
         self._mask_for: Sector | None = None
 
     def update(self, frame: np.ndarray) -> Sector | None:
+        """Feed one frame; returns the steady sector now (None before any fan was seen)."""
         shape = frame.shape[:2]
         if shape != self._shape:  # a new video mode: forget the old geometry
             self._shape, self.current, self._pending, self._count = shape, None, 0, 0
@@ -109,19 +110,20 @@ class SectorDetector:
             self.current, self._pending = found, 0
         return self.current
 
-    def crop(self, frame: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray | None]:
-        """The steady crop box and, inside it, the fan mask (None when no fan was found yet).
-        The box of a fan still holds its corners, where overlays sit: the mask blanks them."""
+    def crop(self, frame: np.ndarray) -> tuple[Sector | None, tuple[int, int, int, int], np.ndarray | None]:
+        """The steady sector of this frame (None when no fan was found yet), its crop box (the whole
+        frame without a fan) and, inside the box, the fan mask (None without a fan). The box of a fan
+        still holds its corners, where overlays sit: the mask blanks them."""
         sector = self.update(frame)
         if sector is None:
             h, w = frame.shape[:2]
-            return (0, 0, w, h), None
+            return None, (0, 0, w, h), None
         if self._mask_for is not sector:
             x0, y0, x1, y1 = sector.box
             mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
             cv2.fillConvexPoly(mask, sector.hull - np.array([x0, y0], np.int32), 255)
             self._mask, self._mask_for = mask, sector
-        return sector.box, self._mask
+        return sector, sector.box, self._mask
 
 
 def sector_mask(frame: np.ndarray, sector: Sector | None = None) -> np.ndarray:

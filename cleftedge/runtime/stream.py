@@ -9,8 +9,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
+from typing import Any
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime import event_types
 from cleftedge.runtime.alerts import AlertConfig, AlertPolicy
 from cleftedge.runtime.annotate import Annotator, FrameLayers
 from cleftedge.runtime.best_frames import BestFrame, BestFrames
@@ -18,6 +21,7 @@ from cleftedge.runtime.capture import Capture, Mailbox, Notice
 from cleftedge.runtime.events import EVENTS_SCHEMA, Sinks, new_session_id
 from cleftedge.runtime.frozen import FrozenDetector
 from cleftedge.runtime.metrics import LatencyMetrics
+from cleftedge.runtime.model import Model, Scored
 from cleftedge.runtime.sources.base import Frame, Source
 from cleftedge.runtime.summary import session_summary
 from cleftedge.runtime.trace import ScoreTrace
@@ -29,13 +33,26 @@ KEEP_PER_ALERT = 3
 KEEP_EVENTS = 2000  # state and frame-error events remembered for the review (alerts are always kept)
 
 
+@dataclass(frozen=True)
+class SessionSetup:
+    """What a session runs with, fixed at its start: what the review report shows beside the scores."""
+
+    source: str  # the source as the user gave it (a simulator sweep's labels are looked for beside it)
+    live: bool  # a live or real-time source: the review's time axis is the wall clock
+    model_name: str  # "name vVERSION" from the spec
+    manifest: Any  # the bundle manifest (None for a plain model file)
+    threshold: float  # the flag threshold the policy runs with
+    alerts: AlertConfig  # the alert policy (its measured alarm delay, where it has one)
+    budget_ms: float
+
+
 class Session:
     """What a finished run leaves: the summary, the score trace, the alerts and states, and the best
-    flagged frames per alert (annotated JPEG + heat map) for the session review."""
+    flagged frames per alert (annotated JPEG + heat map), with what the session review needs."""
 
-    def __init__(self, session: str, metrics: LatencyMetrics):
+    def __init__(self, session: str, setup: SessionSetup) -> None:
         self.session = session
-        self.metrics = metrics
+        self.setup = setup
         self.summary: dict = {}
         self.trace = ScoreTrace()  # iterates as (frame, score)
         self.best = BestFrames(KEEP_PER_ALERT)
@@ -45,6 +62,8 @@ class Session:
         self.error: str | None = None  # why the source failed, when it did (not a normal end)
         self.end_reason = ""  # why the session ended: "source ended", "stopped by SIGTERM", "max frames"...
         self.ended_early: dict | None = None  # a file that ended before the frames its container announced
+        self.fps: float | None = None  # filled at the end: the source's frame rate, else the budget's
+        self.latency_ms: list[float] = []  # filled at the end: end-to-end samples (the newest kept)
 
     @property
     def events(self) -> list[dict]:
@@ -53,34 +72,42 @@ class Session:
 
     @property
     def truth(self) -> list[tuple[int, bool, bool]]:
+        """(frame, in plane, cleft) per frame where the source knows the truth (simulator sweeps)."""
         return self.trace.truth
 
 
 class Pipeline:
-    def __init__(self, model, source: Source, sinks: Sinks, alerts: AlertConfig | None = None,
+    """Source -> model -> alert policy -> events, for one session (`run`)."""
+
+    def __init__(self, model: Model, source: Source, sinks: Sinks, alerts: AlertConfig | None = None,
                  fps: float = 30.0, budget_ms: float = 50.0, session: str | None = None,
-                 ):
+                 source_label: str | None = None) -> None:
+        """`source_label`: the source as the user gave it, for the review (default: its location)."""
         self.model = model
         self.source = source
         self.sinks = sinks
         self.policy = AlertPolicy(alerts or AlertConfig(), model.spec.output.threshold)
         self.metrics = LatencyMetrics(fps, budget_ms)
         self.frozen = FrozenDetector()
-        self.session = Session(session or new_session_id(), self.metrics)
+        setup = SessionSetup(source_label if source_label is not None else source.location,
+                             source.is_live or source.realtime, f"{model.spec.model_name} v{model.spec.model_version}",
+                             model.manifest, self.policy.threshold, self.policy.config, budget_ms)
+        self.session = Session(session or new_session_id(), setup)
         self.annotator = Annotator((model.spec.input.width, model.spec.input.height))
-        self.state = None
+        self.state: tuple[str, str] | None = None
         self.frame_errors = 0  # in a row
         self.frame_errors_total = 0
         self.frozen_frames = 0
 
     # --- events -------------------------------------------------------------
-    def emit(self, kind: str, **fields) -> dict:
+    def emit(self, kind: str, **fields: Any) -> dict:
+        """Send one event (a name of event_types with its fields) to every sink; returns the event."""
         event = {"type": kind, "t": time.time(), "session": self.session.session, "schema": EVENTS_SCHEMA,
                  **fields}
         self.sinks.emit(event)
-        if kind.startswith("alert"):
+        if kind in event_types.ALERT_EVENTS:
             self.session.alert_events.append(event)
-        elif kind in ("state", "frame_error"):
+        elif kind in event_types.REVIEW_EVENTS:
             self.session.other_events.append(event)
         return event
 
@@ -91,7 +118,7 @@ class Pipeline:
             return
         if (state, reason) != self.state:
             self.state = (state, reason)
-            self.emit("state", state=state, reason=reason)
+            self.emit(event_types.STATE, state=state, reason=reason)
 
     # --- the loop -----------------------------------------------------------
     def run(self, max_frames: int | None = None, stop: threading.Event | None = None) -> Session:
@@ -101,7 +128,7 @@ class Pipeline:
         mailbox = Mailbox()
         wait = not self.source.is_live and not self.source.realtime
         capture = Capture(self.source, mailbox, wait_for_consumer=wait).start()
-        self.emit("session_start", source=self.source.describe(), model=self.model.describe(),
+        self.emit(event_types.SESSION_START, source=self.source.describe(), model=self.model.describe(),
                   threshold=self.policy.threshold, alerts=self.policy.describe(),
                   budget={"fps": self.metrics.fps, "ms": self.metrics.budget_ms})
         self.set_state("running")
@@ -115,10 +142,11 @@ class Pipeline:
                 now = time.monotonic()
                 if now >= next_beat:
                     self.metrics.dropped = mailbox.dropped
-                    self.emit("heartbeat", frames=self.metrics.frames, dropped=mailbox.dropped, state=self.state[0])
+                    self.emit(event_types.HEARTBEAT, frames=self.metrics.frames, dropped=mailbox.dropped,
+                              state=self.state[0] if self.state else None)
                     next_beat = now + HEARTBEAT_S
                 if now >= next_latency + LATENCY_EVERY_S:
-                    self.emit("latency", **self.metrics.summary())
+                    self.emit(event_types.LATENCY, **self.metrics.summary())
                     next_latency = now
                 item = mailbox.get(timeout=max(0.01, min(0.25, next_beat - now)))
                 if item is None:
@@ -147,12 +175,8 @@ class Pipeline:
         return self.session
 
     def _process(self, frame: Frame) -> None:
-        t_pick = time.monotonic()
         try:
-            x = self.model.preprocessor(frame.image)
-            t_pre = time.monotonic()
-            pred = self.model.predict_tensors(x[None])
-            t_inf = time.monotonic()
+            scored = self.model.score_frame(frame.image)
         except CleftEdgeError as exc:  # a frame the model cannot take: say so, keep going
             self._frame_error(frame, exc.line())
             return
@@ -160,45 +184,49 @@ class Pipeline:
             self._frame_error(frame, f"inference failed: {type(exc).__name__}: {exc}")
             return
         self.frame_errors = 0
-        score = float(pred.scores[0])
+        score = scored.score
         frozen = self.frozen.update(frame.image)
         self.frozen_frames += frozen
         transitions = self.policy.update(frame.index, frame.t_capture, score, frozen)
         self.set_state("frozen" if frozen else "running", "image frozen" if frozen else "")
-        t_dec = time.monotonic()
+        decided = time.monotonic()
         flagged = self.policy.flag(score)
-        self.emit("score", frame=frame.index, t_capture=frame.t_capture, score=round(score, 5), flagged=flagged,
-                  frozen=frozen)
+        self.emit(event_types.SCORE, frame=frame.index, t_capture=frame.t_capture, score=round(score, 5),
+                  flagged=flagged, frozen=frozen)
         self.session.trace.add(frame.index, score, frame.truth, time.time())
         for kind, alert in transitions:
             if kind == "raised":
-                self.emit("alert_raised", alert_id=alert.alert_id, frame=frame.index, t_capture=frame.t_capture,
-                          score=round(score, 5))
+                self.emit(event_types.ALERT_RAISED, alert_id=alert.alert_id, frame=frame.index,
+                          t_capture=frame.t_capture, score=round(score, 5))
             else:
-                self.emit("alert_cleared", alert_id=alert.alert_id, frame=frame.index, t_capture=frame.t_capture,
-                          start_frame=alert.start_frame, end_frame=alert.end_frame,
+                self.emit(event_types.ALERT_CLEARED, alert_id=alert.alert_id, frame=frame.index,
+                          t_capture=frame.t_capture, start_frame=alert.start_frame, end_frame=alert.end_frame,
                           peak_score=round(alert.peak_score, 5), best_frame=alert.best_frame)
-        heat = pred.heatmaps[0] if pred.heatmaps is not None else None
+        self._frames_out(frame, scored, flagged)
+        self.metrics.record(scored.clock, decided, frame.t_capture)
+
+    def _frames_out(self, frame: Frame, scored: Scored, flagged: bool) -> None:
+        """The annotated frame to the sinks that want frames, and to the review when it is worth keeping."""
+        score, heat = scored.score, scored.heatmap
         alert_id = self.policy.active.alert_id if self.policy.active else None
         keep = flagged and self.session.best.worth_keeping(alert_id, score)
-        if self.sinks.wants_frames or keep:
-            layers = self._layers(frame, score, heat)
-            image = self.annotator.compose(layers, score, self.policy.threshold, self.policy.active is not None)
-            self.sinks.frame(frame.index, image, pred, layers)
-            if keep:
-                self.session.best.keep(alert_id, frame.index, score, image, heat, layers)
-        self.metrics.add((t_pick - frame.t_capture) * 1e3, (t_pre - t_pick) * 1e3, (t_inf - t_pre) * 1e3,
-                         (t_dec - t_inf) * 1e3, (t_dec - frame.t_capture) * 1e3)
+        if not (self.sinks.wants_frames or keep):
+            return
+        layers = self._layers(frame, scored)
+        image = self.annotator.compose(layers, score, self.policy.threshold, self.policy.active is not None)
+        self.sinks.frame(frame.index, image, scored.prediction, layers)
+        if keep:
+            self.session.best.keep(alert_id, frame.index, score, image, heat, layers)
 
-    def _layers(self, frame: Frame, score: float, heat) -> FrameLayers:
-        pre = self.model.preprocessor
-        sector = pre.detector.current if pre.detector is not None else None
-        return self.annotator.layers(frame.image, score, self.policy.threshold, heat, pre.last_geometry, sector)
+    def _layers(self, frame: Frame, scored: Scored) -> FrameLayers:
+        """The frame taken apart with the geometry and sector it was scored with (its own, not the last)."""
+        return self.annotator.layers(frame.image, scored.score, self.policy.threshold, scored.heatmap,
+                                     scored.geometry, scored.sector)
 
     def _frame_error(self, frame: Frame, reason: str) -> None:
         self.frame_errors += 1
         self.frame_errors_total += 1
-        self.emit("frame_error", frame=frame.index, t_capture=frame.t_capture, reason=reason)
+        self.emit(event_types.FRAME_ERROR, frame=frame.index, t_capture=frame.t_capture, reason=reason)
         if self.frame_errors >= 3:  # not one odd frame: the AI is not working
             self.set_state("paused", reason)
 
@@ -207,15 +235,17 @@ class Pipeline:
         early = getattr(self.source, "ended_early", lambda: None)()
         if early:
             self.session.ended_early = early
-            self.emit("source_ended_early", **early)
+            self.emit(event_types.SOURCE_ENDED_EARLY, **early)
 
     def _finish(self) -> None:
         self.session.flagged = self.session.best.frames()
+        self.session.fps = self.source.fps or self.metrics.fps
+        self.session.latency_ms = self.metrics.samples("end_to_end")
         self.session.summary = session_summary(self.session.session, self.source.describe(), self.model.describe(),
                                                self.policy, self.metrics, self.frame_errors_total,
                                                self.frozen_frames, self.session.error)
         self.session.summary["end_reason"] = self.session.end_reason or "stopped"
         self.session.summary["source_ended_early"] = self.session.ended_early
         self.set_state("stopped", "session ended")
-        self.emit("session_end", summary=self.session.summary)
+        self.emit(event_types.SESSION_END, summary=self.session.summary)
         self.sinks.close()

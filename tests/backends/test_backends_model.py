@@ -60,17 +60,6 @@ def test_threshold_and_spec_come_from_the_model(tmp_path):
         assert m.preprocessor.steady is True
 
 
-def test_bundle_like_path_without_the_bundle_package(tmp_path):
-    import importlib.util
-
-    if importlib.util.find_spec("cleftedge.runtime.bundle") is not None:
-        pytest.skip("the bundle package is installed: its own tests cover bundle paths")
-    folder = tmp_path / "bundle"
-    folder.mkdir()
-    with pytest.raises(CleftEdgeError, match="looks like a bundle"):
-        Model.open(folder)
-
-
 def test_bundle_hook_follows_the_bundle_contract(tmp_path, monkeypatch):
     """Model.open hands bundle paths to cleftedge.runtime.bundle (is_bundle, open_verified) as
     docs/internals.md pins them; the package is another developer's, so a minimal stand-in that

@@ -142,3 +142,25 @@ def test_profile_layers_sums_what_tensorrts_iprofiler_reports(fake_gpu, plan):
     rows = profile.rows()
     assert [r["name"] for r in rows] == layers[::-1] and rows[0]["ms_per_run"] == len(layers)
     assert rows[0]["type"] != "?" and sum(r["share"] for r in rows) == pytest.approx(100.0)
+
+
+def test_the_io_check_runs_once_per_open_and_still_refuses_a_plan_the_spec_does_not_fit(fake_gpu, plan, monkeypatch):
+    from cleftedge.runtime.backends import base
+
+    checked = []
+    real = base.check_io
+
+    def counting(spec, inputs, outputs, source):
+        checked.append(source)
+        return real(spec, inputs, outputs, source)
+
+    monkeypatch.setattr(base, "check_io", counting)
+    monkeypatch.setattr(backend_module, "check_io", counting)
+    _, layers = fake_gpu("10.3")
+    plan_path, onnx_path, spec = plan
+    with open_backend(onnx_path), open_backend(plan_path, spec=spec, device="GPU"):
+        pass
+    assert checked == ["tiny.onnx", "tiny.plan"]  # once each, the plan's before its buffers are allocated
+    with pytest.raises(CleftEdgeError, match="no input 'img'"):
+        open_backend(plan_path, spec=make_spec(input_name="img"), device="GPU")
+    assert checked[2:] == ["tiny.plan"]

@@ -96,3 +96,24 @@ def test_histogram_methods_with_a_short_last_batch(calib_world, tmp_path, method
     assert main(["calibrate", "--model", str(calib_world / "model.onnx"), "--data", str(calib_world / "calib"),
                  "--target", "tensorrt", "--method", method, "--subset-size", "20", "--out", str(out)]) == 0
     assert check_model(load_onnx(out)) == []
+
+
+def test_calibrate_checks_the_request_once_before_staging_it(calib_world, tmp_path, capsys, monkeypatch):
+    from cleftedge.calibration import calibrate
+
+    checked = []
+    real = calibrate.check_request
+
+    def counting(r):
+        checked.append(r.out)
+        return real(r)
+
+    monkeypatch.setattr(calibrate, "check_request", counting)
+    out = tmp_path / "once.onnx"
+    assert main(["calibrate", "--model", str(calib_world / "model.onnx"), "--data", str(calib_world / "calib"),
+                 "--target", "onnxruntime", "--subset-size", "12", "--out", str(out)]) == 0
+    assert checked == [out] and out.is_file()  # the user's request, not the staged copy of it again
+    capsys.readouterr()
+    assert main(["calibrate", "--model", str(calib_world / "model.onnx"), "--data", str(calib_world / "calib"),
+                 "--target", "onnxruntime", "--out", str(tmp_path / "bad.xml")]) == 1
+    assert "a file name ending in .onnx" in capsys.readouterr().err and not list(tmp_path.glob("*.xml"))

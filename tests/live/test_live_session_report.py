@@ -191,3 +191,30 @@ def test_a_file_played_fast_keeps_the_videos_own_time_and_places_states_between_
     html = render_session_report(data)
     assert "<title>image frozen (0.5 s)</title>" in html  # frames 60..75 of the video: 2.0 s to 2.5 s
     assert "own time (frame / frame rate)" in html and "<th>run time</th><td>1 s</td>" in html
+
+
+def test_the_report_of_a_finished_session_needs_only_the_session(live_model, tmp_path):
+    """write_report(path, session): what ran, the budget, the source as given and the latency samples
+    travel with the session; the model and the pipeline may be gone by the time the report is written."""
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.events import Sinks
+    from cleftedge.runtime.model import Model
+    from cleftedge.runtime.review.from_session import write_report
+    from cleftedge.runtime.sources import open_source
+    from cleftedge.runtime.stream import Pipeline
+
+    given = "sim:unilateral?seed=3&seconds=1&fps=30"
+    model = Model.open(live_model, steady=True)
+    pipeline = Pipeline(model, open_source(given), Sinks([]), AlertConfig(threshold=0.42), budget_ms=80.0,
+                        source_label=given)
+    session = pipeline.run()
+    model.close()
+    del pipeline, model
+    assert session.setup.source == given and session.setup.threshold == 0.42 and session.setup.budget_ms == 80.0
+    assert len(session.latency_ms) == session.summary["frames"] > 0 and session.fps == 30.0
+    html = write_report(tmp_path / "r.html", session).read_text()
+    assert f"<td>{given.replace('&', '&amp;')}</td>" in html and "<td>0.420</td>" in html
+    assert "Latency against the budget (80.0 ms)" in html and 'id="latency-histogram"' in html
+    spec_line = f"{session.summary['model']['spec']['model_name']} v{session.summary['model']['spec']['model_version']}"
+    assert f"<td>{spec_line}</td>" in html and "<td>onnxruntime</td>" in html
+    assert "not measured for this policy" in html and "none attached" in html

@@ -31,8 +31,7 @@ def spec(**kw):
 def test_sector_crop_excludes_overlays():
     img, fan = fan_frame()
     pre = Preprocessor(spec())
-    pre(img)
-    x0, y0, x1, y1 = pre.last_roi
+    x0, y0, x1, y1 = pre.prepare(img).geometry.roi
     ys, xs = np.nonzero(fan)
     assert x0 <= xs.min() + 6 and x1 >= xs.max() - 6
     assert y0 <= ys.min() + 6 and y1 >= ys.max() - 6
@@ -44,39 +43,36 @@ def test_crop_is_stable_over_speckle_and_survives_blank_frames():
     pre = Preprocessor(spec(), steady=True)
     boxes = set()
     for seed in range(10):
-        pre(fan_frame(seed)[0])
-        boxes.add(pre.last_roi)
+        roi = pre.prepare(fan_frame(seed)[0]).geometry.roi
+        boxes.add(roi)
     assert len(boxes) == 1
-    roi = pre.last_roi
-    out = pre(np.zeros((480, 640), np.uint8))
-    assert np.isfinite(out).all() and pre.last_roi == roi
+    blank = pre.prepare(np.zeros((480, 640), np.uint8))
+    assert np.isfinite(blank.tensor).all() and blank.geometry.roi == roi
 
 
 def test_blank_frame_before_any_fan_uses_whole_frame():
     pre = Preprocessor(spec())
-    out = pre(np.zeros((480, 640, 3), np.uint8))
-    assert out.shape == (1, 64, 64) and pre.last_roi == (0, 0, 640, 480)
+    out = pre.prepare(np.zeros((480, 640, 3), np.uint8))
+    assert out.tensor.shape == (1, 64, 64) and out.geometry.roi == (0, 0, 640, 480)
+    assert out.sector is None
 
 
 def test_still_mode_crops_each_frame_on_its_own():
     pre = Preprocessor(spec())
-    pre(fan_frame(0)[0])
-    first = pre.last_roi
-    pre(fan_frame(1, shift=(60, 0))[0])
-    assert pre.last_roi[0] > first[0] + 40
+    first = pre.prepare(fan_frame(0)[0]).geometry.roi
+    assert pre.prepare(fan_frame(1, shift=(60, 0))[0]).geometry.roi[0] > first[0] + 40
 
 
 def test_crop_follows_a_real_move_after_patience():
     pre = Preprocessor(spec(), steady=True)
     for seed in range(3):
-        pre(fan_frame(seed)[0])
-    first = pre.last_roi
+        first = pre.prepare(fan_frame(seed)[0]).geometry.roi
     for seed in range(6):
-        pre(fan_frame(seed, shift=(60, 0) if seed == 3 else (0, 0))[0])
-    assert pre.last_roi == first  # one odd frame does not move the crop
+        roi = pre.prepare(fan_frame(seed, shift=(60, 0) if seed == 3 else (0, 0))[0]).geometry.roi
+    assert roi == first  # one odd frame does not move the crop
     for seed in range(20):
-        pre(fan_frame(seed, shift=(60, 0))[0])
-    assert pre.last_roi[0] > first[0] + 40
+        roi = pre.prepare(fan_frame(seed, shift=(60, 0))[0]).geometry.roi
+    assert roi[0] > first[0] + 40
 
 
 def test_normalisation_and_colour_orders():
@@ -98,16 +94,15 @@ def test_normalisation_and_colour_orders():
 def test_letterbox_geometry_maps_points_both_ways():
     s = InputSpec(name="x", height=64, width=64, resize="letterbox", pad_value=0.0)
     pre = Preprocessor(s)
-    out = pre(np.full((100, 200), 255, np.uint8))
-    g = pre.last_geometry
+    prepared = pre.prepare(np.full((100, 200), 255, np.uint8))
+    out, g = prepared.tensor, prepared.geometry
     assert g.pad_y == 16 and g.pad_x == 0
     assert out[0, 0, 0] == 0.0 and out[0, 32, 32] == pytest.approx(1.0)
     x, y = g.frame_to_input(100, 50)
     assert (x, y) == pytest.approx((32, 32))
     assert g.input_to_frame(x, y) == pytest.approx((100, 50))
     top = Preprocessor(InputSpec(name="x", height=64, width=64, resize="letterbox_topleft"))
-    top(np.full((100, 200), 255, np.uint8))
-    assert top.last_geometry.pad_y == 0
+    assert top.prepare(np.full((100, 200), 255, np.uint8)).geometry.pad_y == 0
 
 
 def test_sector_mask_blacks_out_overlays():
@@ -130,9 +125,9 @@ def test_overlays_in_the_corners_of_the_crop_are_blanked():
     img[90:100, 120:200] = 255  # a label inside the fan's box but outside the fan
     s = spec(height=480, width=640, resize="stretch", scale=1.0)
     pre = Preprocessor(s)
-    out = pre(img)
-    x0, y0, _, _ = pre.last_roi
-    g = pre.last_geometry
+    prepared = pre.prepare(img)
+    out, g = prepared.tensor, prepared.geometry
+    x0, y0, _, _ = g.roi
     ix, iy = g.frame_to_input(160, 95)
     assert fan[95, 160] == 0
     assert out[0, int(iy), int(ix)] == 0.0

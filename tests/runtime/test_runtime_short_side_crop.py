@@ -32,11 +32,13 @@ def by_hand(img, short=256, size=224, interp=cv2.INTER_LANCZOS4):
 def test_short_side_crop_matches_the_imagenet_evaluation_steps(shape):
     img = np.random.default_rng(1).integers(0, 256, (*shape, 3), dtype=np.uint8)
     pre = Preprocessor(spec().input)
-    got = pre(img)
+    prepared = pre.prepare(img)
+    got = prepared.tensor
     assert got.shape == (3, 224, 224)
     np.testing.assert_allclose(got, by_hand(img), atol=1e-5)
+    np.testing.assert_array_equal(pre(img), got)  # the tensor alone is the same tensor
     # the crop's origin maps back into the frame where the crop started
-    x, y = pre.last_geometry.input_to_frame(0, 0)
+    x, y = prepared.geometry.input_to_frame(0, 0)
     assert 0 <= x < shape[1] and 0 <= y < shape[0]
 
 

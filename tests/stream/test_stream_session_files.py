@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from stream_helpers import FlakyBackend, ListSink, model_with
 
-from cleftedge.runtime import stream
+from cleftedge.runtime import event_types, stream
 from cleftedge.runtime.events import JsonlSink, Sinks
 from cleftedge.runtime.model import Model
 from cleftedge.runtime.sources import open_source
@@ -134,6 +134,15 @@ def test_the_docs_list_every_event_field_a_run_writes(ref_onnx, tmp_path, monkey
         fields.setdefault(e["type"], set()).update(set(e) - COMMON)
     docs = documented_fields()
     assert set(fields) == set(docs), "event types written and documented differ"
+    assert {kind: set(names) for kind, names in event_types.EVENT_FIELDS.items()} == fields, \
+        "event types written and named in runtime/event_types.py differ"
     for kind, names in fields.items():
         assert names == docs[kind] - {"running", "paused", "frozen", "stopped"} if kind == "state" \
             else names == docs[kind], f"{kind}: written {sorted(names)}, documented {sorted(docs[kind])}"
+
+
+def test_the_event_type_table_is_the_docs_table():
+    docs = documented_fields()
+    assert {kind: set(names) for kind, names in event_types.EVENT_FIELDS.items()} == docs
+    states = re.search(r"^\| `state` \| `state` \((.+?)\)", DOCS.read_text(), re.M)[1]
+    assert states.split(", ") == list(event_types.STATES)

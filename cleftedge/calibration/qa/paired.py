@@ -20,11 +20,12 @@ from cleftedge.calibration.qa.stats import (
     interval,
     rates,
 )
+from cleftedge.runtime.scoring import flagged
 
 
 def decide(scores: np.ndarray, threshold: float) -> np.ndarray:
     """A frame is flagged when its score reaches the operating threshold (as in the runtime)."""
-    return np.asarray(scores, dtype=np.float64) >= threshold
+    return flagged(np.asarray(scores, dtype=np.float64), threshold)
 
 
 @dataclass

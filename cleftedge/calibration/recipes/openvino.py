@@ -74,9 +74,10 @@ def _quantize(nncf, model, calib, r: RecipeInput, kwargs: dict):
     import numpy as np
 
     from cleftedge.calibration.val_gate import agreement_fn, model_scores
+    from cleftedge.runtime.scoring import flagged
 
     tensors = np.concatenate([x for x, _ in r.validation])
-    flags = model_scores(r.model, "onnxruntime", tensors, r.spec) >= r.spec.output.threshold  # the FP32 decisions
+    flags = flagged(model_scores(r.model, "onnxruntime", tensors, r.spec), r.spec.output.threshold)  # FP32 decisions
     val = nncf.Dataset([(x, bool(f)) for (x, _), f in zip(r.validation, flags, strict=True)], lambda item: item[0])
     # the same settings under the name this entry point gives them
     kwargs["advanced_quantization_parameters"] = kwargs.pop("advanced_parameters")

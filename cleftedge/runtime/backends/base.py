@@ -57,7 +57,7 @@ class Backend:
                                  "check the path given to --model")
         self.spec: ModelSpec = self._load_impl(spec)
         self.inputs, self.outputs = self._io_impl()
-        check_io(self.spec, self.inputs, self.outputs, self.model_path.name)
+        self._check_io_impl()
         self.input_info = next(t for t in self.inputs if t.name == self.spec.input.name)
         self.min_batch, self.max_batch = self._batch_limits()
 
@@ -68,6 +68,12 @@ class Backend:
 
     def _io_impl(self) -> tuple[list[TensorInfo], list[TensorInfo]]:
         raise NotImplementedError
+
+    def _check_io_impl(self) -> None:
+        """Check the loaded model's I/O against the spec (check_io), once, after `_load_impl`. A backend
+        that must check it while loading (TensorRT, before it allocates for the plan) does so there
+        and overrides this to do nothing."""
+        check_io(self.spec, self.inputs, self.outputs, self.model_path.name)
 
     def _infer_impl(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         raise NotImplementedError

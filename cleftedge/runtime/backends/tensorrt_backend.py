@@ -111,6 +111,9 @@ class TensorRTBackend(Backend):
     def _io_impl(self) -> tuple[list[TensorInfo], list[TensorInfo]]:
         return self._inputs, self._outputs
 
+    def _check_io_impl(self) -> None:
+        """Checked in `_load_engine` already: before the plan is made and its buffers allocated."""
+
     def _batch_limits(self) -> tuple[int, int | None]:
         return self.plan.min_batch, self.plan.max_batch
 

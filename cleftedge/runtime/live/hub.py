@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import cv2
 
+from cleftedge.runtime import event_types
+
 SUBSCRIBER_QUEUE = 256  # events kept for a slow browser before the oldest are dropped
 ALERT_HISTORY = 200  # alert events a late page gets for its log
 JPEG_QUALITY = 80
@@ -34,7 +36,7 @@ def without_credentials(location: str) -> str:
 def _for_pages(event: dict) -> dict:
     """What a page may see of an event: a session_start's source location without its credentials."""
     source = event.get("source")
-    if event.get("type") != "session_start" or not isinstance(source, dict) or "location" not in source:
+    if event.get("type") != event_types.SESSION_START or not isinstance(source, dict) or "location" not in source:
         return event
     return {**event, "source": {**source, "location": without_credentials(str(source["location"]))}}
 
@@ -65,7 +67,7 @@ class Hub:
         """Everything a page needs to show the session as it is now."""
         with self._lock:
             start = self.session_start or {}
-            return {"type": "snapshot", "t": time.time(), "session": start.get("session"),
+            return {"type": event_types.SNAPSHOT, "t": time.time(), "session": start.get("session"),
                     "threshold": start.get("threshold"), "model": start.get("model"),
                     "alerts": start.get("alerts"), "source": start.get("source"), "state": self.last_state,
                     "score": self.last_score, "heartbeat": self.last_heartbeat, "active_alert": self.active_alert,
@@ -74,21 +76,21 @@ class Hub:
 
     def _remember(self, event: dict) -> None:
         kind = event.get("type")
-        if kind == "session_start":
+        if kind == event_types.SESSION_START:
             self.session_start, self.session_end = event, None
             self.active_alert, self.last_score = None, None
             self.alert_log.clear()
-        elif kind == "state":
+        elif kind == event_types.STATE:
             self.last_state = event
-        elif kind == "score":
+        elif kind == event_types.SCORE:
             self.last_score = event
-        elif kind == "heartbeat":
+        elif kind == event_types.HEARTBEAT:
             self.last_heartbeat = event
-        elif kind == "session_end":
+        elif kind == event_types.SESSION_END:
             self.session_end = event
-        elif kind in ("alert_raised", "alert_cleared"):
+        elif kind in event_types.ALERT_EVENTS:
             self.alert_log.append(event)
-            if kind == "alert_raised":
+            if kind == event_types.ALERT_RAISED:
                 self.active_alert = event
             elif self.active_alert and self.active_alert.get("alert_id") == event.get("alert_id"):
                 self.active_alert = None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from cleftedge.runtime import event_types
 from cleftedge.runtime.live.server import LiveServer
 
 if TYPE_CHECKING:
@@ -53,4 +54,5 @@ class LiveSink:
 
     def close(self) -> None:
         """Tell the pages the session ended."""
-        self.server.publish({"type": "state", "state": "stopped", "reason": "session ended", "t": time.time()})
+        self.server.publish({"type": event_types.STATE, "state": "stopped", "reason": "session ended",
+                             "t": time.time()})

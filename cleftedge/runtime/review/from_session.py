@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cleftedge.runtime import event_types
+from cleftedge.runtime.review.session_report import FlaggedFrame, SessionData, write_session_report
+
+if TYPE_CHECKING:  # the review reads a session; it needs none of the pipeline to do so
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.stream import Session
 
 
 def _truth_beside(source: str) -> list[tuple[int, bool, bool]] | None:
@@ -16,7 +24,7 @@ def _truth_beside(source: str) -> list[tuple[int, bool, bool]] | None:
         return [(int(r["frame"]), r["in_plane"] == "1", r["cleft"] == "1") for r in csv.DictReader(f)]
 
 
-def alarm_delay_line(config) -> str:
+def alarm_delay_line(config: AlertConfig) -> str:
     """The policy's measured alarm delay, or why there is none (a disclosure either way)."""
     if config.delay is None:
         return ("not measured for this policy (default or command-line policy); measure it with "
@@ -24,30 +32,38 @@ def alarm_delay_line(config) -> str:
     return config.delay.line()
 
 
-def write_report(path: str, source: str, model, pipeline, session) -> None:
-    from cleftedge.runtime.review import SessionData, write_session_report
+def _what_ran(session: Session) -> dict[str, Any]:
+    """The report's "What ran" table: model, engine, versions, the bundle's profile and QA verdict."""
+    info = session.summary.get("model") or {}  # the model's description at the end of the session
+    manifest = session.setup.manifest
+    bundle = manifest if isinstance(manifest, dict) else {}
+    return {"model": session.setup.model_name, "backend": info.get("backend"), "device": info.get("device"),
+            "precision": info.get("precision"), "versions": info.get("versions"),
+            "profile": (bundle.get("profile") or {}).get("name", "-") if isinstance(manifest, dict) else "-",
+            "QA verdict": (bundle.get("qa") or {}).get("verdict", "none attached")
+            if isinstance(manifest, dict) else "none attached",
+            "alarm delay (IEC 60601-1-8)": alarm_delay_line(session.setup.alerts)}
 
+
+def session_data(session: Session) -> SessionData:
+    """A finished session as the review report's data: everything from the session itself."""
+    setup = session.setup
     times = session.trace.times().tolist()
-    events = [{"type": "score", "frame": f, "score": s, "t": t} for (f, s), t in zip(session.trace, times, strict=True)]
+    events = [{"type": event_types.SCORE, "frame": f, "score": s, "t": t}
+              for (f, s), t in zip(session.trace, times, strict=True)]
     events += session.events
-    source_live = pipeline.source.is_live or pipeline.source.realtime
     stamps = [e["t"] for e in session.events if "t" in e]
-    info = model.describe()
-    manifest = model.manifest or {}
-    model_info = {"model": f"{model.spec.model_name} v{model.spec.model_version}",
-                  "backend": info.get("backend"), "device": info.get("device"), "precision": info.get("precision"),
-                  "versions": info.get("versions"), "profile": (manifest.get("profile") or {}).get("name", "-")
-                  if isinstance(manifest, dict) else "-",
-                  "QA verdict": (manifest.get("qa") or {}).get("verdict", "none attached")
-                  if isinstance(manifest, dict) else "none attached",
-                  "alarm delay (IEC 60601-1-8)": alarm_delay_line(pipeline.policy.config)}
-    data = SessionData(session=session.session, source=source, threshold=pipeline.policy.threshold, events=events,
+    flagged: list[FlaggedFrame] = list(session.flagged)
+    return SessionData(session=session.session, source=setup.source, threshold=setup.threshold, events=events,
                        summary={**session.summary, "frames": session.summary.get("frames"),
                                 "latency": {"end_to_end": session.summary["stages"]["end_to_end"]}},
-                       flagged=session.flagged,
-                       latency_ms=list(pipeline.metrics.stages["end_to_end"].values()),
-                       budget_ms=pipeline.metrics.budget_ms, fps=pipeline.source.fps or pipeline.metrics.fps,
-                       truth=session.truth or _truth_beside(source), model_info=model_info,
-                       timebase="wall" if source_live else "frames", started=min(stamps, default=None),
-                       ended=max(stamps, default=None), best_frames_limit=session.best.max_groups)
-    write_session_report(path, data)
+                       flagged=flagged, latency_ms=list(session.latency_ms), budget_ms=setup.budget_ms,
+                       fps=session.fps, truth=session.truth or _truth_beside(setup.source),
+                       model_info=_what_ran(session), timebase="wall" if setup.live else "frames",
+                       started=min(stamps, default=None), ended=max(stamps, default=None),
+                       best_frames_limit=session.best.max_groups)
+
+
+def write_report(path: str | Path, session: Session) -> Path:
+    """Write the session review (one self-contained HTML page) of a finished session to `path`."""
+    return write_session_report(path, session_data(session))

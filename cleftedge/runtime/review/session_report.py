@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from cleftedge.atomic import write_text
+from cleftedge.runtime import event_types
 from cleftedge.runtime.review import svg
 
 STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#1d232a}
@@ -68,22 +69,24 @@ DROP_REASON = ("replaced by a newer frame while the model was busy (the live sou
 class Clock:
     """Seconds into the session for frames, score points and events, on the session's own timebase."""
 
-    def __init__(self, data: SessionData):
-        scores = [e for e in data.events if e.get("type") == "score"]
+    def __init__(self, data: SessionData) -> None:
+        scores = [e for e in data.events if e.get("type") == event_types.SCORE]
         self.fps = data.fps
         self.frames = np.array([e["frame"] for e in scores], float)
         t = np.array([e.get("t", np.nan) for e in scores], float)
-        self.t = t if t.size and not np.isnan(t).any() else None
+        self.t: np.ndarray | None = t if t.size and not np.isnan(t).any() else None
         starts = [e["t"] for e in data.events if "t" in e]
-        self.t0 = data.started if data.started is not None else min(starts, default=None)
+        self.t0: float | None = data.started if data.started is not None else min(starts, default=None)
         self.wall = data.timebase == "wall" and self.t is not None and self.t0 is not None
-        self.x = (self.t - self.t0) if self.wall else np.array([self._of_frame(f) for f in self.frames])
+        self.x: np.ndarray = (self.t - self.t0 if self.wall and self.t is not None and self.t0 is not None
+                              else np.array([self._of_frame(f) for f in self.frames]))
         self._by_frame = dict(zip(self.frames.astype(int).tolist(), self.x.tolist(), strict=True))
 
     def _of_frame(self, frame: float) -> float:
         return frame / self.fps if self.fps else float(frame)
 
     def frame(self, frame: int) -> float:
+        """Seconds into the session of a frame (where it was scored, else by the frame rate)."""
         x = self._by_frame.get(int(frame))
         return x if x is not None else self._of_frame(frame)
 
@@ -105,7 +108,7 @@ def _duration(seconds: float) -> str:
 
 def _state_spans(data: SessionData, clock: Clock, end: float) -> list[tuple[float, float, str, str]]:
     """Paused and frozen stretches, from the state events: each lasts until the next state."""
-    states = sorted((e for e in data.events if e.get("type") == "state" and "t" in e), key=lambda e: e["t"])
+    states = sorted((e for e in data.events if e.get("type") == event_types.STATE and "t" in e), key=lambda e: e["t"])
     spans = []
     for i, e in enumerate(states):
         nxt = states[i + 1] if i + 1 < len(states) else None
@@ -133,9 +136,9 @@ def _spans(data: SessionData, clock: Clock, end: float) -> list[tuple[float, flo
                 spans.append((clock.frame(run_start), clock.frame(frame), "#f6d6cf", "cleft in view (truth)"))
                 run_start = None
     spans += _state_spans(data, clock, end)
-    raised = {e["alert_id"]: e for e in data.events if e.get("type") == "alert_raised"}
+    raised = {e["alert_id"]: e for e in data.events if e.get("type") == event_types.ALERT_RAISED}
     last_frame = max((e.get("frame", 0) or 0 for e in data.events), default=0)
-    cleared = {e["alert_id"]: e for e in data.events if e.get("type") == "alert_cleared"}
+    cleared = {e["alert_id"]: e for e in data.events if e.get("type") == event_types.ALERT_CLEARED}
     for alert_id, ev in raised.items():
         end_frame = cleared.get(alert_id, {}).get("end_frame", last_frame)
         spans.append((clock.frame(ev["frame"]), clock.frame(end_frame), "rgba(217,164,65,0.35)",
@@ -151,8 +154,8 @@ def _alerts_at_end(data: SessionData) -> dict:
 
 
 def _alert_rows(data: SessionData, clock: Clock) -> str:
-    raised = [e for e in data.events if e.get("type") == "alert_raised"]
-    cleared = {e["alert_id"]: e for e in data.events if e.get("type") == "alert_cleared"}
+    raised = [e for e in data.events if e.get("type") == event_types.ALERT_RAISED]
+    cleared = {e["alert_id"]: e for e in data.events if e.get("type") == event_types.ALERT_CLEARED}
     records = _alerts_at_end(data)
     if not raised:
         return '<p id="no-alerts">No alert was raised in this session.</p>'
@@ -173,12 +176,12 @@ def _uri(kind: str, blob: bytes) -> str:
     return f"data:image/{kind};base64," + base64.b64encode(blob).decode()
 
 
-def _pair(f: FlaggedFrame, n: int) -> str:
+def _pair(f: FlaggedFrame, n: int, clean_jpeg: bytes, size: tuple[int, int]) -> str:
     """The frame clean and with its heat map (a translucent layer and an outline), the image sent once."""
-    w, h = f.size
+    w, h = size
     box = f'viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img"'
     clean = (f'<svg class="clean" {box} aria-label="frame {f.frame}, clean"><image id="flag-img-{n}" '
-             f'href="{_uri("jpeg", f.clean)}" width="{w}" height="{h}"/></svg>')
+             f'href="{_uri("jpeg", clean_jpeg)}" width="{w}" height="{h}"/></svg>')
     heat = [f'<svg class="heat" {box} aria-label="frame {f.frame}, where the model looked">'
             f'<use href="#flag-img-{n}"/>']
     if f.heat_png:
@@ -199,7 +202,8 @@ def _thumbs(data: SessionData, clock: Clock) -> str:
         return "<p>No frame was flagged.</p>"
     figs = []
     for n, f in enumerate(data.flagged):
-        view = _pair(f, n) if f.clean and f.size else f'<img src="{_uri("jpeg", f.jpeg)}" alt="frame {f.frame}">'
+        view = (_pair(f, n, f.clean, f.size) if f.clean and f.size
+                else f'<img src="{_uri("jpeg", f.jpeg)}" alt="frame {f.frame}">')
         figs.append(f'<figure class="flagged-frame">{view}<figcaption>frame {f.frame} at '
                     f'{clock.frame(f.frame):.1f} s, score {f.score:.2f}'
                     f'{"" if f.alert_id is None else f", alert {f.alert_id}"}</figcaption></figure>')
@@ -208,7 +212,7 @@ def _thumbs(data: SessionData, clock: Clock) -> str:
 
 
 def _missing_frames(data: SessionData) -> str:
-    raised = [e["alert_id"] for e in data.events if e.get("type") == "alert_raised"]
+    raised = [e["alert_id"] for e in data.events if e.get("type") == event_types.ALERT_RAISED]
     kept = {f.alert_id for f in data.flagged}
     missing = [a for a in raised if a not in kept]
     if not missing:
@@ -221,7 +225,7 @@ def _missing_frames(data: SessionData) -> str:
 
 
 def _drops(data: SessionData) -> str:
-    errors = Counter(e.get("reason", "unknown") for e in data.events if e.get("type") == "frame_error")
+    errors = Counter(e.get("reason", "unknown") for e in data.events if e.get("type") == event_types.FRAME_ERROR)
     rows = []
     if data.summary.get("dropped"):
         rows.append((DROP_REASON, data.summary["dropped"]))
@@ -260,18 +264,19 @@ def _when(data: SessionData, clock: Clock, end: float) -> dict:
 
 
 def render_session_report(data: SessionData) -> str:
-    scores = [e for e in data.events if e.get("type") == "score"]
+    """The whole review page (HTML, every image inline) of one session's data."""
+    scores = [e for e in data.events if e.get("type") == event_types.SCORE]
     clock = Clock(data)
     end = max(float(clock.x.max()) if clock.x.size else 0.0,
-              (data.ended - clock.t0) if clock.wall and data.ended is not None else 0.0)
+              (data.ended - clock.t0) if clock.wall and data.ended is not None and clock.t0 is not None else 0.0)
     start = 0.0 if clock.wall else (float(clock.x.min()) if clock.x.size else 0.0)
-    errors = [e for e in data.events if e.get("type") == "frame_error"]
+    errors = [e for e in data.events if e.get("type") == event_types.FRAME_ERROR]
     marks = [(x, "#c8624f", f"frame {e.get('frame')}: {e.get('reason', '')}") for e in errors
              if (x := clock.event(e)) is not None]
     timeline = svg.timeline(clock.x, [e["score"] for e in scores], data.threshold, _spans(data, clock, end),
                             marks=marks, span=(start, max(end, start + 1e-6)))
     s = data.summary
-    n_alerts = len([e for e in data.events if e.get("type") == "alert_raised"])
+    n_alerts = len([e for e in data.events if e.get("type") == event_types.ALERT_RAISED])
     overview = {"session": data.session, "source": data.source, **_when(data, clock, end),
                 "frames": s.get("frames", len(scores)), "dropped": s.get("dropped", 0),
                 "frame errors": s.get("frame_errors", len(errors)), "alerts": n_alerts,
@@ -298,5 +303,6 @@ use.</p>
 
 
 def write_session_report(path: str | Path, data: SessionData) -> Path:
+    """Write the review page to `path` (atomically: a temp file renamed); returns the path."""
     write_text(path, render_session_report(data))
     return Path(path)
