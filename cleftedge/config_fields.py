@@ -153,7 +153,7 @@ def check_value(field: Field, value: Any, where: ConfigFile, key: str) -> Any:
             raise where.bad(key, value, field.words())
     for one in typed if isinstance(typed, list) else (typed,):
         if not _allowed(field, one):
-            raise where.bad(key, value, field.words())
+            raise where.bad(key, typed, field.words())  # as read: 0 for a float key shows as 0.0
     return typed
 
 
