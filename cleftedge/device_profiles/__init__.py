@@ -9,30 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from cleftedge import toml
+from cleftedge.config_fields import ConfigFile, read_table
+from cleftedge.device_profiles.fields import TABLES, TOP_FIELDS
 from cleftedge.device_profiles.rules import value_problems
 from cleftedge.errors import CleftEdgeError
 
 BACKENDS = ("openvino", "tensorrt", "onnxruntime")
 RECIPES = ("openvino", "tensorrt", "onnxruntime")
-
-# table -> key -> (type, required); "" is the top level
-SCHEMA: dict[str, dict[str, tuple[type | tuple, bool]]] = {
-    "": {"name": (str, True), "description": (str, True), "backend": (str, True), "device": (str, True),
-         "precision": (str, True), "recipe": (str, True), "batch": (int, False), "input_shape": (list, False)},
-    "budget": {"fps": ((int, float), True), "latency_ms": ((int, float), True)},
-    "toolkit": {"name": (str, True), "min_version": (str, True), "max_version": (str, False)},
-    "target": {"board": (str, False), "compute_capability": (str, False), "jetpack": (str, False),
-               "l4t": (str, False), "power_mode": (str, False), "cpu": (str, False)},
-    "memory": {"workspace_mib": (int, False), "max_memory_mib": (int, False)},
-    "openvino": {"performance_hint": (str, False), "num_streams": (int, False), "cache": (bool, False),
-                 "inference_precision": (str, False)},
-    "tensorrt": {"dla": (bool, False), "dla_core": (int, False), "gpu_fallback": (bool, False),
-                 "version_compatible": (bool, False), "hardware_compatibility": (str, False),
-                 "optimization_level": (int, False)},
-    "qa": {"required": (bool, False), "policy_floor": (dict, False), "permit": (list, False),
-           "require_lineage": (bool, False)},
-}
-
 
 @dataclass(frozen=True)
 class Profile:
@@ -107,58 +90,25 @@ def builtin_text(name: str) -> str:
 
 
 def parse_profile(text: str, source: str) -> Profile:
+    """A checked Profile from a profile's TOML text; `source` (its name or path) names it in the error line."""
     try:
         data = toml.loads(text)
     except toml.TOMLDecodeError as exc:
         raise CleftEdgeError(f"profile {source} is not valid TOML ({exc})", "a device profile TOML",
                              "fix the syntax (docs/formats.md)") from None
-    tables: dict[str, dict] = {"": {k: v for k, v in data.items() if not isinstance(v, dict)}}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            if key not in SCHEMA:
-                raise _bad(source, key, "unknown table", "tables: " + ", ".join(t for t in SCHEMA if t))
-            tables[key] = value
-    for required in ("budget", "toolkit"):
-        tables.setdefault(required, {})
-    for table, values in tables.items():
-        _check_table(source, table, values)
-    top = tables[""]
+    where = ConfigFile(f"profile {source}", "fix the profile (docs/formats.md)", "docs/formats.md")
+    given = read_table(TOP_FIELDS, data, where)
+    tables = {name: read_table(fields, given.get(name, {}), where, name) for name, fields in TABLES.items() if name}
+    top = tables[""] = {k: v for k, v in given.items() if k not in TABLES}
     for key, options in (("backend", BACKENDS), ("recipe", RECIPES)):
         if top[key] not in options:
-            raise _bad(source, key, top[key], "one of " + ", ".join(options))
-    shape = top.get("input_shape", [])
-    if not all(isinstance(v, int) and v > 0 for v in shape):
-        raise _bad(source, "input_shape", shape, "a list of positive integers [C, H, W] (or leave it out)")
-    batch = top.get("batch", 1)
-    if batch < 1:
-        raise _bad(source, "batch", batch, "a positive integer")
+            raise where.bad(key, top[key], "one of " + ", ".join(options))
     problems = value_problems(tables)
     if problems:
-        raise _bad(source, *problems[0])
+        key, found, expected = problems[0]
+        raise where.missing(key, expected) if found == "missing" else where.bad(key, found, expected)
     return Profile(name=top["name"], description=top["description"], backend=top["backend"], device=top["device"],
-                   precision=top["precision"], recipe=top["recipe"], batch=batch, input_shape=tuple(shape),
-                   budget=tables.get("budget", {}), toolkit=tables.get("toolkit", {}), target=tables.get("target", {}),
-                   memory=tables.get("memory", {}), openvino=tables.get("openvino", {}),
-                   tensorrt=tables.get("tensorrt", {}), qa=tables.get("qa", {}), source=source)
-
-
-def _check_table(source: str, table: str, values: dict) -> None:
-    schema = SCHEMA[table]
-    for key, value in values.items():
-        where = f"{table}.{key}" if table else key
-        if key not in schema:
-            raise _bad(source, where, "unknown key", "one of " + ", ".join(schema))
-        kind, _ = schema[key]
-        if isinstance(value, bool) and kind is not bool:
-            raise _bad(source, where, value, f"a {getattr(kind, '__name__', 'number')}")
-        if not isinstance(value, kind):
-            raise _bad(source, where, value, f"a {getattr(kind, '__name__', 'number')}")
-    missing = [k for k, (_, required) in schema.items() if required and k not in values]
-    if missing:
-        raise _bad(source, f"{table + '.' if table else ''}{missing[0]}", "missing", "add it (docs/formats.md)")
-
-
-def _bad(source: str, key: str, found: Any, expected: str) -> CleftEdgeError:
-    return CleftEdgeError(f"profile {source}: '{key}' is {found!r}" if found not in ("missing", "unknown key",
-                          "unknown table") else f"profile {source}: {found} '{key}'", expected,
-                          "fix the profile (docs/formats.md)")
+                   precision=top["precision"], recipe=top["recipe"], batch=top.get("batch", 1),
+                   input_shape=tuple(top.get("input_shape", [])), budget=tables["budget"], toolkit=tables["toolkit"],
+                   target=tables["target"], memory=tables["memory"], openvino=tables["openvino"],
+                   tensorrt=tables["tensorrt"], qa=tables["qa"], source=source)
