@@ -29,6 +29,8 @@ ACTIVATIONS = ("softmax", "sigmoid", "none")
 
 @dataclass(frozen=True)
 class InputSpec:
+    """How a frame becomes the model's input tensor (keys: INPUT_FIELDS, docs/formats.md)."""
+
     name: str
     height: int
     width: int
@@ -52,6 +54,8 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
+    """How the model's output becomes a score and a flag (keys: OUTPUT_FIELDS, docs/formats.md)."""
+
     name: str
     class_names: tuple[str, ...] = ("normal", "cleft")
     positive_classes: tuple[int, ...] = (1,)
@@ -63,6 +67,8 @@ class OutputSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """How to feed a model a frame and how to read its answer (keys: SPEC_FIELDS, docs/formats.md)."""
+
     input: InputSpec
     output: OutputSpec
     model_name: str = "model"
@@ -72,6 +78,7 @@ class ModelSpec:
 
     # --- serialisation -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-able data (tuples as lists): what to_json and spec_toml write."""
         d = asdict(self)
         for part in ("input", "output"):
             for k, v in d[part].items():
@@ -80,14 +87,17 @@ class ModelSpec:
         return d
 
     def to_json(self) -> str:
+        """The spec as canonical JSON (sorted keys): what ONNX metadata and bundle manifests hold."""
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "spec") -> ModelSpec:
+        """A checked spec from parsed TOML/JSON data; `source` names it in the error line."""
         return _parse_spec(data, source)
 
     @classmethod
     def from_json(cls, text: str, source: str = "spec") -> ModelSpec:
+        """A checked spec from JSON text (never evaluated); `source` names it in the error line."""
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, TypeError) as exc:
@@ -100,6 +110,7 @@ class ModelSpec:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ModelSpec:
+        """A checked spec from a TOML file whose keys are the field names."""
         p = Path(path)
         if not p.is_file():
             raise CleftEdgeError(
@@ -118,6 +129,7 @@ class ModelSpec:
         return _parse_spec(data, str(p))
 
     def replace_threshold(self, threshold: float) -> ModelSpec:
+        """This spec with another operating threshold."""
         return replace(self, output=replace(self.output, threshold=float(threshold)))
 
 

@@ -15,7 +15,8 @@ EXAMPLE = """cleftedge run --model model.onnx --source sweep.mp4 --realtime --ev
   cleftedge run --model model.xml --source "sim:unilateral?seed=3&seconds=30" --annotate a.mp4 --report s.html"""
 
 
-def add_model_args(p) -> None:
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """The flags that open a model (run and bench share them)."""
     p.add_argument("--model", required=True, help="ONNX, OpenVINO IR (.xml), TensorRT plan or bundle")
     p.add_argument("--backend", choices=("onnxruntime", "openvino", "tensorrt"), help="default: from the model")
     p.add_argument("--device", default="CPU", help="CPU, GPU, NPU or AUTO (OpenVINO); GPU index for TensorRT")
@@ -29,7 +30,8 @@ def add_model_args(p) -> None:
     p.add_argument("--budget-ms", type=float, default=50.0, help="end-to-end budget per frame (default 50 ms)")
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `cleftedge run` to the CLI."""
     p = add_command(sub, "run", "run the live runtime: score frames, raise alerts, write events", EXAMPLE, _run)
     add_model_args(p)
     p.add_argument("--source", required=True, help="video, camera index, URL, GStreamer pipeline, DICOM, folder, "
@@ -53,7 +55,7 @@ def register(sub) -> None:
                    "token cross the network unencrypted)")
     p.add_argument("--alerts", help="alert policy TOML ([alerts] k, n, clear_k, cooldown_frames, threshold)")
     for field in ALERT_FIELDS:  # --alert-k, --alert-clear-threshold, ...: one per key of the [alerts] table
-        p.add_argument(_alert_flag(field.name), type=field.kind,
+        p.add_argument(_alert_flag(field.name), type=int if field.kind is int else float,
                        help=f"alert policy: {field.help} (overrides --alerts)")
     p.add_argument("--max-frames", type=int, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no alert lines or latency table on the terminal")
@@ -97,7 +99,7 @@ def alert_config(args: argparse.Namespace, base: AlertConfig) -> AlertConfig:
     return replace(base, **given).check(both if given else None)
 
 
-def _check_outputs(args) -> None:
+def _check_outputs(args: argparse.Namespace) -> None:
     """Every output path before the model loads and the scan starts (one line, exit 1)."""
     from cleftedge.runtime.output_paths import check_output_path
 
@@ -110,7 +112,7 @@ def _check_outputs(args) -> None:
             check_output_path(path, "--" + flag)
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from cleftedge.runtime.alerts import load_alert_config
     from cleftedge.runtime.stop_signals import install_stop_handlers, restore_handlers
 

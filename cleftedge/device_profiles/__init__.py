@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleftedge import toml
 from cleftedge.config_fields import ConfigFile, read_table
@@ -14,11 +14,16 @@ from cleftedge.device_profiles.fields import TABLES, TOP_FIELDS
 from cleftedge.device_profiles.rules import value_problems
 from cleftedge.errors import CleftEdgeError
 
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
 BACKENDS = ("openvino", "tensorrt", "onnxruntime")
 RECIPES = ("openvino", "tensorrt", "onnxruntime")
 
 @dataclass(frozen=True)
 class Profile:
+    """One cart target's device profile (keys: device_profiles.fields, docs/formats.md)."""
+
     name: str
     description: str
     backend: str
@@ -38,6 +43,7 @@ class Profile:
 
     @property
     def qa_required(self) -> bool:
+        """Whether a bundle for this profile needs a passing QA attestation."""
         return bool(self.qa.get("required", False))
 
     @property
@@ -50,6 +56,7 @@ class Profile:
         return "f32" if self.backend == "onnxruntime" else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The profile as plain data, its tables' keys in the file's order (profiles show/list --json)."""
         d = {k: getattr(self, k) for k in ("name", "description", "backend", "device", "precision", "recipe",
                                              "batch")}
         d["input_shape"] = list(self.input_shape)
@@ -59,16 +66,18 @@ class Profile:
         return d
 
 
-def _builtin_dir():
+def _builtin_dir() -> Traversable:
     return resources.files("cleftedge.device_profiles")
 
 
 def list_profiles() -> list[Profile]:
+    """Every built-in profile, by name."""
     return [load_profile(p.name[:-5]) for p in sorted(_builtin_dir().iterdir(), key=lambda p: p.name)
             if p.name.endswith(".toml")]
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
+    """A checked profile: a built-in one by name, or a user's own .toml file."""
     text = str(name_or_path)
     path = Path(text)
     if text.endswith(".toml") or path.is_file():

@@ -46,7 +46,7 @@ def value_problems(t: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
 
 
 def _openvino_problems(ov: dict[str, Any], device: str) -> list[tuple[str, Any, str]]:
-    out = []
+    out: list[tuple[str, Any, str]] = []
     precision = ov.get("inference_precision")
     if precision is not None and precision not in INFERENCE_PRECISIONS:
         out.append(("openvino.inference_precision", precision, "one of " + ", ".join(INFERENCE_PRECISIONS)))
@@ -61,7 +61,7 @@ def _openvino_problems(ov: dict[str, Any], device: str) -> list[tuple[str, Any, 
 
 
 def _tensorrt_problems(trt: dict[str, Any], target: dict[str, Any]) -> list[tuple[str, Any, str]]:
-    out = []
+    out: list[tuple[str, Any, str]] = []
     if trt.get("dla") and target.get("board") in NO_DLA_BOARDS:
         out.append(("tensorrt.dla", True, f"false: {target['board']} has no DLA"))
     return out
@@ -75,7 +75,7 @@ def _qa_problems(qa: dict[str, Any]) -> list[tuple[str, Any, str]]:
     from cleftedge.calibration.qa.policy import Policy
     from cleftedge.runtime.bundle.attestation import floor_rule
 
-    out = []
+    out: list[tuple[str, Any, str]] = []
     known = {f.name for f in fields(Policy)}
     for key, value in qa.get("policy_floor", {}).items():
         if key not in known or floor_rule(key) is None:

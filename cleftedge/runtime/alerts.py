@@ -70,6 +70,8 @@ class AlertDelay:
 
 @dataclass(frozen=True)
 class AlertConfig:
+    """The alert policy (keys: ALERT_FIELDS, docs/runtime.md) and the alarm delay measured for it."""
+
     k: int = 5  # flagged frames among the last n to raise
     n: int = 8
     clear_k: int = 1  # at most this many flagged among the last n to clear

@@ -43,6 +43,8 @@ POLICY_FIELDS: tuple[Field, ...] = (
 
 @dataclass(frozen=True)
 class Policy:
+    """The QA policy's limits and settings (keys: POLICY_FIELDS, docs/qa.md); None leaves a gate off."""
+
     min_sensitivity_difference_pp: float = -2.0
     min_specificity_difference_pp: float = -2.0
     max_auc_drop: float = 0.01
