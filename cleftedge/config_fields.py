@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,7 +166,10 @@ def _typed(value: Any, kinds: tuple[type, ...]) -> Any:
     float must be finite."""
     if isinstance(value, bool) and bool not in kinds:
         return _WRONG
-    if float in kinds and int not in kinds and isinstance(value, int) and not isinstance(value, bool):
+    # TOML and JSON give Python numbers; code may pass numpy's (np.int64 counts, np.float32 thresholds)
+    if int in kinds and not isinstance(value, (int, bool)) and isinstance(value, numbers.Integral):
+        value = int(value)
+    elif float in kinds and int not in kinds and isinstance(value, numbers.Real) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kinds) or (isinstance(value, float) and not math.isfinite(value)):
         return _WRONG

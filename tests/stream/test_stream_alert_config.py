@@ -4,6 +4,7 @@ every refusal is one line naming the key and what was expected."""
 import pytest
 from config_error_helpers import cli_error_line, refused
 
+from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.alerts import ALERT_FIELDS, AlertConfig, load_alert_config
 
 RUN = ["run", "--model", "nowhere.onnx", "--source", "sim:unilateral?seconds=1"]  # the policy fails first
@@ -62,3 +63,14 @@ def test_good_files_load_as_before(tmp_path):
                                                clear_threshold=0.05)
     f.write_text("k = 2\nn = 3\n[tuning]\nmodel = 'm'\n")  # an old bare file
     assert load_alert_config(f) == AlertConfig(k=2, n=3)
+
+
+def test_code_may_pass_numpy_numbers_as_the_old_check_allowed():
+    import numpy as np
+
+    from cleftedge.runtime.alerts import AlertPolicy
+
+    policy = AlertPolicy(AlertConfig(k=np.int64(3), n=4, clear_threshold=np.float32(0.35)), np.float32(0.5))
+    assert policy.clear_threshold == np.float32(0.35)
+    with pytest.raises(CleftEdgeError, match="'threshold' is 1.5"):
+        AlertConfig(threshold=np.float64(1.5)).check()
