@@ -8,12 +8,12 @@ Parsed field by field with validation: never eval'd.
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from cleftedge import toml as tomllib
+from cleftedge.config_fields import ConfigFile, Field, read_table
 from cleftedge.errors import CleftEdgeError
 
 SCHEMA_VERSION = 1
@@ -29,6 +29,8 @@ ACTIVATIONS = ("softmax", "sigmoid", "none")
 
 @dataclass(frozen=True)
 class InputSpec:
+    """How a frame becomes the model's input tensor (keys: INPUT_FIELDS, docs/formats.md)."""
+
     name: str
     height: int
     width: int
@@ -52,6 +54,8 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
+    """How the model's output becomes a score and a flag (keys: OUTPUT_FIELDS, docs/formats.md)."""
+
     name: str
     class_names: tuple[str, ...] = ("normal", "cleft")
     positive_classes: tuple[int, ...] = (1,)
@@ -63,6 +67,8 @@ class OutputSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """How to feed a model a frame and how to read its answer (keys: SPEC_FIELDS, docs/formats.md)."""
+
     input: InputSpec
     output: OutputSpec
     model_name: str = "model"
@@ -72,6 +78,7 @@ class ModelSpec:
 
     # --- serialisation -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-able data (tuples as lists): what to_json and spec_toml write."""
         d = asdict(self)
         for part in ("input", "output"):
             for k, v in d[part].items():
@@ -80,14 +87,17 @@ class ModelSpec:
         return d
 
     def to_json(self) -> str:
+        """The spec as canonical JSON (sorted keys): what ONNX metadata and bundle manifests hold."""
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "spec") -> ModelSpec:
+        """A checked spec from parsed TOML/JSON data; `source` names it in the error line."""
         return _parse_spec(data, source)
 
     @classmethod
     def from_json(cls, text: str, source: str = "spec") -> ModelSpec:
+        """A checked spec from JSON text (never evaluated); `source` names it in the error line."""
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, TypeError) as exc:
@@ -100,6 +110,7 @@ class ModelSpec:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ModelSpec:
+        """A checked spec from a TOML file whose keys are the field names."""
         p = Path(path)
         if not p.is_file():
             raise CleftEdgeError(
@@ -118,6 +129,7 @@ class ModelSpec:
         return _parse_spec(data, str(p))
 
     def replace_threshold(self, threshold: float) -> ModelSpec:
+        """This spec with another operating threshold."""
         return replace(self, output=replace(self.output, threshold=float(threshold)))
 
 
@@ -131,185 +143,135 @@ def load_spec(path: str | Path) -> ModelSpec:
     return ModelSpec.from_toml(p)
 
 
-# --- validation ----------------------------------------------------------
+# --- validation: one field table per section (config_fields); rules across fields in the parsers ----
 
-def _bad(source: str, key: str, found: Any, expected: str) -> CleftEdgeError:
-    return CleftEdgeError(
-        f"{source}: '{key}' is {found!r}",
-        expected,
-        "fix the spec (field reference: docs/formats.md)",
-    )
-
-
-def _get(table: dict, key: str, source: str, kind: type | tuple, default: Any = ..., where: str = "") -> Any:
-    name = f"{where}.{key}" if where else key
-    if key not in table:
-        if default is ...:
-            raise CleftEdgeError(f"{source}: required field '{name}' is missing", f"'{name}' in the spec",
-                                 "add it (field reference: docs/formats.md)")
-        return default
-    value = table[key]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if kind is int and isinstance(value, bool):
-        raise _bad(source, name, value, "an integer")
-    if not isinstance(value, kind):
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        raise _bad(source, name, value, "a value of type " + "/".join(k.__name__ for k in kinds))
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _bad(source, name, value, "a finite number")
-    return value
-
-
-def _choice(value: str, options: tuple[str, ...], source: str, name: str) -> str:
-    if value not in options:
-        raise _bad(source, name, value, "one of " + ", ".join(options))
-    return value
-
-
-def _floats(value: Any, source: str, name: str) -> tuple[float, ...]:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = [value]
-    if not isinstance(value, list) or not value:
-        raise _bad(source, name, value, "a number or a non-empty list of numbers")
-    out = []
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise _bad(source, name, value, "a list of finite numbers")
-        out.append(float(v))
-    return tuple(out)
+_FIX = "fix the spec (field reference: docs/formats.md)"
+_NAME = "a non-empty tensor name"
+INPUT_FIELDS: tuple[Field, ...] = (
+    Field("name", str, required=True, pattern=r"\S", expected=_NAME),
+    Field("height", int, required=True, low=8, high=8192),
+    Field("width", int, required=True, low=8, high=8192),
+    Field("channels", int, choices=(1, 3), expected="1 or 3"),
+    Field("color", str, choices=COLORS),
+    Field("layout", str, choices=LAYOUTS),
+    Field("resize", str, choices=RESIZE_MODES),
+    Field("pad_value", float),
+    Field("scale", float, low=0, low_open=True, expected="a positive number"),
+    Field("mean", (float, list), items=float, expected="a number or a list of numbers (one per channel)"),
+    Field("std", (float, list), items=float, low=0, low_open=True,
+          expected="a positive number or a list of positive numbers (one per channel)"),
+    Field("crop_sector", bool),
+    Field("resize_short", int, expected="an integer: 0, or from the crop size to 8192"),
+    Field("interpolation", str, choices=INTERPOLATIONS),
+)
+OUTPUT_FIELDS: tuple[Field, ...] = (
+    Field("name", str, required=True, pattern=r"\S", expected=_NAME),
+    Field("class_names", list, items=str, pattern="(?s).", expected="a non-empty list of class names"),
+    Field("positive_classes", (list, int), items=int, low=0, expected="a class index or a list of class indices"),
+    Field("kind", str, choices=OUTPUT_KINDS),
+    Field("activation", str, choices=ACTIVATIONS),
+    Field("threshold", float, low=0.0, high=1.0, expected="a probability from 0 to 1"),
+    Field("heatmap", (str, type(None)), expected="the name of a heat-map output (or leave it out)"),
+)
+SPEC_FIELDS: tuple[Field, ...] = (
+    Field("input", dict, required=True, expected="a table of input fields"),
+    Field("output", dict, required=True, expected="a table of output fields"),
+    Field("model_name", str),
+    Field("model_version", (str, int, float), expected="a version string (or a number)"),
+    Field("schema", int, expected=f"an integer, {SCHEMA_VERSION} or older"),
+    Field("notes", str),
+)
 
 
-def _check_unknown(table: dict, allowed: set[str], source: str, where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise CleftEdgeError(
-            f"{source}: unknown key '{where + '.' if where else ''}{unknown[0]}'",
-            "only: " + ", ".join(sorted(allowed)),
-            "remove or rename it (field reference: docs/formats.md)",
-        )
-
-
-def _parse_input(t: Any, source: str) -> InputSpec:
-    if not isinstance(t, dict):
-        raise _bad(source, "input", t, "a table of input fields")
-    _check_unknown(t, {f.name for f in fields(InputSpec)}, source, "input")
-    w = "input"
-    channels = _get(t, "channels", source, int, 1, w)
-    if channels not in (1, 3):
-        raise _bad(source, "input.channels", channels, "1 or 3")
-    color = _choice(_get(t, "color", source, str, "GRAY" if channels == 1 else "RGB", w), COLORS, source,
-                    "input.color")
+def _parse_input(t: dict[str, Any], where: ConfigFile) -> InputSpec:
+    """The [input] section (its keys checked by INPUT_FIELDS) with its defaults and cross-field rules."""
+    channels = t.get("channels", 1)
+    color = t.get("color", "GRAY" if channels == 1 else "RGB")
     if (channels == 1) != (color == "GRAY"):
-        raise _bad(source, "input.color", color, "GRAY for 1 channel, RGB or BGR for 3 channels")
-    height = _get(t, "height", source, int, where=w)
-    width = _get(t, "width", source, int, where=w)
-    for key, v in (("height", height), ("width", width)):
-        if not 8 <= v <= 8192:
-            raise _bad(source, f"input.{key}", v, "an integer from 8 to 8192")
-    mean = _floats(_get(t, "mean", source, (list, int, float), [0.0] * channels, w), source, "input.mean")
-    std = _floats(_get(t, "std", source, (list, int, float), [1.0] * channels, w), source, "input.std")
-    if len(mean) == 1:
-        mean = mean * channels
-    if len(std) == 1:
-        std = std * channels
+        raise where.bad("input.color", color, "GRAY for 1 channel, RGB or BGR for 3 channels")
+    mean, std = _per_channel(t.get("mean", 0.0), channels), _per_channel(t.get("std", 1.0), channels)
     if len(mean) != channels or len(std) != channels:
-        raise _bad(source, "input.mean/std", (list(mean), list(std)), f"one value or {channels} values each")
-    if any(s <= 0 for s in std):
-        raise _bad(source, "input.std", list(std), "positive numbers")
-    scale = _get(t, "scale", source, float, 1.0 / 255.0, w)
-    if scale <= 0:
-        raise _bad(source, "input.scale", scale, "a positive number")
+        raise where.bad("input.mean/std", (list(mean), list(std)), f"one value or {channels} values each")
     return InputSpec(
-        name=_nonempty(_get(t, "name", source, str, where=w), source, "input.name"),
-        height=height,
-        width=width,
+        name=t["name"],
+        height=t["height"],
+        width=t["width"],
         channels=channels,
         color=color,
-        layout=_choice(_get(t, "layout", source, str, "NCHW", w), LAYOUTS, source, "input.layout"),
-        resize=_choice(_get(t, "resize", source, str, "stretch", w), RESIZE_MODES, source, "input.resize"),
-        pad_value=_get(t, "pad_value", source, float, 0.0, w),
-        scale=scale,
+        layout=t.get("layout", "NCHW"),
+        resize=t.get("resize", "stretch"),
+        pad_value=t.get("pad_value", 0.0),
+        scale=t.get("scale", 1.0 / 255.0),
         mean=mean,
         std=std,
-        crop_sector=_get(t, "crop_sector", source, bool, False, w),
-        resize_short=_resize_short(t, source, height, width),
-        interpolation=_choice(_get(t, "interpolation", source, str, "auto", w), INTERPOLATIONS, source,
-                              "input.interpolation"),
+        crop_sector=t.get("crop_sector", False),
+        resize_short=_resize_short(t, where),
+        interpolation=t.get("interpolation", "auto"),
     )
 
 
-def _resize_short(t: dict, source: str, height: int, width: int) -> int:
+def _per_channel(value: float | list[float], channels: int) -> tuple[float, ...]:
+    """mean or std as one value per channel (one value is every channel's)."""
+    values = tuple(value) if isinstance(value, list) else (value,)
+    return values * channels if len(values) == 1 else values
+
+
+def _resize_short(t: dict[str, Any], where: ConfigFile) -> int:
     """S of short_side_crop (ImageNet evaluation: S = 256 for a 224 x 224 crop); at least the crop."""
-    value = _get(t, "resize_short", source, int, 0, "input")
+    value = t.get("resize_short", 0)
+    crop = max(t["height"], t["width"])
     if value and t.get("resize", "stretch") != "short_side_crop":
-        raise _bad(source, "input.resize_short", value, "only with resize = \"short_side_crop\"")
-    if value and not max(height, width) <= value <= 8192:
-        raise _bad(source, "input.resize_short", value, f"an integer from {max(height, width)} (the crop) to 8192")
+        raise where.bad("input.resize_short", value, "only with resize = \"short_side_crop\"")
+    if value and not crop <= value <= 8192:
+        raise where.bad("input.resize_short", value, f"an integer from {crop} (the crop) to 8192")
     return value
 
 
-def _nonempty(value: str, source: str, name: str) -> str:
-    if not value.strip():
-        raise _bad(source, name, value, "a non-empty tensor name")
-    return value
-
-
-def _parse_output(t: Any, source: str) -> OutputSpec:
-    if not isinstance(t, dict):
-        raise _bad(source, "output", t, "a table of output fields")
-    _check_unknown(t, {f.name for f in fields(OutputSpec)}, source, "output")
-    w = "output"
-    names = _get(t, "class_names", source, list, ["normal", "cleft"], w)
-    if not names or not all(isinstance(n, str) and n for n in names):
-        raise _bad(source, "output.class_names", names, "a non-empty list of class names")
-    positive = _get(t, "positive_classes", source, (list, int), [1] if len(names) > 1 else [0], w)
-    if isinstance(positive, int) and not isinstance(positive, bool):
-        positive = [positive]
-    if not positive or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(names)
-                               for i in positive):
-        raise _bad(source, "output.positive_classes", positive,
-                   f"a non-empty list of class indices from 0 to {len(names) - 1}")
-    kind = _choice(_get(t, "kind", source, str, "logits", w), OUTPUT_KINDS, source, "output.kind")
-    activation = _choice(_get(t, "activation", source, str, "softmax" if kind == "logits" else "none", w),
-                         ACTIVATIONS, source, "output.activation")
+def _parse_output(t: dict[str, Any], where: ConfigFile) -> OutputSpec:
+    """The [output] section (its keys checked by OUTPUT_FIELDS) with its defaults and cross-field rules."""
+    names = t.get("class_names", ["normal", "cleft"])
+    if not names:
+        raise where.bad("output.class_names", names, "a non-empty list of class names")
+    positive = t.get("positive_classes", [1] if len(names) > 1 else [0])
+    positive = [positive] if isinstance(positive, int) else positive
+    if not positive or any(i >= len(names) for i in positive):
+        raise where.bad("output.positive_classes", positive,
+                        f"a non-empty list of class indices from 0 to {len(names) - 1}")
+    kind = t.get("kind", "logits")
+    activation = t.get("activation", "softmax" if kind == "logits" else "none")
     if kind == "probabilities" and activation != "none":
-        raise _bad(source, "output.activation", activation, "'none' when output.kind is 'probabilities'")
+        raise where.bad("output.activation", activation, "'none' when output.kind is 'probabilities'")
     if kind == "logits" and activation == "none":
-        raise _bad(source, "output.activation", activation, "'softmax' or 'sigmoid' when output.kind is 'logits'")
-    threshold = _get(t, "threshold", source, float, 0.5, w)
-    if not 0.0 <= threshold <= 1.0:
-        raise _bad(source, "output.threshold", threshold, "a probability from 0 to 1")
-    heatmap = _get(t, "heatmap", source, (str, type(None)), None, w)
-    if heatmap == "":
-        heatmap = None
+        raise where.bad("output.activation", activation, "'softmax' or 'sigmoid' when output.kind is 'logits'")
     return OutputSpec(
-        name=_nonempty(_get(t, "name", source, str, where=w), source, "output.name"),
+        name=t["name"],
         class_names=tuple(names),
         positive_classes=tuple(sorted(set(positive))),
         kind=kind,
         activation=activation,
-        threshold=threshold,
-        heatmap=heatmap,
+        threshold=t.get("threshold", 0.5),
+        heatmap=t.get("heatmap") or None,  # "" is none too
     )
 
 
 def _parse_spec(data: Any, source: str) -> ModelSpec:
+    """A ModelSpec from a parsed TOML/JSON spec; `source` names it in the error line."""
     if not isinstance(data, dict):
         raise CleftEdgeError(f"{source}: the model spec is {type(data).__name__}",
                              "a table with 'input' and 'output' sections", "see docs/formats.md")
-    _check_unknown(data, {f.name for f in fields(ModelSpec)}, source, "")
-    schema = _get(data, "schema", source, int, SCHEMA_VERSION)
+    where = ConfigFile(source, _FIX, "docs/formats.md")
+    top = read_table(SPEC_FIELDS, data, where)
+    schema = top.get("schema", SCHEMA_VERSION)
     if schema > SCHEMA_VERSION:
         raise CleftEdgeError(f"{source}: spec schema {schema} is newer than this cleftedge understands",
                              f"schema {SCHEMA_VERSION} or older", "upgrade cleftedge")
     return ModelSpec(
-        input=_parse_input(_get(data, "input", source, dict), source),
-        output=_parse_output(_get(data, "output", source, dict), source),
-        model_name=_get(data, "model_name", source, str, "model"),
-        model_version=str(_get(data, "model_version", source, (str, int, float), "0")),
+        input=_parse_input(read_table(INPUT_FIELDS, top["input"], where, "input"), where),
+        output=_parse_output(read_table(OUTPUT_FIELDS, top["output"], where, "output"), where),
+        model_name=top.get("model_name", "model"),
+        model_version=str(top.get("model_version", "0")),
         schema=schema,
-        notes=_get(data, "notes", source, str, ""),
+        notes=top.get("notes", ""),
     )
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from cleftedge.cli import add_command
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.alerts import ALERT_FIELDS, AlertConfig
 
 EXAMPLE = """cleftedge run --model model.onnx --source sweep.mp4 --realtime --events events.jsonl --summary summary.json
   cleftedge run --model bundle/ --source 0 --serve 127.0.0.1:8080
   cleftedge run --model model.xml --source "sim:unilateral?seed=3&seconds=30" --annotate a.mp4 --report s.html"""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `cleftedge run` to the CLI."""
     from cleftedge.runtime.model_flags import add_model_args
 
     p = add_command(sub, "run", "run the live runtime: score frames, raise alerts, write events", EXAMPLE, _run)
@@ -38,29 +41,38 @@ def register(sub) -> None:
     p.add_argument("--insecure-http", action="store_true", help="allow plain HTTP off loopback (the image and the "
                    "token cross the network unencrypted)")
     p.add_argument("--alerts", help="alert policy TOML ([alerts] k, n, clear_k, cooldown_frames, threshold)")
-    for key, kind, what in (("k", int, "flagged frames among the last n to raise"), ("n", int, "window"),
-                            ("clear-k", int, "at most this many of the last n still high to clear"),
-                            ("cooldown-frames", int, "voting frames after a clear before a new alert"),
-                            ("threshold", float, "flag threshold (default: the spec's)"),
-                            ("clear-threshold", float, "hysteresis: a lower score that still holds an alert")):
-        p.add_argument(f"--alert-{key}", type=kind, help=f"alert policy: {what} (overrides --alerts)")
+    for field in ALERT_FIELDS:  # --alert-k, --alert-clear-threshold, ...: one per key of the [alerts] table
+        p.add_argument(_alert_flag(field.name), type=int if field.kind is int else float,
+                       help=f"alert policy: {field.help} (overrides --alerts)")
     p.add_argument("--max-frames", type=int, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no alert lines or latency table on the terminal")
     p.add_argument("--json", action="store_true", help="print the summary as JSON at the end")
 
 
-def alert_config(args, base):
-    """The --alert-* flags over the --alerts file over the defaults."""
+def _alert_flag(name: str) -> str:
+    return "--alert-" + name.replace("_", "-")
+
+
+def alert_config(args: argparse.Namespace, base: AlertConfig) -> AlertConfig:
+    """The --alert-* flags over the --alerts file (`base`) over the defaults, checked."""
     from dataclasses import replace
 
-    names = ("k", "n", "clear_k", "cooldown_frames", "threshold", "clear_threshold")
-    given = {name: getattr(args, "alert_" + name) for name in names if getattr(args, "alert_" + name) is not None}
+    from cleftedge.config_fields import ConfigFile, check_value
+
+    flags = ConfigFile("run", "fix the flag (see 'cleftedge run --help' and docs/runtime.md)", "docs/runtime.md")
+    given = {}
+    for field in ALERT_FIELDS:
+        value = getattr(args, "alert_" + field.name)
+        if value is not None:
+            given[field.name] = check_value(field, value, flags, _alert_flag(field.name))
     if given:  # the file's measured alarm delay was measured for its own policy, not this one
         given["delay"] = None
-    return replace(base, **given).check()
+    both = ConfigFile("alert policy (the --alerts file with the --alert-* flags)",
+                      "fix the --alerts file or the --alert-* flags", "docs/runtime.md")
+    return replace(base, **given).check(both if given else None)
 
 
-def _check_outputs(args) -> None:
+def _check_outputs(args: argparse.Namespace) -> None:
     """Every output path before the model loads and the scan starts (one line, exit 1)."""
     from cleftedge.runtime.output_paths import check_output_path
 
@@ -73,8 +85,8 @@ def _check_outputs(args) -> None:
             check_output_path(path, "--" + flag)
 
 
-def _run(args) -> int:
-    from cleftedge.runtime.alerts import AlertConfig, load_alert_config
+def _run(args: argparse.Namespace) -> int:
+    from cleftedge.runtime.alerts import load_alert_config
     from cleftedge.runtime.stop_signals import install_stop_handlers, restore_handlers
 
     if args.fps <= 0 or args.budget_ms <= 0:

@@ -6,34 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleftedge import toml
+from cleftedge.config_fields import ConfigFile, read_table
+from cleftedge.device_profiles.fields import TABLES, TOP_FIELDS
 from cleftedge.device_profiles.rules import value_problems
 from cleftedge.errors import CleftEdgeError
 from cleftedge.targets import names
 
-# table -> key -> (type, required); "" is the top level
-SCHEMA: dict[str, dict[str, tuple[type | tuple, bool]]] = {
-    "": {"name": (str, True), "description": (str, True), "backend": (str, True), "device": (str, True),
-         "precision": (str, True), "recipe": (str, True), "batch": (int, False), "input_shape": (list, False)},
-    "budget": {"fps": ((int, float), True), "latency_ms": ((int, float), True)},
-    "toolkit": {"name": (str, True), "min_version": (str, True), "max_version": (str, False)},
-    "target": {"board": (str, False), "compute_capability": (str, False), "jetpack": (str, False),
-               "l4t": (str, False), "power_mode": (str, False), "cpu": (str, False)},
-    "memory": {"workspace_mib": (int, False), "max_memory_mib": (int, False)},
-    "openvino": {"performance_hint": (str, False), "num_streams": (int, False), "cache": (bool, False),
-                 "inference_precision": (str, False)},
-    "tensorrt": {"dla": (bool, False), "dla_core": (int, False), "gpu_fallback": (bool, False),
-                 "version_compatible": (bool, False), "hardware_compatibility": (str, False),
-                 "optimization_level": (int, False)},
-    "qa": {"required": (bool, False), "policy_floor": (dict, False), "permit": (list, False),
-           "require_lineage": (bool, False)},
-}
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 
 @dataclass(frozen=True)
 class Profile:
+    """One cart target's device profile (keys: device_profiles.fields, docs/formats.md)."""
+
     name: str
     description: str
     backend: str
@@ -53,6 +42,7 @@ class Profile:
 
     @property
     def qa_required(self) -> bool:
+        """Whether a bundle for this profile needs a passing QA attestation."""
         return bool(self.qa.get("required", False))
 
     @property
@@ -65,6 +55,7 @@ class Profile:
         return "f32" if self.backend == "onnxruntime" else None
 
     def to_dict(self) -> dict[str, Any]:
+        """The profile as plain data, its tables' keys in the file's order (profiles show/list --json)."""
         d = {k: getattr(self, k) for k in ("name", "description", "backend", "device", "precision", "recipe",
                                              "batch")}
         d["input_shape"] = list(self.input_shape)
@@ -74,16 +65,18 @@ class Profile:
         return d
 
 
-def _builtin_dir():
+def _builtin_dir() -> Traversable:
     return resources.files("cleftedge.device_profiles")
 
 
 def list_profiles() -> list[Profile]:
+    """Every built-in profile, by name."""
     return [load_profile(p.name[:-5]) for p in sorted(_builtin_dir().iterdir(), key=lambda p: p.name)
             if p.name.endswith(".toml")]
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
+    """A checked profile: a built-in one by name, or a user's own .toml file."""
     text = str(name_or_path)
     path = Path(text)
     if text.endswith(".toml") or path.is_file():
@@ -105,58 +98,25 @@ def builtin_text(name: str) -> str:
 
 
 def parse_profile(text: str, source: str) -> Profile:
+    """A checked Profile from a profile's TOML text; `source` (its name or path) names it in the error line."""
     try:
         data = toml.loads(text)
     except toml.TOMLDecodeError as exc:
         raise CleftEdgeError(f"profile {source} is not valid TOML ({exc})", "a device profile TOML",
                              "fix the syntax (docs/formats.md)") from None
-    tables: dict[str, dict] = {"": {k: v for k, v in data.items() if not isinstance(v, dict)}}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            if key not in SCHEMA:
-                raise _bad(source, key, "unknown table", "tables: " + ", ".join(t for t in SCHEMA if t))
-            tables[key] = value
-    for required in ("budget", "toolkit"):
-        tables.setdefault(required, {})
-    for table, values in tables.items():
-        _check_table(source, table, values)
-    top = tables[""]
+    where = ConfigFile(f"profile {source}", "fix the profile (docs/formats.md)", "docs/formats.md")
+    given = read_table(TOP_FIELDS, data, where)
+    tables = {name: read_table(fields, given.get(name, {}), where, name) for name, fields in TABLES.items() if name}
+    top = tables[""] = {k: v for k, v in given.items() if k not in TABLES}
     for key in ("backend", "recipe"):  # both name a row of the target table
         if top[key] not in names():
-            raise _bad(source, key, top[key], "one of " + ", ".join(names()))
-    shape = top.get("input_shape", [])
-    if not all(isinstance(v, int) and v > 0 for v in shape):
-        raise _bad(source, "input_shape", shape, "a list of positive integers [C, H, W] (or leave it out)")
-    batch = top.get("batch", 1)
-    if batch < 1:
-        raise _bad(source, "batch", batch, "a positive integer")
+            raise where.bad(key, top[key], "one of " + ", ".join(names()))
     problems = value_problems(tables)
     if problems:
-        raise _bad(source, *problems[0])
+        key, found, expected = problems[0]
+        raise where.missing(key, expected) if found == "missing" else where.bad(key, found, expected)
     return Profile(name=top["name"], description=top["description"], backend=top["backend"], device=top["device"],
-                   precision=top["precision"], recipe=top["recipe"], batch=batch, input_shape=tuple(shape),
-                   budget=tables.get("budget", {}), toolkit=tables.get("toolkit", {}), target=tables.get("target", {}),
-                   memory=tables.get("memory", {}), openvino=tables.get("openvino", {}),
-                   tensorrt=tables.get("tensorrt", {}), qa=tables.get("qa", {}), source=source)
-
-
-def _check_table(source: str, table: str, values: dict) -> None:
-    schema = SCHEMA[table]
-    for key, value in values.items():
-        where = f"{table}.{key}" if table else key
-        if key not in schema:
-            raise _bad(source, where, "unknown key", "one of " + ", ".join(schema))
-        kind, _ = schema[key]
-        if isinstance(value, bool) and kind is not bool:
-            raise _bad(source, where, value, f"a {getattr(kind, '__name__', 'number')}")
-        if not isinstance(value, kind):
-            raise _bad(source, where, value, f"a {getattr(kind, '__name__', 'number')}")
-    missing = [k for k, (_, required) in schema.items() if required and k not in values]
-    if missing:
-        raise _bad(source, f"{table + '.' if table else ''}{missing[0]}", "missing", "add it (docs/formats.md)")
-
-
-def _bad(source: str, key: str, found: Any, expected: str) -> CleftEdgeError:
-    return CleftEdgeError(f"profile {source}: '{key}' is {found!r}" if found not in ("missing", "unknown key",
-                          "unknown table") else f"profile {source}: {found} '{key}'", expected,
-                          "fix the profile (docs/formats.md)")
+                   precision=top["precision"], recipe=top["recipe"], batch=top.get("batch", 1),
+                   input_shape=tuple(top.get("input_shape", [])), budget=tables["budget"], toolkit=tables["toolkit"],
+                   target=tables["target"], memory=tables["memory"], openvino=tables["openvino"],
+                   tensorrt=tables["tensorrt"], qa=tables["qa"], source=source)

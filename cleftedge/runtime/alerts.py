@@ -13,11 +13,36 @@ The defaults were chosen with benchmarks/alert_quality.py --tune on simulator sw
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from cleftedge import toml
+from cleftedge.config_fields import ConfigFile, Field, check_value, read_table
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.scoring import flagged
+
+# The [alerts] table: one row per key (the defaults are AlertConfig's); `run`'s --alert-* flags come from it.
+ALERT_FIELDS: tuple[Field, ...] = (
+    Field("k", int, low=1, help="flagged frames among the last n to raise"),
+    Field("n", int, low=1, help="window"),
+    Field("clear_k", int, low=0, help="at most this many of the last n still high to clear"),
+    Field("cooldown_frames", int, low=0, help="voting frames after a clear before a new alert"),
+    Field("threshold", float, low=0, high=1, low_open=True, high_open=True,
+          expected="a probability between 0 and 1", help="flag threshold (default: the spec's)"),
+    Field("clear_threshold", float, low=0, high=1, low_open=True, high_open=True,
+          expected="a probability between 0 and 1", help="hysteresis: a lower score that still holds an alert"),
+)
+# The [alert_delay] table, as `cleftedge tune-alerts` writes it.
+DELAY_FIELDS: tuple[Field, ...] = (
+    Field("median_s", float, required=True, low=0, expected="a number of seconds, 0 or more"),
+    Field("max_s", float, required=True, low=0, expected="a number of seconds, 0 or more"),
+    Field("passes", int, required=True, low=1, expected="an integer count of passes, 1 or more"),
+    Field("measured_on", str),
+    Field("model_sha256", str),
+)
+POLICY_KEYS = tuple(f.name for f in ALERT_FIELDS)
+OTHER_TABLES = ("alert_delay", "tuning")  # beside [alerts]; [tuning] is read by cleftedge.alert_tuning
+_FIX = "fix the [alerts] table (keys: docs/runtime.md)"
 
 
 @dataclass(frozen=True)
@@ -32,18 +57,22 @@ class AlertDelay:
     model_sha256: str = ""
 
     def check(self) -> AlertDelay:
+        """This delay if its figures agree with each other (0 <= median <= max, a pass or more)."""
         if not (0 <= self.median_s <= self.max_s and self.passes >= 1):
             raise CleftEdgeError(f"alert delay median_s={self.median_s}, max_s={self.max_s}, passes={self.passes}",
                                  "0 <= median_s <= max_s and passes >= 1", "fix the [alert_delay] table")
         return self
 
     def line(self) -> str:
+        """The delay in one sentence, for the terminal, the summary and the report."""
         return (f"median {self.median_s:.2f} s, max {self.max_s:.2f} s from the first in-plane cleft frame to the "
                 f"alert ({self.passes} passes{', ' + self.measured_on if self.measured_on else ''})")
 
 
 @dataclass(frozen=True)
 class AlertConfig:
+    """The alert policy (keys: ALERT_FIELDS, docs/runtime.md) and the alarm delay measured for it."""
+
     k: int = 5  # flagged frames among the last n to raise
     n: int = 8
     clear_k: int = 1  # at most this many flagged among the last n to clear
@@ -52,65 +81,54 @@ class AlertConfig:
     clear_threshold: float | None = None  # hysteresis on the score: None = the flag threshold
     delay: AlertDelay | None = None  # measured alarm delay ([alert_delay]); None: not measured
 
-    def check(self) -> AlertConfig:
-        if not (1 <= self.k <= self.n and 0 <= self.clear_k < self.k and self.cooldown_frames >= 0):
-            raise CleftEdgeError(f"alert policy k={self.k}, n={self.n}, clear_k={self.clear_k}, "
+    def check(self, where: ConfigFile | None = None) -> AlertConfig:
+        """This config if every key is in its range (ALERT_FIELDS) and k, n, clear_k agree; `where` names the
+        file or flags the values came from in the error line."""
+        where = where or ConfigFile("alert policy", _FIX, "docs/runtime.md")
+        for f in ALERT_FIELDS:
+            value = getattr(self, f.name)
+            if value is not None:
+                check_value(f, value, where, f.name)
+        if not (self.k <= self.n and self.clear_k < self.k):
+            raise CleftEdgeError(f"{where.label}: k={self.k}, n={self.n}, clear_k={self.clear_k}, "
                                  f"cooldown_frames={self.cooldown_frames}",
-                                 "1 <= k <= n, 0 <= clear_k < k, cooldown_frames >= 0", "fix the [alerts] table")
-        if self.threshold is not None and not 0 < self.threshold < 1:
-            raise CleftEdgeError(f"alert threshold {self.threshold}", "a probability between 0 and 1",
-                                 "fix the [alerts] table")
-        if self.clear_threshold is not None and not 0 < self.clear_threshold < 1:
-            raise CleftEdgeError(f"alert clear_threshold {self.clear_threshold}", "a probability between 0 and 1",
-                                 "fix the [alerts] table")
+                                 "1 <= k <= n, 0 <= clear_k < k, cooldown_frames >= 0", where.fix)
         if self.delay is not None:
             self.delay.check()
         return self
 
 
-POLICY_KEYS = ("k", "n", "clear_k", "cooldown_frames", "threshold", "clear_threshold")
-OTHER_TABLES = ("alert_delay", "tuning")  # beside [alerts]; [tuning] is read by cleftedge.alert_tuning
-
-
-def load_alert_config(path: str) -> AlertConfig:
+def load_alert_config(path: str | Path) -> AlertConfig:
+    """The alert policy of a TOML file: its [alerts] table (or, in old files, the same keys at the top
+    level) and its measured [alert_delay], checked; other tables ([tuning], newer ones) are left alone."""
     try:
         with open(path, encoding="utf-8") as f:
             data = toml.loads(f.read())
     except FileNotFoundError:
         raise CleftEdgeError(f"alert policy {path} does not exist", "a TOML file with an [alerts] table",
                              "check --alerts") from None
-    except toml.TOMLDecodeError as exc:
+    except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CleftEdgeError(f"alert policy {path} is not valid TOML ({exc})", "a TOML [alerts] table",
                              "fix the syntax") from None
-    table = data["alerts"] if "alerts" in data else {k: v for k, v in data.items() if k not in OTHER_TABLES}
-    unknown = sorted(set(table) - set(POLICY_KEYS))
-    if unknown:
-        raise CleftEdgeError(f"alert policy {path}: unknown key '{unknown[0]}'",
-                             "only " + ", ".join(sorted(POLICY_KEYS)), "remove or rename it")
-    try:
-        values = {k: (float(v) if k.endswith("threshold") else int(v)) for k, v in table.items()}
-    except (TypeError, ValueError):
-        raise CleftEdgeError(f"alert policy {path} has a value of the wrong type", "integers, threshold a number",
-                             "fix the [alerts] table") from None
-    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).check()
+    if "alerts" in data:  # the keys are named as in the table ('k', not 'alerts.k'), as docs/runtime.md does
+        if not isinstance(data["alerts"], dict):
+            raise ConfigFile(f"alert policy {path}", _FIX, "docs/runtime.md").wrong_type(
+                "alerts", data["alerts"], "a table of " + ", ".join(POLICY_KEYS))
+        where = ConfigFile(f"alert policy {path} [alerts]", _FIX, "docs/runtime.md")
+        values = read_table(ALERT_FIELDS, data["alerts"], where)
+    else:  # an old bare file: the keys at the top level
+        where = ConfigFile(f"alert policy {path}", _FIX, "docs/runtime.md")
+        values = read_table(ALERT_FIELDS, data, where, ignore=OTHER_TABLES)
+    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).check(where)
 
 
-def _load_delay(path: str, table) -> AlertDelay | None:
+def _load_delay(path: str | Path, table: object) -> AlertDelay | None:
+    """The [alert_delay] table (None when the file has none)."""
     if table is None:
         return None
-    names = [f.name for f in fields(AlertDelay)]
-    required = {"median_s", "max_s", "passes"}
-    if not isinstance(table, dict) or set(table) - set(names) or not required <= set(table):
-        raise CleftEdgeError(f"alert policy {path}: [alert_delay] is malformed",
-                             "median_s, max_s, passes (and measured_on, model_sha256)",
-                             "rewrite it with cleftedge tune-alerts or remove the table")
-    try:
-        return AlertDelay(float(table["median_s"]), float(table["max_s"]), int(table["passes"]),
-                          str(table.get("measured_on", "")), str(table.get("model_sha256", "")))
-    except (TypeError, ValueError):
-        raise CleftEdgeError(f"alert policy {path}: [alert_delay] has a value of the wrong type",
-                             "median_s and max_s in seconds, passes an integer",
-                             "fix the [alert_delay] table") from None
+    where = ConfigFile(f"alert policy {path}: [alert_delay] is malformed",
+                       "rewrite it with cleftedge tune-alerts or remove the table", "docs/runtime.md")
+    return AlertDelay(**read_table(DELAY_FIELDS, table, where, "alert_delay")).check()
 
 
 @dataclass

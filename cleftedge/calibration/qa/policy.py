@@ -10,46 +10,41 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from cleftedge.calibration.qa.minimums import agreement_minimum, zero_flip_minimum
+from cleftedge.config_fields import ConfigFile, Field, read_table
 from cleftedge.documents import read_document
 from cleftedge.errors import CleftEdgeError
 
-
-@dataclass(frozen=True)
-class Key:
-    kind: type  # int or float
-    low: float | None
-    high: float | None
-    high_open: bool  # the high end itself is not allowed
-    expected: str  # the range in words, for the error line
-    optional: bool = False  # None (not gated) is its default
-
-
-# name -> how it is checked (its default is Policy's); one row per policy key
-KEYS: dict[str, Key] = {
-    "min_sensitivity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)"),
-    "min_specificity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)"),
-    "max_auc_drop": Key(float, 0.0, 1.0, False, "from 0 to 1"),
-    "min_agreement": Key(float, 0.0, 1.0, True, "from 0 to below 1"),
-    "confidence": Key(float, 0.5, 1.0, True, "from 0.5 to below 1"),
-    "resamples": Key(int, 200, 100_000, False, "from 200 to 100000"),
-    "seed": Key(int, 0, None, False, "0 or more"),
-    "min_positive_clusters": Key(int, 1, None, False, "a count at or above the policy's own minimum", True),
-    "min_negative_clusters": Key(int, 1, None, False, "a count at or above the policy's own minimum", True),
-    "min_reference_sensitivity": Key(float, 0.0, 1.0, True, "from 0 to below 1", True),
-    "min_reference_specificity": Key(float, 0.0, 1.0, True, "from 0 to below 1", True),
-    "min_site_sensitivity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)", True),
-    "min_site_specificity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)", True),
-    "min_band_sensitivity_difference_pp": Key(float, -100.0, 0.0, True, "from -100 to below 0 (pp)", True),
-}
+_PP = "a number from -100 to below 0 (pp)"
+_RATE = "a number from 0 to below 1"
+_COUNT = "an integer count at or above the policy's own minimum"
+# One row per policy key (its default is Policy's; a None default means not gated).
+POLICY_FIELDS: tuple[Field, ...] = (
+    Field("min_sensitivity_difference_pp", float, low=-100.0, high=0.0, high_open=True, expected=_PP),
+    Field("min_specificity_difference_pp", float, low=-100.0, high=0.0, high_open=True, expected=_PP),
+    Field("max_auc_drop", float, low=0.0, high=1.0, expected="a number from 0 to 1"),
+    Field("min_agreement", float, low=0.0, high=1.0, high_open=True, expected=_RATE),
+    Field("confidence", float, low=0.5, high=1.0, high_open=True, expected="a number from 0.5 to below 1"),
+    Field("resamples", int, low=200, high=100_000, expected="an integer from 200 to 100000"),
+    Field("seed", int, low=0, expected="an integer, 0 or more"),
+    Field("min_positive_clusters", int, low=1, expected=_COUNT),
+    Field("min_negative_clusters", int, low=1, expected=_COUNT),
+    Field("min_reference_sensitivity", float, low=0.0, high=1.0, high_open=True, expected=_RATE),
+    Field("min_reference_specificity", float, low=0.0, high=1.0, high_open=True, expected=_RATE),
+    Field("min_site_sensitivity_difference_pp", float, low=-100.0, high=0.0, high_open=True, expected=_PP),
+    Field("min_site_specificity_difference_pp", float, low=-100.0, high=0.0, high_open=True, expected=_PP),
+    Field("min_band_sensitivity_difference_pp", float, low=-100.0, high=0.0, high_open=True, expected=_PP),
+)
 
 
 @dataclass(frozen=True)
 class Policy:
+    """The QA policy's limits and settings (keys: POLICY_FIELDS, docs/qa.md); None leaves a gate off."""
+
     min_sensitivity_difference_pp: float = -2.0
     min_specificity_difference_pp: float = -2.0
     max_auc_drop: float = 0.01
@@ -77,7 +72,8 @@ class Policy:
         return replace(self, min_positive_clusters=self.min_positive_clusters or floor["positive_clusters"],
                        min_negative_clusters=self.min_negative_clusters or floor["negative_clusters"])
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The effective policy as a plain dict (what report.json and the policy hash hold)."""
         return asdict(self.effective())
 
     def sha256(self) -> str:
@@ -87,6 +83,7 @@ class Policy:
 
 
 def load_policy(path: str | Path | None) -> Policy:
+    """The checked policy of a TOML file; the defaults when `path` is None."""
     if path is None:
         return Policy()
     p = Path(path)
@@ -96,28 +93,10 @@ def load_policy(path: str | Path | None) -> Policy:
     return policy_from_dict(data, str(p))
 
 
-def _bad(source: str, key: str, value, expected: str) -> CleftEdgeError:
-    return CleftEdgeError(f"{source}: '{key}' is {value!r}", expected, "fix the policy file (see docs/qa.md)")
-
-
-def policy_from_dict(data: dict, source: str = "policy") -> Policy:
+def policy_from_dict(data: dict[str, Any], source: str = "policy") -> Policy:
     """A checked Policy from a policy file's table; unknown keys and out-of-range values refused."""
-    unknown = sorted(set(data) - set(KEYS))
-    if unknown:
-        raise CleftEdgeError(f"{source}: unknown key '{unknown[0]}'", "only: " + ", ".join(KEYS),
-                             "remove or rename it (see docs/qa.md)")
-    values = {}
-    for key, value in data.items():
-        rule = KEYS[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (rule.kind is int and not isinstance(value, int)) or not math.isfinite(value):
-            raise _bad(source, key, value, f"a finite {rule.kind.__name__}")
-        value = rule.kind(value)
-        too_high = rule.high is not None and (value >= rule.high if rule.high_open else value > rule.high)
-        if (rule.low is not None and value < rule.low) or too_high:
-            raise _bad(source, key, value, rule.expected)
-        values[key] = value
-    policy = Policy(**values)
+    where = ConfigFile(source, "fix the policy file (see docs/qa.md)", "docs/qa.md")
+    policy = Policy(**read_table(POLICY_FIELDS, data, where))
     floor = policy.minimums()
     for key, name in (("min_positive_clusters", "positive_clusters"), ("min_negative_clusters", "negative_clusters")):
         given = getattr(policy, key)
@@ -130,5 +109,6 @@ def policy_from_dict(data: dict, source: str = "policy") -> Policy:
 
 
 def policy_keys() -> tuple[str, ...]:
+    """The names of the policy's keys, in Policy's order."""
     return tuple(f.name for f in fields(Policy))
 
