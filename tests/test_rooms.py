@@ -22,10 +22,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cleftedge"
 ROOT_MODULES = {
     "__init__", "__main__", "cli",  # the CLI
     "spec", "errors", "targets",  # the model spec, the one error type, the target table
-    "atomic", "documents", "hashing", "lazy", "progress", "toml",  # small shared utilities
+    "atomic", "config_fields", "documents", "hashing", "lazy", "progress", "toml",  # small shared utilities
 }
-# Commands take domain logic from the packages, never from each other. The pairs left borrow `open_model`
-# from run.py, which another branch (h16b) moves to the runtime; the coordinator empties this after merging.
 HEAVY = ("torch", "onnx", "nncf", "onnxscript", "onnxruntime.quantization")
 
 
