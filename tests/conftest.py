@@ -1,4 +1,8 @@
-"""Every test session counts its QA runs in its own ledger, never in the user's."""
+"""Every test session counts its QA runs in its own ledger, never in the user's. Artifacts that many
+directories need (the reference model's ONNX export) are made once per session here and shared."""
+
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +35,24 @@ def sim_qa_set(tmp_path_factory):
     assert main(["simulate", "frames", "--out", str(out), "--count", str(SIM_QA["count"]),
                  "--seed", str(SIM_QA["seed"])]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def reference_export_copy(tmp_path_factory):
+    """copy_to(path, heatmap=True): the file `cleftedge export --reference [--no-heatmap] --out path`
+    writes, placed at path. Each variant is exported once per session and copied (the export is
+    byte-for-byte deterministic), so a test that changes its copy changes no one else's."""
+    from cleftedge.cli import main
+
+    made: dict[bool, Path] = {}
+
+    def copy_to(path: Path, heatmap: bool = True) -> Path:
+        if heatmap not in made:
+            src = tmp_path_factory.mktemp("reference-export") / "model.onnx"
+            assert main(["export", "--reference", *([] if heatmap else ["--no-heatmap"]), "--out", str(src)]) == 0
+            made[heatmap] = src
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(made[heatmap], path)
+        return path
+
+    return copy_to
