@@ -1,7 +1,11 @@
 """Every test session counts its QA runs in its own ledger, never in the user's. Artifacts that many
-directories need (the reference model's ONNX export) are made once per session here and shared."""
+directories need (the reference model's ONNX export, the README's run) are made once per session
+here and shared read-only."""
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,22 +23,6 @@ def _qa_ledger(tmp_path_factory):
     mp.setenv("CLEFTEDGE_QA_LEDGER", str(tmp_path_factory.mktemp("qa-ledger")))
     yield
     mp.undo()
-
-
-# A simulator QA set large enough to show non-inferiority honestly at the default policy: 2,400
-# frames of seed 21 hold 194 positive and 322 negative clusters, above the 189 a zero-flip set
-# needs (cleftedge qa-plan). Simulated once per session (~15 s), shared read-only.
-SIM_QA = {"count": 2400, "seed": 21}
-
-
-@pytest.fixture(scope="session")
-def sim_qa_set(tmp_path_factory):
-    from cleftedge.cli import main
-
-    out = tmp_path_factory.mktemp("sim-qa") / "qa"
-    assert main(["simulate", "frames", "--out", str(out), "--count", str(SIM_QA["count"]),
-                 "--seed", str(SIM_QA["seed"])]) == 0
-    return out
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +44,28 @@ def reference_export_copy(tmp_path_factory):
         return path
 
     return copy_to
+
+
+@pytest.fixture(scope="session")
+def readme_run(tmp_path_factory):
+    """The README's marked command blocks (tests/test_readme.py) run once per session, in order, in a
+    fresh folder, as a new user would type them; stops at the first block that fails. Returns the
+    folder ("dir"), each block's text and result ("blocks", "results"), and the bundle as the block
+    with `cleftedge build` left it, before QA was attached and it was signed ("built_bundle"), for
+    the release tests that start from there."""
+    from test_readme import marked_blocks
+
+    folder = tmp_path_factory.mktemp("readme")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "CLEFTEDGE_STATE": str(tmp_path_factory.mktemp("readme-cart-state"))}
+    env.pop("CLEFTEDGE_TRUST_STORE", None)
+    blocks, results, built = marked_blocks(), [], None
+    for block in blocks:
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=folder, env=env,
+                                capture_output=True, text=True, timeout=600)
+        results.append(result)
+        if result.returncode != 0:
+            break
+        if "cleftedge build " in block:
+            built = shutil.copytree(folder / "bundle", tmp_path_factory.mktemp("readme-built") / "bundle")
+    return {"dir": folder, "blocks": blocks, "results": results, "built_bundle": built}
