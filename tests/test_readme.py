@@ -1,10 +1,7 @@
 """The README's marked command blocks (<!-- readme-test --> before a bash fence) run in order in a
 fresh folder, as a new user would type them, so the docs cannot rot."""
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,11 +27,10 @@ def _qa_writes_schema_2() -> bool:
 # intel-cpu requires QA, and a cart refuses an attestation from a schema-1 QA report (issue 11) until
 # `cleftedge qa` writes schema 2 (issue 10); from then on this runs as a plain test again
 @pytest.mark.xfail(not _qa_writes_schema_2(), strict=True, reason="needs report.json schema 2 (issue 10)")
-def test_readme_commands_run(tmp_path):
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env.pop("CLEFTEDGE_TRUST_STORE", None)
-    for i, block in enumerate(marked_blocks()):
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"README block {i + 1} failed:\n{block}\n{result.stderr[-2000:]}"
-    assert (tmp_path / "bundle.tar.gz").is_file() and (tmp_path / "session.html").is_file()
+def test_readme_commands_run(readme_run):
+    # run once per session by tests/conftest.py (the release tests in tests/bundles start from its bundle)
+    blocks, results = readme_run["blocks"], readme_run["results"]
+    for i, result in enumerate(results):
+        assert result.returncode == 0, f"README block {i + 1} failed:\n{blocks[i]}\n{result.stderr[-2000:]}"
+    assert len(results) == len(blocks)
+    assert (readme_run["dir"] / "bundle.tar.gz").is_file() and (readme_run["dir"] / "session.html").is_file()

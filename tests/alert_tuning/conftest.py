@@ -1,14 +1,11 @@
 import pytest
 
-from cleftedge.cli import main
 from cleftedge.simulator.sweep import write_sweep
 
 
 @pytest.fixture(scope="session")
-def ref_model(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tune-model") / "model.onnx"
-    assert main(["export", "--reference", "--no-heatmap", "--out", str(path)]) == 0
-    return path
+def ref_model(tmp_path_factory, reference_export_copy):
+    return reference_export_copy(tmp_path_factory.mktemp("tune-model") / "model.onnx", heatmap=False)
 
 
 @pytest.fixture(scope="session")

@@ -4,17 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from cleftedge.cli import main
-
 # the fake TensorRT and host CUDA layer (built on the committed API surfaces) live with the conformance tests
 sys.path[:0] = [str(Path(__file__).parents[1] / "conformance"), str(Path(__file__).parents[2] / "scripts/api_surfaces")]
 
 
 @pytest.fixture(scope="session")
-def reference_onnx(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ref") / "model.onnx"
-    assert main(["export", "--reference", "--out", str(path)]) == 0
-    return path
+def reference_onnx(tmp_path_factory, reference_export_copy):
+    return reference_export_copy(tmp_path_factory.mktemp("ref") / "model.onnx")
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,11 @@ import pytest
 from cleftedge.cli import main
 
 
-def int8_ir(folder):
-    """The reference model calibrated for intel-cpu by `cleftedge calibrate --profile intel-cpu`
-    (the profile's recipe: NNCF to an OpenVINO IR carrying its spec and calibration record)."""
-    onnx_path = folder / "model.onnx"
-    assert main(["export", "--reference", "--out", str(onnx_path)]) == 0
+def int8_ir(folder, reference_export_copy):
+    """The reference model (reference_export_copy: the session fixture in tests/conftest.py) calibrated for
+    intel-cpu by `cleftedge calibrate --profile intel-cpu` (the profile's recipe: NNCF to an OpenVINO
+    IR carrying its spec and calibration record)."""
+    onnx_path = reference_export_copy(folder / "model.onnx")
     assert main(["simulate", "frames", "--out", str(folder / "calib"), "--count", "64", "--seed", "99"]) == 0
     out = folder / "model.int8.xml"
     assert main(["calibrate", "--model", str(onnx_path), "--data", str(folder / "calib"), "--profile", "intel-cpu",

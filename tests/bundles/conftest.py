@@ -8,8 +8,8 @@ from cleftedge.device_profiles import builtin_text
 
 
 @pytest.fixture(scope="session")
-def int8_model(tmp_path_factory):
-    return int8_ir(tmp_path_factory.mktemp("int8"))
+def int8_model(tmp_path_factory, reference_export_copy):
+    return int8_ir(tmp_path_factory.mktemp("int8"), reference_export_copy)
 
 
 @pytest.fixture(scope="session")

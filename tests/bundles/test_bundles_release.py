@@ -1,5 +1,6 @@
 """The release path on intel-cpu, end to end on the reference model: calibrate --profile, build,
-qa on the bundle, attach-qa, sign, verify, run --model BUNDLE."""
+qa on the bundle (those three as the README runs them, once per session), attach-qa, sign, verify,
+run --model BUNDLE."""
 
 import json
 import shutil
@@ -12,26 +13,28 @@ from cleftedge.hashing import sha256_file
 
 
 @pytest.fixture(scope="module")
-def released(int8_model, sim_qa_set, tmp_path_factory):
+def released(readme_run, tmp_path_factory):
+    """The README's release path up to QA (tests/conftest.py runs it once per session): the bundle as
+    `cleftedge build --profile intel-cpu` wrote it from `calibrate --profile intel-cpu`, the FP32
+    reference, the README's QA set (2,300 frames, large enough to pass honestly) and its passing QA
+    report on this bundle's engine; here signing keys of this module's own."""
+    readme = readme_run["dir"]
+    assert readme_run["built_bundle"] is not None and (readme / "qa-report" / "report.json").is_file(), \
+        "the README's run did not get as far as QA (see test_readme_commands_run)"
     root = tmp_path_factory.mktemp("release")
-    shutil.copy(int8_model.parent / "model.onnx", root / "model.onnx")  # the FP32 reference for QA
-    assert main(["build", "--model", str(int8_model), "--profile", "intel-cpu", "--out", str(root / "b")]) == 0
-    shutil.copytree(root / "b", root / "pristine")
-    (root / "qa").symlink_to(sim_qa_set)  # large enough to pass honestly (tests/conftest.py)
-    assert qa(root, root / "b", root / "rep") == 0  # QA of this bundle's engine, once for the module
+    shutil.copy(readme / "model.onnx", root / "model.onnx")  # the FP32 reference for QA
+    shutil.copytree(readme_run["built_bundle"], root / "b")
+    shutil.copytree(readme_run["built_bundle"], root / "pristine")
+    (root / "qa").symlink_to(readme / "data" / "qa")
+    shutil.copytree(readme / "qa-report", root / "rep")  # QA of this bundle's engine, run once by the README
     assert main(["keys", "generate", "--out", str(root / "keys")]) == 0
     (root / "trust").mkdir()
     shutil.copy(root / "keys" / "cleftedge-signing.pub.pem", root / "trust")
     return root
 
 
-def qa(root, candidate, report):
-    return main(["qa", "--reference", str(root / "model.onnx"), "--candidate", str(candidate),
-                 "--data", str(root / "qa"), "--report", str(report)])
-
-
 @NEEDS_QA_SCHEMA_2
-def test_build_qa_attach_sign_verify_run(released, int8_model, capsys):
+def test_build_qa_attach_sign_verify_run(released, capsys):
     root, b = released, released / "b"
     trust = ["--trust-store", str(root / "trust")]
     source = manifest(b)["source"]

@@ -4,9 +4,9 @@ from cleftedge.cli import main
 
 
 @pytest.fixture(scope="session")
-def calib_world(tmp_path_factory):
+def calib_world(tmp_path_factory, reference_export_copy):
     root = tmp_path_factory.mktemp("calib")
-    assert main(["export", "--reference", "--no-heatmap", "--out", str(root / "model.onnx")]) == 0
+    reference_export_copy(root / "model.onnx", heatmap=False)
     for name, count, seed in (("calib", 120, 201), ("val", 80, 202)):
         assert main(["simulate", "frames", "--out", str(root / name), "--count", str(count), "--seed", str(seed)]) == 0
     return root

@@ -9,8 +9,6 @@ import time
 
 import pytest
 
-from cleftedge.cli import main
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 needs_chromium = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver "
@@ -18,10 +16,8 @@ needs_chromium = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Deb
 
 
 @pytest.fixture(scope="session")
-def live_model(tmp_path_factory):
-    path = tmp_path_factory.mktemp("live-model") / "model.onnx"
-    assert main(["export", "--reference", "--out", str(path)]) == 0
-    return path
+def live_model(tmp_path_factory, reference_export_copy):
+    return reference_export_copy(tmp_path_factory.mktemp("live-model") / "model.onnx")
 
 
 def free_port() -> int:

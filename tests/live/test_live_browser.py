@@ -18,11 +18,8 @@ def browser():
     driver.quit()
 
 
-def test_alert_banner_then_watchdog_in_a_real_browser(browser, tmp_path):
-    from cleftedge.cli import main
-
-    model = tmp_path / "model.onnx"
-    assert main(["export", "--reference", "--out", str(model)]) == 0
+def test_alert_banner_then_watchdog_in_a_real_browser(browser, tmp_path, reference_export_copy):
+    model = reference_export_copy(tmp_path / "model.onnx")
     port = free_port()
     runtime = subprocess.Popen([sys.executable, "-m", "cleftedge", "run", "--model", str(model), "--source",
                                 "sim:bilateral?seed=12&seconds=120", "--serve", f"127.0.0.1:{port}", "--quiet"],

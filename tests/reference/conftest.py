@@ -1,10 +1,6 @@
 import pytest
 
-from cleftedge.cli import main
-
 
 @pytest.fixture(scope="session")
-def reference_onnx(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ref") / "model.onnx"
-    assert main(["export", "--reference", "--out", str(path)]) == 0
-    return path
+def reference_onnx(tmp_path_factory, reference_export_copy):
+    return reference_export_copy(tmp_path_factory.mktemp("ref") / "model.onnx")

@@ -17,12 +17,8 @@ from cleftedge.runtime.sources.video import VideoFile
 
 
 @pytest.fixture(scope="module")
-def ref_onnx(tmp_path_factory):
-    from cleftedge.cli import main
-
-    path = tmp_path_factory.mktemp("http-model") / "model.onnx"
-    assert main(["export", "--reference", "--no-heatmap", "--out", str(path)]) == 0
-    return path
+def ref_onnx(tmp_path_factory, reference_export_copy):
+    return reference_export_copy(tmp_path_factory.mktemp("http-model") / "model.onnx", heatmap=False)
 
 
 class ListSink:
