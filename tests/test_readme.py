@@ -28,7 +28,7 @@ def _qa_writes_schema_2() -> bool:
 # `cleftedge qa` writes schema 2 (issue 10); from then on this runs as a plain test again
 @pytest.mark.xfail(not _qa_writes_schema_2(), strict=True, reason="needs report.json schema 2 (issue 10)")
 def test_readme_commands_run(readme_run):
-    # run once per session by tests/conftest.py (the release tests in tests/bundles start from its bundle)
+    # run once per session by tests/conftest.py (the release tests in tests/runtime/bundle start from its bundle)
     blocks, results = readme_run["blocks"], readme_run["results"]
     for i, result in enumerate(results):
         assert result.returncode == 0, f"README block {i + 1} failed:\n{blocks[i]}\n{result.stderr[-2000:]}"

@@ -21,7 +21,7 @@ from cleftedge.runtime.backends import Backend, backend_class, backend_for_path,
 from cleftedge.runtime.backends.onnxruntime_backend import OnnxRuntimeBackend
 from cleftedge.targets import TARGETS, Target, names, target_for_path
 
-sys.path.insert(0, str(Path(__file__).parent / "backends"))
+sys.path.insert(0, str(Path(__file__).parent / "runtime" / "backends"))
 from backends_helpers import make_onnx, make_spec  # noqa: E402
 
 ROOT = Path(__file__).parents[1]

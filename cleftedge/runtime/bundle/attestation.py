@@ -38,7 +38,7 @@ def floor_rule(key: str) -> str | None:
 
 # The default QA policy's criteria (calibration/qa/policy.py's Policy().to_dict(), the cluster minimums
 # filled in): the floor of a profile that requires QA and sets none. Written out here because the cart
-# verifies bundles without the calibration package; tests/bundles checks it against the policy.
+# verifies bundles without the calibration package; tests/runtime/bundle checks it against the policy.
 DEFAULT_FLOOR: dict[str, float | int] = {
     "min_sensitivity_difference_pp": -2.0, "min_specificity_difference_pp": -2.0, "max_auc_drop": 0.01,
     "min_agreement": 0.98, "confidence": 0.95, "resamples": 2000, "min_positive_clusters": 189,

@@ -5,4 +5,4 @@ import sys
 from pathlib import Path
 
 # the fake TensorRT (built on the committed API surfaces) lives with the conformance tests
-sys.path[:0] = [str(Path(__file__).parents[1] / "conformance"), str(Path(__file__).parents[2] / "scripts/api_surfaces")]
+sys.path[:0] = [str(Path(__file__).parents[2] / "conformance"), str(Path(__file__).parents[3] / "scripts/api_surfaces")]

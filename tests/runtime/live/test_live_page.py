@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.live.conftest import free_port, make_browser, needs_chromium, wait_for
+from tests.runtime.live.conftest import free_port, make_browser, needs_chromium, wait_for
 
 pytestmark = [needs_chromium, pytest.mark.slow]  # a runtime and a browser each
 
@@ -260,8 +260,9 @@ def _https_up(port, cert) -> bool:
 
 
 def test_the_review_shows_each_flagged_frame_clean_and_with_its_heat_map(tmp_path):
-    from cleftedge.runtime.review import write_session_report
     from tests.live.test_live_session_report import flagged_with_views, wall_data
+
+    from cleftedge.runtime.review import write_session_report
 
     data = wall_data()
     data.flagged = [flagged_with_views(100, None), flagged_with_views(120, None, 0.9)]

@@ -1,4 +1,4 @@
-"""TensorRT on a real GPU (a Jetson or a CUDA workstation): `pytest -m tensorrt tests/backends`.
+"""TensorRT on a real GPU (a Jetson or a CUDA workstation): `pytest -m tensorrt tests/runtime/backends`.
 
 Builds a plan from the tiny ONNX model on this device and checks that the TensorRT backend gives
 onnxruntime's scores, through each installed CUDA layer, and reports the precision its engine

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.live.conftest import free_port, make_browser, needs_chromium, wait_for
+from tests.runtime.live.conftest import free_port, make_browser, needs_chromium, wait_for
 
 pytestmark = needs_chromium
 

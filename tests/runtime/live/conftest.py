@@ -1,5 +1,5 @@
-"""Shared pieces of the live-page tests: the reference model, a free port, a real browser, a
-self-signed certificate made by the test, and a waiting helper."""
+"""Shared pieces of the live-page tests: a free port, a real browser, a self-signed certificate made by
+the test, and a waiting helper (the reference model, live_model, is in tests/runtime/conftest.py)."""
 
 import datetime
 import ipaddress
@@ -14,10 +14,6 @@ DRIVER = shutil.which("chromedriver")
 needs_chromium = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver "
                                     "(.ci/run installs them: apt-get install chromium chromium-driver)")
 
-
-@pytest.fixture(scope="session")
-def live_model(tmp_path_factory, reference_export_copy):
-    return reference_export_copy(tmp_path_factory.mktemp("live-model") / "model.onnx")
 
 
 def free_port() -> int:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 # the fake TensorRT and host CUDA layer (built on the committed API surfaces) live with the conformance tests
-sys.path[:0] = [str(Path(__file__).parents[1] / "conformance"), str(Path(__file__).parents[2] / "scripts/api_surfaces")]
+sys.path[:0] = [str(Path(__file__).parents[2] / "conformance"), str(Path(__file__).parents[3] / "scripts/api_surfaces")]
 
 
 @pytest.fixture(scope="session")

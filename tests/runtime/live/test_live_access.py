@@ -17,7 +17,7 @@ from cleftedge.cli import main
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.live import LiveServer, serve_access
 from cleftedge.runtime.live import access as access_mod
-from tests.live.conftest import free_port, wait_for
+from tests.runtime.live.conftest import free_port, wait_for
 
 TOKEN = "t0ken-" + "x" * 40
 DATA_PATHS = ("/", "/events", "/frame.jpg", "/state")

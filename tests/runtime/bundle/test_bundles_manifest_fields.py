@@ -10,7 +10,7 @@ import pytest
 from cleftedge.export.bundle import write_manifest
 from cleftedge.runtime.bundle.manifest import FIELDS, MANIFEST, REQUIRED, load_manifest
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "formats.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "formats.md"
 
 
 def test_a_built_and_signed_bundle_uses_only_defined_fields(built):

@@ -1,6 +1,6 @@
 """scripts/gpu-check.sh on this machine: the wheelhouse it prepares holds only what the CUDA-layer
 tests need and stays within 60 MiB (a larger one is refused, whole or not at all), and a venv made from
-it alone (no index) runs `pytest -m gpu tests/cuda`: here, without a GPU, they skip and the script
+it alone (no index) runs `pytest -m gpu tests/runtime/cuda`: here, without a GPU, they skip and the script
 says nothing was checked (exit 3). Needs the package registries (it downloads ~30 MB)."""
 
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "gpu-check.sh"
 ALLOWED = {"cleftedge", "cuda_bindings", "cuda_pathfinder", "numpy", "pytest", "iniconfig", "packaging", "pluggy",
            "pygments", "tomli", "exceptiongroup"}  # the last two only for Python < 3.11
@@ -58,7 +58,7 @@ def test_bad_options_are_one_line():
 def test_a_venv_from_the_wheelhouse_alone_runs_the_gpu_tests(wheelhouse, tmp_path):
     done = gpu_check("run", GPU_WHEELHOUSE=str(wheelhouse), GPU_VENV=str(tmp_path / "venv"))
     out = done.stdout + done.stderr
-    assert "tests/cuda/test_cuda_gpu.py" in out
+    assert "tests/runtime/cuda/test_cuda_gpu.py" in out
     assert "ImportError" not in out and "ModuleNotFoundError" not in out  # the wheelhouse is all the tests need
     if done.returncode == 3:  # this machine: no GPU
         assert "4 skipped" in out and "nothing was checked on a GPU" in out

@@ -1,5 +1,5 @@
 """Real classifiers trained by other projects, whose ONNX files ship inside wheels on PyPI, and
-labelled sets made for their tasks. Used by tests/byo (marked slow) and benchmarks/bench_byo.py.
+labelled sets made for their tasks. Used by tests/export/byo (marked slow) and benchmarks/bench_byo.py.
 
 - ppocr_textline: rapidocr-onnxruntime 1.4.4 (Apache-2.0), PaddleOCR's ch_ppocr_mobile_v2.0_cls text-line
   direction classifier, exported by PaddlePaddle at opset 11: is a text line upright (class 0) or upside

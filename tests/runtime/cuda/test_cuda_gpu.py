@@ -1,4 +1,4 @@
-"""The CUDA layer on a real CUDA GPU, without TensorRT: `pytest -m gpu tests/cuda` (what
+"""The CUDA layer on a real CUDA GPU, without TensorRT: `pytest -m gpu tests/runtime/cuda` (what
 scripts/gpu-check.sh runs from its wheelhouse). Allocation, page-locked host memory, async copies
 both ways on a stream, stream synchronisation and destruction, memory given back; then the TensorRT
 backend's binding plan on the GPU with a fake engine (a stand-in that knows only TensorRT 10.16's

@@ -23,7 +23,7 @@ from cleftedge.runtime.sources.base import Source
 from cleftedge.runtime.stream import Pipeline
 from cleftedge.simulator.sweep import iter_sweep
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "runtime.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "runtime.md"
 COMMON = {"type", "t", "session", "schema"}
 
 

@@ -1,5 +1,5 @@
 """TensorRT builder on a machine without TensorRT: one line saying it must run on the target.
-(The build itself is `pytest -m tensorrt` on a Jetson: tests/profiles/test_profiles_tensorrt_settings.py.)"""
+(The build itself is `pytest -m tensorrt` on a Jetson: tests/device_profiles/test_profiles_tensorrt_settings.py.)"""
 
 import importlib.util
 
