@@ -260,7 +260,7 @@ def _https_up(port, cert) -> bool:
 
 
 def test_the_review_shows_each_flagged_frame_clean_and_with_its_heat_map(tmp_path):
-    from tests.live.test_live_session_report import flagged_with_views, wall_data
+    from tests.runtime.review.test_review_session_report import flagged_with_views, wall_data
 
     from cleftedge.runtime.review import write_session_report
 
