@@ -22,7 +22,7 @@ from cleftedge.progress import Progress
 from cleftedge.simulator import clinical, scene
 from cleftedge.simulator.labels import LABELS, label_map
 from cleftedge.simulator.overlays import SITES, STYLES
-from cleftedge.simulator.render import OFF_PLANE_KINDS, Pose, SimFrame, render_frame
+from cleftedge.simulator.render import OFF_PLANE_KINDS, Conditions, Pose, SimFrame, render_frame
 
 # Share of cases per kind; off-plane frames come from every kind of case.
 CASE_MIX = {"normal": 0.5, "unilateral_left": 0.17, "unilateral_right": 0.17, "bilateral": 0.16}
@@ -52,13 +52,13 @@ def case_frame(case: Case, rng: np.random.Generator, off_plane: bool, difficulty
     pose = Pose.sample(rng, STYLES[case.site].gain_habit)
     if off_plane:
         kind = str(rng.choice(OFF_PLANE_KINDS))
-        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, case.site, off_plane_kind=kind,
-                            difficulty=difficulty)
+        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, Conditions(case.site, difficulty),
+                            off_plane_kind=kind)
     # the cleft's visible width varies a little from frame to frame (plane, pressure)
     anatomy = case.anatomy
     if anatomy.severity > 0:
         anatomy = replace(anatomy, severity=float(np.clip(anatomy.severity * rng.uniform(0.85, 1.1), 0.05, 1.0)))
-    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, case.site, difficulty=difficulty)
+    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, Conditions(case.site, difficulty))
 
 
 def generate(count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8), off_plane_fraction: float = 0.15,

@@ -121,12 +121,26 @@ def lip_box(anatomy: scene.Anatomy, place: scene.Placement) -> tuple[int, int, i
     return (max(0, int(x0)), max(0, int(y0)), min(WIDTH, int(x1)), min(HEIGHT, int(y1)))
 
 
+@dataclass(frozen=True)
+class Conditions:
+    """How a frame is scanned apart from the pose: the cart (site), the difficulty and, for the clinical
+    difficulty, the effects (`hard`; None: drawn from the frame's rng)."""
+
+    site: str = "site-A"
+    difficulty: str = "standard"
+    hard: clinical.Clinical | None = None
+
+
+STANDARD = Conditions()
+
+
 def render_frame(label: str, severity: float, rng: np.random.Generator, anatomy: scene.Anatomy | None = None,
-                 pose: Pose | None = None, site: str = "site-A", off_plane_kind: str | None = None,
-                 difficulty: str = "standard", hard: clinical.Clinical | None = None) -> SimFrame:
+                 pose: Pose | None = None, conditions: Conditions = STANDARD,
+                 off_plane_kind: str | None = None) -> SimFrame:
     """One frame of the given data-set label. Anatomy (per case) and pose (per frame) are drawn from
-    rng unless given. `difficulty="clinical"` adds the effects of clinical.EFFECTS, drawn from rng
-    unless `hard` gives them (standard draws nothing extra, so its frames are as before)."""
+    rng unless given. The clinical difficulty (`conditions`) adds the effects of clinical.EFFECTS, drawn
+    from rng unless `conditions.hard` gives them (standard draws nothing extra, so its frames are as before)."""
+    site, difficulty, hard = conditions.site, conditions.difficulty, conditions.hard
     if label not in LABELS:
         raise ValueError(f"unknown label {label!r}")
     if difficulty not in clinical.DIFFICULTIES:
