@@ -40,6 +40,8 @@ class Case:
 
 def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] = SITES,
                 difficulty: str = "standard") -> Case:
+    """One fetus: its label (by CASE_MIX), site (one of `sites`) and anatomy; severity from 0.1 (standard) or down to
+    a notch (clinical)."""
     label = str(rng.choice(list(CASE_MIX), p=list(CASE_MIX.values())))
     if label == "normal":
         severity = 0.0
@@ -49,6 +51,8 @@ def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] =
 
 
 def case_frame(case: Case, rng: np.random.Generator, off_plane: bool, difficulty: str = "standard") -> SimFrame:
+    """One frame of `case` with a fresh pose: off-plane (`off_plane`, of a random kind) or in plane with the cleft's
+    width varied a little."""
     pose = Pose.sample(rng, STYLES[case.site].gain_habit)
     if off_plane:
         kind = str(rng.choice(OFF_PLANE_KINDS))
@@ -79,6 +83,7 @@ def generate(count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8), o
 
 
 def check_difficulty(difficulty: str) -> None:
+    """Refuse (CleftEdgeError) a --difficulty that is not one of clinical.DIFFICULTIES."""
     if difficulty not in clinical.DIFFICULTIES:
         raise CleftEdgeError(f"--difficulty {difficulty}", "one of " + ", ".join(clinical.DIFFICULTIES),
                              "e.g. --difficulty clinical")

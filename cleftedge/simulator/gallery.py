@@ -15,6 +15,7 @@ SEVERITY = {"normal": 0.0, "unilateral_left": 0.8, "unilateral_right": 0.3, "bil
 
 
 def write_gallery(out_dir: str | Path, seed: int = 2) -> list[Path]:
+    """One small PNG per label (sim_<label>.png, 320x240) in `out_dir`, from `seed`. Returns their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

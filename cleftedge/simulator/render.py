@@ -38,6 +38,8 @@ class Pose:
 
     @staticmethod
     def sample(rng: np.random.Generator, gain_habit: float = 1.0) -> Pose:
+        """A random pose: the fan, where the face sits in it, and the scanner's settings (gain times the site's
+        `gain_habit`)."""
         r_max = float(rng.uniform(196, 214))
         fan = beam.Fan(apex_x=CANVAS_W / 2 + float(rng.uniform(-6, 6)), apex_y=float(rng.uniform(4, 16)),
                        r_min=float(rng.uniform(8, 14)), r_max=r_max, half_angle=float(np.radians(rng.uniform(34, 40))))
@@ -106,6 +108,8 @@ def bmode(echo: np.ndarray, pose: Pose, rng: np.random.Generator, noise: np.ndar
 
 def compose(grey_half: np.ndarray, inside: np.ndarray, site: str, pose: Pose,
             rng: np.random.Generator) -> np.ndarray:
+    """The full-size BGR frame (480x640): the half-resolution grey image scaled up, with the site's vendor overlays
+    drawn outside the fan."""
     grey = cv2.resize(grey_half, (WIDTH, HEIGHT), interpolation=cv2.INTER_LINEAR)
     img = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
     ys, xs = np.nonzero(inside)
@@ -115,6 +119,7 @@ def compose(grey_half: np.ndarray, inside: np.ndarray, site: str, pose: Pose,
 
 
 def lip_box(anatomy: scene.Anatomy, place: scene.Placement) -> tuple[int, int, int, int]:
+    """The upper lip's box (x0, y0, x1, y1) in image pixels, clipped to the image."""
     corners = place.to_canvas(scene.lip_region(anatomy)) * 2  # canvas -> image pixels
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
