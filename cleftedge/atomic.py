@@ -58,9 +58,11 @@ def _umask() -> int:
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically (a temporary file beside it, then renamed)."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write `text` as UTF-8 to `path` atomically."""
     write_bytes(path, text.encode("utf-8"))

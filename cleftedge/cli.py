@@ -8,6 +8,7 @@ import importlib
 import os
 import pkgutil
 import sys
+from typing import NoReturn
 
 # FFmpeg inside OpenCV prints decoder chatter on stderr; cleftedge reports problems in one line itself.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
@@ -32,13 +33,16 @@ class Parser(argparse.ArgumentParser):
     """A bad flag is a user error like any other: one line and exit code 1 (argparse's default is
     the usage block and exit code 2)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
+        """A usage error as one line (what was wrong, where the flags are) and exit status 1, not argparse's usage
+        block and status 2."""
         print(f"cleftedge: error: {message}; expected the flags in '{self.prog} --help'; see the example there",
               file=sys.stderr)
         raise SystemExit(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `cleftedge` parser with one subcommand per module of cleftedge.commands (each module's `register`)."""
     parser = Parser(
         prog="cleftedge",
         description="Edge deployment of a fetal orofacial-cleft classifier: export, calibrate, "
@@ -76,6 +80,8 @@ def add_group(sub, name: str, help: str, description: str, example: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv); returns the exit status. A CleftEdgeError prints its one line
+    and returns 1 (with --debug it is raised, traceback and all)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -26,6 +26,8 @@ def read_document(path: str | Path, what: str, expected: str, fix_missing: str, 
 
 
 def read_json_object(path: str | Path, what: str, expected: str, fix_missing: str, fix_invalid: str) -> dict:
+    """The JSON object in `path`, like read_document; a document that is not an object raises CleftEdgeError with
+    `expected` and `fix_invalid`."""
     doc = read_document(path, what, expected, fix_missing, fix_invalid)
     if not isinstance(doc, dict):
         raise CleftEdgeError(f"{what} {path} is not a JSON object", expected, fix_invalid)

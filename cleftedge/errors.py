@@ -15,6 +15,7 @@ class CleftEdgeError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
+        """The error as one line: what was wrong; expected ...; how to fix it."""
         parts = [self.what.rstrip(".")]
         if self.expected:
             parts.append(f"expected {self.expected.rstrip('.')}")

@@ -19,6 +19,7 @@ class Progress:
         self._last = 0.0
 
     def update(self, n: int = 1) -> None:
+        """Count `n` more items done; redraws at most five times a second (and at the last item)."""
         self.count += n
         now = time.monotonic()
         if self.enabled and (now - self._last > 0.2 or self.count == self.total):
@@ -38,6 +39,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """Draw the final state and end the line (nothing when the bar is disabled)."""
         if self.enabled:
             self._draw(time.monotonic())
             self.stream.write("\n")

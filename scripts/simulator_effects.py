@@ -16,7 +16,7 @@ import numpy as np
 
 from cleftedge.simulator import clinical, scene
 from cleftedge.simulator.overlays import SITES
-from cleftedge.simulator.render import Pose, render_frame
+from cleftedge.simulator.render import Conditions, Pose, render_frame
 
 SEED = 5
 STRENGTH = 0.9
@@ -28,7 +28,7 @@ def _frame(label, severity, hard=None, site="site-A", difficulty="clinical"):
     anatomy = scene.Anatomy.sample(rng, {"normal": "none", "unilateral_right": "right"}[label], severity)
     pose = Pose.sample(rng)
     empty = clinical.Clinical({}, (), 1.0, (), (0.0, 0.0), (0.0, 0, 0), (0.0, 0.0))
-    return render_frame(label, severity, rng, anatomy, pose, site, difficulty=difficulty, hard=hard or empty).image
+    return render_frame(label, severity, rng, anatomy, pose, Conditions(site, difficulty, hard or empty)).image
 
 
 def _crop(img):

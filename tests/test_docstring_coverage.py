@@ -62,3 +62,19 @@ def test_min_fails_below_and_passes_at_the_figure(tmp_path):
 def test_a_missing_folder_is_one_line_and_exit_1(tmp_path):
     got = _run(str(tmp_path / "nope"))
     assert got.returncode == 1 and "is not a folder" in got.stderr and "Traceback" not in got.stderr
+
+
+def _make_gate() -> float:
+    """The --min that `make test` gives the docstring gate (DOC_MIN in the Makefile), checked to be in the recipe."""
+    make = (SCRIPT.parents[1] / "Makefile").read_text(encoding="utf-8")
+    recipe = make.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/docstring_coverage.py --min $(DOC_MIN)" in recipe, "make test runs no docstring gate"
+    return float(next(line.split(":=")[1] for line in make.splitlines() if line.startswith("DOC_MIN")))
+
+
+def test_make_test_gates_the_package_a_few_points_below_its_coverage():
+    gate = _make_gate()
+    got = _run(str(SCRIPT.parents[1] / "cleftedge"), "--min", str(gate))
+    assert got.returncode == 0, got.stderr  # the package meets its own gate
+    total = float(got.stdout.splitlines()[-1].split()[-2])
+    assert total - 5 <= gate <= total  # close enough below to catch a regression, not a no-op

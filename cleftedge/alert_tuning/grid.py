@@ -32,6 +32,8 @@ class Grid:
     clear_fraction: tuple[float, ...] = (1.0, 0.7, 0.4)  # clear threshold = fraction x flag threshold
 
     def policies(self, threshold: float) -> list[AlertConfig]:
+        """Every alert policy of the grid with k <= n and clear_k < k; the clear threshold is each clear fraction
+        times the flag `threshold` (none at fraction 1). Raises CleftEdgeError when no combination is left."""
         out = []
         for k, n, clear_k, cooldown, frac in itertools.product(self.k, self.n, self.clear_k, self.cooldown_frames,
                                                                self.clear_fraction):
@@ -53,12 +55,15 @@ class Rule:
     tolerance_s: float = 0.1  # median delays this close to the fastest count as equally fast
 
     def describe(self) -> str:
+        """The rule in one sentence, as the report and the policy file state it."""
         return (f"the fastest policy (median time to alert within {self.tolerance_s:g} s of the lowest; of those "
                 f"the one needing the most flagged frames) with at most {self.max_false_per_hour:g} false alerts "
                 f"per hour of normal scanning and at least {self.min_alerted * 100:g} % of in-plane cleft passes of "
                 f"{self.min_pass_s:g} s or more alerted")
 
     def admits(self, f: PolicyFigures) -> bool:
+        """True when a policy's figures meet both bounds (false alerts per hour, share of passes alerted) on at least
+        one pass."""
         return f.false_per_hour <= self.max_false_per_hour and f.alerted_share >= self.min_alerted and f.passes > 0
 
 
@@ -69,6 +74,8 @@ class Point:
 
 
 def speed_key(p: Point) -> tuple:
+    """Sort key, fastest first: median then maximum delay (None last), then fewer false alerts, more passes alerted,
+    fewer alerts, the smaller n, k and cooldown."""
     f = p.figures
     inf = float("inf")
     return (inf if f.median_delay_s is None else f.median_delay_s, inf if f.max_delay_s is None else f.max_delay_s,

@@ -5,6 +5,7 @@ tensor one frame a second (a re-encoded copy keeps most of them, so it is refuse
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +27,12 @@ class SweepRecord:
     fingerprint: str  # 16 hex digits per sampled frame
 
     def hashes(self) -> np.ndarray:
+        """The fingerprint's per-frame 64-bit hashes (16 hex digits each); empty when the record has no fingerprint."""
         f = self.fingerprint
         return from_hex([f[i:i + 16] for i in range(0, len(f), 16)]) if f else np.zeros(0, np.uint64)
 
     def as_toml_table(self) -> dict:
+        """The record as one [[tuning.sweeps]] table of the policy file."""
         return {"name": self.name, "sha256": self.sha256, "frames": self.frames, "fingerprint": self.fingerprint}
 
 
@@ -38,7 +41,9 @@ def record_of(sweep) -> SweepRecord:
     return SweepRecord(sweep.name, sweep.sha256, sweep.frames, "".join(to_hex(sweep.phash)))
 
 
-def parse_records(rows, where: str) -> list[SweepRecord]:
+def parse_records(rows: Iterable[dict], where: str) -> list[SweepRecord]:
+    """The sweep records of [[tuning.sweeps]] tables (`rows`); a malformed table raises CleftEdgeError naming
+    `where`."""
     try:
         return [SweepRecord(str(r["name"]), str(r["sha256"]), int(r["frames"]), str(r.get("fingerprint", "")))
                 for r in rows]

@@ -32,6 +32,7 @@ class PolicyFigures:
 
     @property
     def false_per_hour(self) -> float:
+        """False alerts per hour of normal scanning (0 without normal scanning)."""
         return self.false_alerts / self.normal_hours if self.normal_hours else 0.0
 
     @property
@@ -41,17 +42,21 @@ class PolicyFigures:
 
     @property
     def alerted_share(self) -> float:
+        """The share (0..1) of in-plane cleft passes alerted (0 without passes)."""
         return self.alerted / self.passes if self.passes else 0.0
 
     @property
     def median_delay_s(self) -> float | None:
+        """The median seconds from a pass's first in-plane cleft frame to its alert; None when no pass was alerted."""
         return float(np.median(self.delays_s)) if self.delays_s else None
 
     @property
     def max_delay_s(self) -> float | None:
+        """The longest seconds from a pass's first in-plane cleft frame to its alert; None when no pass was alerted."""
         return float(np.max(self.delays_s)) if self.delays_s else None
 
     def as_dict(self) -> dict:
+        """The figures for JSON: the counts, the rates and the delays (not the per-pass delays)."""
         return {**{k: v for k, v in asdict(self).items() if k != "delays_s"},
                 "false_per_hour": self.false_per_hour, "false_per_hour_upper95": self.false_per_hour_upper95,
                 "alerted_share": self.alerted_share,

@@ -27,10 +27,12 @@ class SweepScores:
 
     @property
     def frames(self) -> int:
+        """The number of frames scored."""
         return len(self.frozen)
 
 
 def sample_every(fps: float) -> int:
+    """Every how many frames to keep one: about one a second at `fps`, at least every frame."""
     return max(1, int(round(fps)))
 
 

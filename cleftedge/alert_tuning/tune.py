@@ -3,11 +3,13 @@ scored sweeps, the rule's choice, the chosen policy with its measured delay, the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from cleftedge.alert_tuning.grid import SINGLE_FRAME, Grid, Point, Rule, choose, closest, pareto, sweep_grid
 from cleftedge.alert_tuning.replay import evaluate, poisson_upper95
+from cleftedge.alert_tuning.scoring import SweepScores
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.alerts import AlertConfig, AlertDelay
 
@@ -25,7 +27,7 @@ class Tuned:
     threshold: float
 
 
-def check_evidence(sweeps, rule: Rule) -> None:
+def check_evidence(sweeps: Sequence[SweepScores], rule: Rule) -> None:
     """Refuse sweeps that cannot measure the rule's two figures."""
     from cleftedge.calibration.qa.alert_parity import episodes
 
@@ -39,7 +41,10 @@ def check_evidence(sweeps, rule: Rule) -> None:
                              "sweeps with frames without a cleft in view", "add normal sweeps")
 
 
-def tune(sweeps, label: str, threshold: float, grid: Grid, rule: Rule) -> Tuned:
+def tune(sweeps: Sequence[SweepScores], label: str, threshold: float, grid: Grid, rule: Rule) -> Tuned:
+    """Replay every policy of `grid` on the scored `sweeps` at the flag `threshold`: the points, the curve, the
+    policy `rule` chooses (None: none meets it) and the single-frame policy. Raises CleftEdgeError when the sweeps
+    hold too little evidence."""
     check_evidence(sweeps, rule)
     points = sweep_grid(sweeps, label, threshold, grid, rule)
     single = Point(SINGLE_FRAME, evaluate(sweeps, label, SINGLE_FRAME, threshold, rule.min_pass_s))
@@ -47,6 +52,7 @@ def tune(sweeps, label: str, threshold: float, grid: Grid, rule: Rule) -> Tuned:
 
 
 def no_choice_line(t: Tuned) -> str:
+    """The line saying that no policy meets the rule, with the closest one and its figures."""
     best = closest(t.points, t.rule, 1)[0]
     f = best.figures
     return (f"no policy of the grid has at most {t.rule.max_false_per_hour:g} false alerts per hour and at least "
@@ -55,6 +61,7 @@ def no_choice_line(t: Tuned) -> str:
 
 
 def describe(c: AlertConfig) -> str:
+    """An alert policy as `k=.. n=.. clear_k=.. cooldown_frames=..` (and clear_threshold when set)."""
     clear = "" if c.clear_threshold is None else f" clear_threshold={c.clear_threshold:g}"
     return f"k={c.k} n={c.n} clear_k={c.clear_k} cooldown_frames={c.cooldown_frames}{clear}"
 
@@ -66,7 +73,9 @@ def chosen_config(t: Tuned, measured_on: str, model_sha256: str) -> AlertConfig:
     return replace(t.chosen.config, delay=delay).check()
 
 
-def tuning_table(t: Tuned, model: str, model_sha256: str, sweeps, grid: Grid) -> dict:
+def tuning_table(t: Tuned, model: str, model_sha256: str, sweeps: Sequence[SweepScores], grid: Grid) -> dict:
+    """The [tuning] table of the policy file: the tool, the model, the rule, the grid and the chosen and single-frame
+    policies' figures on the sweeps."""
     f = t.chosen.figures
     hours = f.normal_hours
     return {"tool": "cleftedge tune-alerts", "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

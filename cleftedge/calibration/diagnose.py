@@ -45,6 +45,8 @@ def rank_layers(float_model: Path, qdq_model: Path, input_name: str, tensors: li
 
 
 def latency_ms(model_path: Path, backend: str, tensor: np.ndarray, runs: int = 40) -> float:
+    """The median milliseconds of one inference of `tensor` on `model_path` with `backend`, over `runs` runs after a
+    warm-up."""
     from cleftedge.runtime.backends import open_backend
 
     with open_backend(model_path, backend=backend) as b:

@@ -23,6 +23,8 @@ class LabelMap:
     source: str
 
     def is_positive(self, label: str, where: str) -> bool:
+        """Whether `label` counts as a cleft; an empty label or one the map does not know raises CleftEdgeError
+        naming `where` (the row)."""
         if not label:
             raise CleftEdgeError(f"{where} has an empty label", "a label on every row", "fill in the label")
         if self.known is not None and label not in self.known:
@@ -33,10 +35,13 @@ class LabelMap:
 
 
 def default_map() -> LabelMap:
+    """The label map used without labels.json: the simulator's labels, the cleft ones positive."""
     return LabelMap(frozenset(DEFAULT_POSITIVE), frozenset(DEFAULT_POSITIVE + DEFAULT_NEGATIVE), "the defaults")
 
 
 def load_label_map(root: Path) -> LabelMap:
+    """The label map of the data set at `root`: its labels.json ('positive', and 'negative' or 'labels' for the known
+    rest), or the defaults without one. A malformed file raises CleftEdgeError."""
     path = Path(root) / "labels.json"
     if not path.is_file():
         return default_map()

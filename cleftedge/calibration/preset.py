@@ -42,6 +42,8 @@ def end_layers(model: Path) -> list[str]:
 
 
 def attempt_request(req: CalibrateRequest, change: dict, out: Path, policy) -> CalibrateRequest:
+    """The request for one attempt of a preset: `req` with the attempt's `change` (method, end layers in float,
+    accuracy control within the `policy`'s agreement, options) writing to `out`."""
     keep = list(req.keep_float) + [n for n in (end_layers(req.model) if change.get("ends") else [])
                                    if n not in req.keep_float]
     max_drop = None
@@ -97,4 +99,5 @@ def run_preset(req: CalibrateRequest, policy, echo=print) -> dict:
 
 
 def stderr_echo(line: str) -> None:
+    """Print a progress line to stderr (so that --json keeps stdout for the result)."""
     print(line, file=sys.stderr, flush=True)

@@ -10,9 +10,13 @@ import os
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cleftedge.atomic import write_text
 from cleftedge.hashing import sha256_file
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.dataset_records import Dataset
 
 METADATA_KEY = "cleftedge.calibration"
 PACKAGES = ("cleftedge", "onnxruntime", "onnx", "openvino", "nncf", "numpy")
@@ -29,8 +33,10 @@ def versions() -> dict:
     return out
 
 
-def make_record(recipe: str, method: str, model_path: Path, dataset, subset_keys: list[str], keep_float: list[str],
-                extra: dict | None = None) -> dict:
+def make_record(recipe: str, method: str, model_path: Path, dataset: Dataset, subset_keys: list[str],
+                keep_float: list[str], extra: dict | None = None) -> dict:
+    """The calibration record (the sidecar's and the model's metadata): recipe, method, the source model's hash, the
+    data set's hash and the subset, the nodes kept in float, tool versions, time; `extra` added."""
     return {"kind": "cleftedge.calibration", "schema": 1, "recipe": recipe, "target": recipe, "method": method,
             "source_model": model_path.name, "source_sha256": sha256_file(model_path),
             "data_hash": dataset.content_hash(), "data_path": str(dataset.root), "data_kind": dataset.kind,
@@ -69,10 +75,12 @@ def data_roles(calibration_set, subset, validation_set, subset_tensors) -> dict:
 
 
 def sidecar_path(out: Path) -> Path:
+    """Where the calibration record of the model `out` goes: `<out>.calibration.json`."""
     return out.with_name(out.name + ".calibration.json")
 
 
 def write_sidecar(out: Path, record: dict) -> Path:
+    """Write `record` as the JSON sidecar of `out`, atomically. Returns its path."""
     path = sidecar_path(out)
     write_text(path, json.dumps(record, indent=2) + "\n")
     return path

@@ -22,6 +22,7 @@ def companions(model: Path) -> list[Path]:
 
 
 def discard(model: Path) -> None:
+    """Delete a calibrated model and every companion file it has."""
     for p in companions(model):
         p.unlink(missing_ok=True)
 

@@ -35,6 +35,7 @@ def _num(x) -> str:
 
 
 def format_summary(s: dict) -> str:
+    """The calibration summary `s` as the indented lines `calibrate` prints, the worst layers last."""
     rows = _rows(s)
     width = max(len(k) for k, _ in rows)
     lines = [f"  {k:<{width}}  {v}" for k, v in rows]
@@ -48,4 +49,5 @@ def format_summary(s: dict) -> str:
 
 
 def print_summary(s: dict) -> None:
+    """Print format_summary(s)."""
     print(format_summary(s))

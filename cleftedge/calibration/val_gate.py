@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cleftedge.runtime.preprocess import Preprocessor
 from cleftedge.runtime.scoring import flagged
+from cleftedge.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.dataset_records import Dataset
 
 
 @dataclass
@@ -30,7 +35,9 @@ class ValidationSet:
         return len(self.keys)
 
 
-def load_validation(dataset, spec) -> ValidationSet:
+def load_validation(dataset: Dataset, spec: ModelSpec) -> ValidationSet:
+    """Every frame of the validation `dataset` through the runtime's preprocessing for `spec`, with its truth, key,
+    label, case and site."""
     from cleftedge.progress import Progress
 
     pre = Preprocessor(spec.input)

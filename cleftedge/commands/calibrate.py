@@ -18,6 +18,7 @@ EXAMPLE = """cleftedge calibrate --model model.onnx --data data/calib --profile 
 
 
 def register(sub) -> None:
+    """Add `cleftedge calibrate` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "calibrate", "quantize a model to INT8 for a target with a calibration set", EXAMPLE, _run)
     p.add_argument("--model", required=True, help="the FP32 ONNX (from cleftedge export)")
     p.add_argument("--data", required=True, help="the calibration set (folder, manifest CSV, video or DICOM cine)")

@@ -10,6 +10,7 @@ from cleftedge.errors import CleftEdgeError
 
 
 def register(sub) -> None:
+    """Add `cleftedge check-qdq` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "check-qdq", "check a Q/DQ ONNX against TensorRT's explicit-quantization rules",
                     "cleftedge check-qdq model.qdq.onnx --json", _run)
     p.add_argument("model")

@@ -15,6 +15,7 @@ EXAMPLE = """cleftedge export --reference --out model.onnx
 
 
 def register(sub) -> None:
+    """Add `cleftedge export` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "export", "export a model to ONNX with its spec embedded, checked against the source",
                     EXAMPLE, _run)
     src = p.add_mutually_exclusive_group(required=True)

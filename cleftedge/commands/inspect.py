@@ -12,6 +12,7 @@ from cleftedge.errors import CleftEdgeError
 
 
 def register(sub) -> None:
+    """Add `cleftedge inspect` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "inspect", "show what a model or bundle carries: spec, inputs, outputs, opset, records",
                     "cleftedge inspect model.onnx --json\n  cleftedge inspect model.int8.xml\n"
                     "  cleftedge inspect bundle.tar.gz", _run)
@@ -84,6 +85,8 @@ def _bundle_info(path: str) -> dict:
 
 
 def artifact_info(path: str) -> dict:
+    """What `inspect` shows of `path` (a bundle, an OpenVINO IR .xml or an ONNX): a dict of its spec, inputs, outputs
+    and records."""
     from cleftedge.runtime.bundle import is_bundle
 
     if is_bundle(path):

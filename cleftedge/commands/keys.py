@@ -13,6 +13,7 @@ DEFAULT_VALID_DAYS = 730
 
 
 def register(sub) -> None:
+    """Add `cleftedge keys` and its flags to the CLI's subparsers (`sub`)."""
     group = add_group(sub, "keys", "signing keys for bundles and reference scores",
                       "ed25519 signing keys, each with a role (bundle or scores) and an expiry. The private key "
                       "stays on the signing host; the public key goes into each cart's trust store. Passphrases "

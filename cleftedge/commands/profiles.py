@@ -8,6 +8,7 @@ from cleftedge.cli import add_command, add_group
 
 
 def register(sub) -> None:
+    """Add `cleftedge profiles` and its flags to the CLI's subparsers (`sub`)."""
     kinds = add_group(sub, "profiles", "list and show device profiles",
                   "Device profiles: backend, device, precision, recipe, budget, toolkit versions, "
                   "target hardware. A user's own .toml works wherever a name does.",

@@ -17,6 +17,7 @@ EXAMPLE = """cleftedge qa --reference model.onnx --candidate model.int8.xml --da
 
 
 def register(sub) -> None:
+    """Add `cleftedge qa` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "qa", "Judge a quantized candidate against the FP32 reference on a locked QA set "
                     "(figures with confidence intervals, flips, per-site/label/case tables, pass/fail gate, "
                     "JSON+HTML report)",

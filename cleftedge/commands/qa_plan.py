@@ -13,6 +13,7 @@ EXAMPLE = """cleftedge qa-plan --policy policy.toml --expected-flip-rate 0.002 -
 
 
 def register(sub) -> None:
+    """Add `cleftedge qa-plan` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "qa-plan", "How many positive and negative clusters (cases) a locked QA set needs for "
                     "a chance of passing the policy (and the minimum below which QA is INCONCLUSIVE)", EXAMPLE, _run)
     p.add_argument("--policy", type=Path, help="policy TOML (default: the default policy)")

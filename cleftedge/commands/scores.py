@@ -7,6 +7,7 @@ from cleftedge.cli import add_command, add_group
 
 
 def register(sub) -> None:
+    """Add `cleftedge scores` and its flags to the CLI's subparsers (`sub`)."""
     group = add_group(sub, "scores", "sign and verify saved reference scores",
                       "Reference scores saved by 'cleftedge qa --save-reference-scores' are signed on the signing "
                       "host (an ed25519 signature inside the file); 'qa --reference-scores' checks it against the "

@@ -24,6 +24,7 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def register(sub) -> None:
+    """Add `cleftedge tune-alerts` and its flags to the CLI's subparsers (`sub`)."""
     p = add_command(sub, "tune-alerts", "choose the alert policy (k of n, clear, cooldown, hysteresis) on labelled "
                     "sweeps by an explicit rule; write it with its alarm delay and plot the operating curve",
                     EXAMPLE, _run)

@@ -93,6 +93,7 @@ def _user_module(name: str, kwargs: dict):
 
 
 def parse_arch_kwargs(text: str | None) -> dict:
+    """The keyword arguments of --arch-kwargs (a JSON object; {} when not given). Other JSON raises CleftEdgeError."""
     if not text:
         return {}
     try:

@@ -45,6 +45,8 @@ def _dims(value_info) -> list:
 
 
 def check_against_graph(model, spec: ModelSpec, source: str) -> None:
+    """Refuse (CleftEdgeError, naming `source`) a spec that does not fit the ONNX graph `model`: input name, NCHW
+    rank, channels, size, output names."""
     inputs = _graph_inputs(model)
     outputs = {o.name: o for o in model.graph.output}
     if spec.input.name not in inputs:
@@ -93,6 +95,9 @@ def fix_spatial_dims(model, spec: ModelSpec) -> list[str]:
 
 
 def bring_your_own(onnx_path: str | os.PathLike, spec: ModelSpec, out: str | os.PathLike) -> ByoResult:
+    """Import a user's ONNX classifier: checked against `spec`, upgraded to the supported opset, fixed spatial dims,
+    the spec embedded, run on onnxruntime against the original; written to `out` atomically. Returns what was
+    done."""
     source = Path(onnx_path).name
     original = load_onnx(onnx_path, "ONNX")
     original_bytes = original.SerializeToString()

@@ -42,6 +42,7 @@ def set_metadata(model, key: str, value: str) -> None:
 
 
 def spec_of(model, source: str = "model") -> ModelSpec | None:
+    """The cleftedge spec embedded in an ONNX `model`'s metadata; None when it has none."""
     for p in model.metadata_props:
         if p.key == METADATA_KEY:
             return ModelSpec.from_json(p.value, source)
@@ -49,8 +50,10 @@ def spec_of(model, source: str = "model") -> ModelSpec | None:
 
 
 def read_spec(path: str | os.PathLike) -> ModelSpec | None:
+    """The cleftedge spec embedded in the ONNX file at `path`; None when it has none."""
     return spec_of(load_onnx(path), str(path))
 
 
 def opset_of(model) -> int:
+    """The model's default-domain (ai.onnx) opset; 0 when it imports none."""
     return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)

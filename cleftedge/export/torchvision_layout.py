@@ -15,6 +15,7 @@ def _natural(key: str) -> list:
 
 
 def is_torchvision(arch: str, state: dict) -> bool:
+    """Whether the checkpoint `state` has torchvision's key layout for `arch` (resnet18 or mobilenet_v3_small)."""
     if arch == "resnet18":
         return "conv1.weight" in state and "layer1.0.conv1.weight" in state
     if arch == "mobilenet_v3_small":
@@ -23,6 +24,7 @@ def is_torchvision(arch: str, state: dict) -> bool:
 
 
 def classes_of(arch: str, state: dict) -> int:
+    """The number of classes of a torchvision-layout checkpoint, from its last layer's weight."""
     return int(state["fc.weight" if arch == "resnet18" else "classifier.3.weight"].shape[0])
 
 

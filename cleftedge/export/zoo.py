@@ -4,6 +4,7 @@ the reference one without torchvision."""
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 
@@ -18,7 +19,9 @@ class BasicBlock(nn.Module):
         if stride != 1 or cin != cout:
             self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Two 3x3 convolutions with a residual connection (the shortcut downsampled when the block strides or
+        changes width)."""
         y = self.bn2(self.conv2(self.bn1(self.conv1(x)).relu()))
         return (y + (x if self.down is None else self.down(x))).relu()
 
@@ -36,7 +39,8 @@ class ResNet18(nn.Module):
         self.layers = nn.Sequential(*layers)
         self.fc = nn.Linear(cin, classes)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (N, classes) of an image batch (N, 3, H, W)."""
         return self.fc(self.layers(self.stem(x)).mean(dim=(2, 3)))
 
 
@@ -56,7 +60,8 @@ class SqueezeExcite(nn.Module):
         self.fc1 = nn.Conv2d(c, _divisible(c // 4), 1)
         self.fc2 = nn.Conv2d(_divisible(c // 4), c, 1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` scaled per channel by its squeeze-and-excite gate."""
         s = nn.functional.hardsigmoid(self.fc2(self.fc1(x.mean(dim=(2, 3), keepdim=True)).relu()))
         return x * s
 
@@ -75,7 +80,8 @@ class InvertedResidual(nn.Module):
         self.block = nn.Sequential(*layers)
         self.residual = stride == 1 and cin == cout
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The block's output, plus `x` when the block keeps the shape."""
         y = self.block(x)
         return x + y if self.residual else y
 
@@ -103,5 +109,6 @@ class MobileNetV3Small(nn.Module):
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.Linear(c(576), c(1024)), nn.Hardswish(), nn.Linear(c(1024), classes))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (N, classes) of an image batch (N, 3, H, W)."""
         return self.classifier(self.features(x).mean(dim=(2, 3)))

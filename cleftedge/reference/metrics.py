@@ -26,6 +26,7 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
 
 
 def operating_point(y: np.ndarray, s: np.ndarray, threshold: float) -> dict:
+    """Frames, positives, negatives, sensitivity, specificity and AUC of scores `s` against truth `y` at `threshold`."""
     y = np.asarray(y).astype(bool)
     flag = flagged(s, threshold)
     tp, fn = int((flag & y).sum()), int((~flag & y).sum())
@@ -58,6 +59,8 @@ def choose_threshold(y: np.ndarray, s: np.ndarray) -> float:
 
 
 def report(y, s, severity, labels, threshold: float) -> dict:
+    """The reference's metrics: the operating point on all frames and on the subtle clefts (severity below
+    SUBTLE_SEVERITY, against all negatives), and the share flagged per label."""
     y = np.asarray(y).astype(bool)
     severity = np.asarray(severity)
     out = {"all": operating_point(y, s, threshold)}

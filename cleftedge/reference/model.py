@@ -26,6 +26,7 @@ class CleftNet(nn.Module):
         self.head = nn.Linear(8 * w, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (N, classes) of a grey frame batch (N, 1, 128, 160)."""
         return self.head(self.features(x).mean(dim=(2, 3)))
 
 
@@ -38,6 +39,8 @@ class WithHeatmap(nn.Module):
         self.positive = positive
 
     def forward(self, x: torch.Tensor):
+        """The logits (N, 2) and a class-activation map (N, h, w) of the cleft class, scaled to sum to the logit
+        margin."""
         f = self.net.features(x)
         logits = self.net.head(f.mean(dim=(2, 3)))
         w = self.net.head.weight[self.positive] - self.net.head.weight[1 - self.positive]
@@ -48,4 +51,5 @@ class WithHeatmap(nn.Module):
 
 
 def parameter_count(model: nn.Module) -> int:
+    """The number of the model's parameters."""
     return sum(p.numel() for p in model.parameters())

@@ -13,6 +13,8 @@ SHIPPED = {"standard": ("reference.pt", "metrics.json", "cleftedge-reference"),
 
 def reference_spec(threshold: float = 0.5, heatmap: bool = True, version: str = "1",
                    model_name: str = "cleftedge-reference") -> ModelSpec:
+    """The reference model's spec: 128x160 grey input with the sector cropped, softmax over (no_cleft, cleft), the
+    flag `threshold`, and the heat map output unless `heatmap` is False."""
     return ModelSpec(
         input=InputSpec(name=INPUT_NAME, height=HEIGHT, width=WIDTH, channels=1, color="GRAY",
                         resize="stretch", scale=1.0 / 255.0, mean=(0.25,), std=(0.25,), crop_sector=True),

@@ -56,6 +56,7 @@ RECIPES = {
 
 
 def predict(net: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    """The cleft probability of each frame of `x` (N, 1, H, W), in batches, without gradients."""
     net.eval()
     out = []
     with torch.no_grad():
@@ -66,6 +67,8 @@ def predict(net: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndarray:
 
 
 def fit(net: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, seed: int, log, lr: float = 3e-3) -> None:
+    """Train `net` on (`x`, `y`) for `epochs`: AdamW with a one-cycle schedule peaking at `lr`, mirrored frames at
+    random, seeded by `seed`; `log` gets a line per epoch."""
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     steps = epochs * int(np.ceil(len(x) / 64))
@@ -103,6 +106,8 @@ def _sets(spec, sizes: dict, seeds: dict, difficulty: str, jobs: int):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Train (or, with --weights, evaluate) the reference model at a simulator difficulty; write its weights and
+    metrics JSON. Returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(HERE), help="folder for the weights and the metrics")
     ap.add_argument("--difficulty", choices=tuple(RECIPES), default="standard",

@@ -42,6 +42,8 @@ def _maps(fan: Fan, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
 
 
 def complex_noise(rng: np.random.Generator) -> np.ndarray:
+    """Fresh complex Gaussian noise in beam space, (2, N_DEPTH, N_BEAMS) float32 (real and imaginary parts): what
+    speckle is made of."""
     return rng.standard_normal((2, N_DEPTH, N_BEAMS)).astype(np.float32)
 
 
@@ -65,5 +67,6 @@ def shadows(rng: np.random.Generator, count: int) -> np.ndarray:
 
 
 def scan_convert(beam_image: np.ndarray, map_beam: np.ndarray, map_depth: np.ndarray) -> np.ndarray:
+    """A beam-space image (depth x beam) resampled onto the canvas through the fan's maps (black outside the fan)."""
     return cv2.remap(beam_image, map_beam, map_depth, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                      borderValue=0)

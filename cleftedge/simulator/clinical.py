@@ -275,6 +275,7 @@ def draw_cleft(canvas: np.ndarray, a: scene.Anatomy, place: scene.Placement, vis
 
 
 def lip_centre(a: scene.Anatomy, place: scene.Placement) -> tuple[float, float]:
+    """Canvas (x, y) of the upper lip's centre for the face placed at `place`."""
     return tuple(place.to_canvas(np.array([[0.0, -0.2]], np.float32))[0])
 
 
@@ -333,6 +334,8 @@ def _site_chain(grey: np.ndarray, chain: SiteChain) -> np.ndarray:
 
 
 def motion_blur(grey: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """`grey` blurred along a line of `length` pixels at `angle` (radians), as a probe moving during the frame blurs
+    it."""
     n = max(3, int(round(length)) | 1)
     k = np.zeros((n, n), np.float32)
     c = n // 2
@@ -403,6 +406,8 @@ class SweepHard:
 
 
 def sample_sweep(n_frames: int, fps: float, rng: np.random.Generator) -> SweepHard:
+    """The clinical effects of one sweep of `n_frames` at `fps`: the effects that last the whole sweep (habitus, gain
+    and TGC, reverberation, persistence) and the episodes that come and go."""
     drawn = draw_effects(rng)
     keep = ("habitus", "gain_tgc", "reverberation", "persistence")
     fired = {k: drawn[k] for k in keep if drawn[k] is not None}

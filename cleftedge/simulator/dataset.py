@@ -22,7 +22,7 @@ from cleftedge.progress import Progress
 from cleftedge.simulator import clinical, scene
 from cleftedge.simulator.labels import LABELS, label_map
 from cleftedge.simulator.overlays import SITES, STYLES
-from cleftedge.simulator.render import OFF_PLANE_KINDS, Pose, SimFrame, render_frame
+from cleftedge.simulator.render import OFF_PLANE_KINDS, Conditions, Pose, SimFrame, render_frame
 
 # Share of cases per kind; off-plane frames come from every kind of case.
 CASE_MIX = {"normal": 0.5, "unilateral_left": 0.17, "unilateral_right": 0.17, "bilateral": 0.16}
@@ -40,6 +40,8 @@ class Case:
 
 def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] = SITES,
                 difficulty: str = "standard") -> Case:
+    """One fetus: its label (by CASE_MIX), site (one of `sites`) and anatomy; severity from 0.1 (standard) or down to
+    a notch (clinical)."""
     label = str(rng.choice(list(CASE_MIX), p=list(CASE_MIX.values())))
     if label == "normal":
         severity = 0.0
@@ -49,16 +51,18 @@ def sample_case(rng: np.random.Generator, case_id: str, sites: tuple[str, ...] =
 
 
 def case_frame(case: Case, rng: np.random.Generator, off_plane: bool, difficulty: str = "standard") -> SimFrame:
+    """One frame of `case` with a fresh pose: off-plane (`off_plane`, of a random kind) or in plane with the cleft's
+    width varied a little."""
     pose = Pose.sample(rng, STYLES[case.site].gain_habit)
     if off_plane:
         kind = str(rng.choice(OFF_PLANE_KINDS))
-        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, case.site, off_plane_kind=kind,
-                            difficulty=difficulty)
+        return render_frame("off_plane", 0.0, rng, case.anatomy, pose, Conditions(case.site, difficulty),
+                            off_plane_kind=kind)
     # the cleft's visible width varies a little from frame to frame (plane, pressure)
     anatomy = case.anatomy
     if anatomy.severity > 0:
         anatomy = replace(anatomy, severity=float(np.clip(anatomy.severity * rng.uniform(0.85, 1.1), 0.05, 1.0)))
-    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, case.site, difficulty=difficulty)
+    return render_frame(case.label, anatomy.severity, rng, anatomy, pose, Conditions(case.site, difficulty))
 
 
 def generate(count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8), off_plane_fraction: float = 0.15,
@@ -79,6 +83,7 @@ def generate(count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8), o
 
 
 def check_difficulty(difficulty: str) -> None:
+    """Refuse (CleftEdgeError) a --difficulty that is not one of clinical.DIFFICULTIES."""
     if difficulty not in clinical.DIFFICULTIES:
         raise CleftEdgeError(f"--difficulty {difficulty}", "one of " + ", ".join(clinical.DIFFICULTIES),
                              "e.g. --difficulty clinical")

@@ -38,6 +38,8 @@ class Pose:
 
     @staticmethod
     def sample(rng: np.random.Generator, gain_habit: float = 1.0) -> Pose:
+        """A random pose: the fan, where the face sits in it, and the scanner's settings (gain times the site's
+        `gain_habit`)."""
         r_max = float(rng.uniform(196, 214))
         fan = beam.Fan(apex_x=CANVAS_W / 2 + float(rng.uniform(-6, 6)), apex_y=float(rng.uniform(4, 16)),
                        r_min=float(rng.uniform(8, 14)), r_max=r_max, half_angle=float(np.radians(rng.uniform(34, 40))))
@@ -106,6 +108,8 @@ def bmode(echo: np.ndarray, pose: Pose, rng: np.random.Generator, noise: np.ndar
 
 def compose(grey_half: np.ndarray, inside: np.ndarray, site: str, pose: Pose,
             rng: np.random.Generator) -> np.ndarray:
+    """The full-size BGR frame (480x640): the half-resolution grey image scaled up, with the site's vendor overlays
+    drawn outside the fan."""
     grey = cv2.resize(grey_half, (WIDTH, HEIGHT), interpolation=cv2.INTER_LINEAR)
     img = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
     ys, xs = np.nonzero(inside)
@@ -115,18 +119,33 @@ def compose(grey_half: np.ndarray, inside: np.ndarray, site: str, pose: Pose,
 
 
 def lip_box(anatomy: scene.Anatomy, place: scene.Placement) -> tuple[int, int, int, int]:
+    """The upper lip's box (x0, y0, x1, y1) in image pixels, clipped to the image."""
     corners = place.to_canvas(scene.lip_region(anatomy)) * 2  # canvas -> image pixels
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
     return (max(0, int(x0)), max(0, int(y0)), min(WIDTH, int(x1)), min(HEIGHT, int(y1)))
 
 
+@dataclass(frozen=True)
+class Conditions:
+    """How a frame is scanned apart from the pose: the cart (site), the difficulty and, for the clinical
+    difficulty, the effects (`hard`; None: drawn from the frame's rng)."""
+
+    site: str = "site-A"
+    difficulty: str = "standard"
+    hard: clinical.Clinical | None = None
+
+
+STANDARD = Conditions()
+
+
 def render_frame(label: str, severity: float, rng: np.random.Generator, anatomy: scene.Anatomy | None = None,
-                 pose: Pose | None = None, site: str = "site-A", off_plane_kind: str | None = None,
-                 difficulty: str = "standard", hard: clinical.Clinical | None = None) -> SimFrame:
+                 pose: Pose | None = None, conditions: Conditions = STANDARD,
+                 off_plane_kind: str | None = None) -> SimFrame:
     """One frame of the given data-set label. Anatomy (per case) and pose (per frame) are drawn from
-    rng unless given. `difficulty="clinical"` adds the effects of clinical.EFFECTS, drawn from rng
-    unless `hard` gives them (standard draws nothing extra, so its frames are as before)."""
+    rng unless given. The clinical difficulty (`conditions`) adds the effects of clinical.EFFECTS, drawn
+    from rng unless `conditions.hard` gives them (standard draws nothing extra, so its frames are as before)."""
+    site, difficulty, hard = conditions.site, conditions.difficulty, conditions.hard
     if label not in LABELS:
         raise ValueError(f"unknown label {label!r}")
     if difficulty not in clinical.DIFFICULTIES:

@@ -34,6 +34,7 @@ class Anatomy:
 
     @staticmethod
     def sample(rng: np.random.Generator, cleft: str = "none", severity: float = 0.0) -> Anatomy:
+        """A random face with the given `cleft` side (none, left, right, both) and `severity`."""
         return Anatomy(
             face_rx=float(rng.uniform(0.95, 1.15)), face_ry=float(rng.uniform(1.05, 1.25)),
             lip_width=float(rng.uniform(0.55, 0.7)), lip_thickness=float(rng.uniform(0.045, 0.07)),
@@ -51,6 +52,7 @@ class Placement:
     angle: float  # radians
 
     def to_canvas(self, pts: np.ndarray) -> np.ndarray:
+        """Face coordinates (N, 2) to canvas pixels: rotated by `angle`, scaled and moved to (cx, cy)."""
         c, s = np.cos(self.angle), np.sin(self.angle)
         u, v = pts[:, 0], pts[:, 1]
         x = self.cx + self.scale * (c * u - s * v)
@@ -77,6 +79,7 @@ def _ellipse_pts(cx, cy, rx, ry, n=48, a0=0.0, a1=2 * np.pi):
 
 
 def upper_lip_curve(a: Anatomy, n: int = 61) -> np.ndarray:
+    """`n` points (u, v) in face coordinates along the upper lip: the cupid's bow with its philtrum dimple."""
     u = np.linspace(-a.lip_width, a.lip_width, n)
     # cupid's bow: two crests beside a central philtrum dimple, ends curving up into the cheeks
     v = -0.2 + a.lip_bow * (u / a.lip_width) ** 2 * -1.0 + 0.05 * (u / a.lip_width) ** 4

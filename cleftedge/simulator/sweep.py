@@ -112,6 +112,7 @@ def iter_sweep(seconds: float, cleft: str, seed: int, fps: float = 30.0,
             anatomy = replace(anatomy, severity=sev)
         sweep_hard = clinical.sample_sweep(n, fps, hard_rng)
         pose0 = clinical.adjust_pose(pose0, sweep_hard.fired, hard_rng)
+    scan = _Scan(anatomy, texture, shadow, site, overlay_seed)
     for i in range(n):
         cx, cy, scale, angle = (d.step() for d in drift)
         pose = replace(pose0, place=scene.Placement(cx, cy, scale, angle))
@@ -119,26 +120,42 @@ def iter_sweep(seconds: float, cleft: str, seed: int, fps: float = 30.0,
         rho = 0.92 if speed < 0.01 else 0.75  # moving probes decorrelate speckle
         noise = rho * noise + np.sqrt(1 - rho * rho) * beam.complex_noise(rng)
         hard = None if sweep_hard is None else clinical.sweep_frame(sweep_hard, i, fps, float(speed))
-        image, in_plane, earlier = _render(anatomy, pose, float(z[i]), rng, texture, shadow, noise, site,
-                                           overlay_seed, hard, earlier)
+        image, in_plane, earlier = _render(scan, pose, float(z[i]), rng, noise, hard, earlier)
         yield SweepFrame(i, image, in_plane, in_plane and cleft != "none", sev if in_plane else 0.0)
 
 
-def _render(anatomy, pose, z, rng, texture, shadow, noise, site, overlay_seed, hard=None, earlier=None):
+@dataclass(frozen=True)
+class _Scan:
+    """What stays the same for a whole sweep: the face, the tissue texture, the shadows and the cart."""
+
+    anatomy: scene.Anatomy
+    texture: np.ndarray
+    shadow: np.ndarray
+    site: str
+    overlay_seed: int  # the cart's overlay text is drawn from this seed on every frame
+
+
+def _render(scan: _Scan, pose: Pose, z: float, rng: np.random.Generator, noise: np.ndarray,
+            hard: clinical.Clinical | None = None,
+            earlier: np.ndarray | None = None) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """One sweep frame at plane offset `z`: the face fading into the off-plane view as |z| grows. Returns the
+    image, whether the lip is in plane, and what the clinical effects carry to the next frame (`earlier`)."""
     lo, hi = _FACE_FADE
     w = float(np.clip((hi - abs(z)) / (hi - lo), 0.0, 1.0))
+    anatomy = scan.anatomy
     echo = None
     if w > 0:
         echo = echogenicity("normal" if anatomy.cleft == "none" else "bilateral", anatomy, pose, rng,
-                            lip_visibility=w, texture=texture, hard=hard)
+                            lip_visibility=w, texture=scan.texture, hard=hard)
     if w < 1:
-        off = echogenicity("off_plane", anatomy, pose, rng, "orbits" if z < 0 else "chin", texture=texture,
+        off = echogenicity("off_plane", anatomy, pose, rng, "orbits" if z < 0 else "chin", texture=scan.texture,
                            hard=hard)
         echo = off if echo is None else w * echo + (1 - w) * off
-    grey, inside = bmode(echo, pose, rng, noise=noise, shadow=shadow, hard=hard)
+    grey, inside = bmode(echo, pose, rng, noise=noise, shadow=scan.shadow, hard=hard)
     if hard is not None:
-        grey, earlier = clinical.process_image(grey, inside, hard, site, earlier)
-    return compose(grey, inside, site, pose, np.random.default_rng(overlay_seed)), abs(z) < IN_PLANE_Z, earlier
+        grey, earlier = clinical.process_image(grey, inside, hard, scan.site, earlier)
+    image = compose(grey, inside, scan.site, pose, np.random.default_rng(scan.overlay_seed))
+    return image, abs(z) < IN_PLANE_Z, earlier
 
 
 def write_sweep(out: str | Path, seconds: float, cleft: str, seed: int, fps: float = 30.0,

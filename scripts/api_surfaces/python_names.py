@@ -22,30 +22,39 @@ def read_python_layer(source: str) -> dict:
 
 
 def _walk(body: list[ast.stmt], found: dict) -> None:
+    """Add what the statements of `body` define to `found`, into if/try blocks (not the Windows-only ones)."""
     for node in body:
         if isinstance(node, ast.FunctionDef):
             found["functions"][node.name] = [_params(node.args)]
         elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found["attributes"].add(target.id)
-                elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-                    found["class_attributes"].setdefault(target.value.id, set()).add(target.attr)
+            _assign(node, found)
         elif isinstance(node, ast.For):
             copy = _members_copy(node)
             if copy:
                 found["copies"].append(copy)
         elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found["attributes"].discard(target.id)
+            found["attributes"].difference_update(t.id for t in node.targets if isinstance(t, ast.Name))
         elif isinstance(node, ast.If) and "sys.platform" in ast.unparse(node.test):
             continue  # Windows-only DLL loading: not part of the API on Linux
         elif isinstance(node, (ast.If, ast.Try)):
-            _walk(node.body, found)
-            for handler in getattr(node, "handlers", []):
-                _walk(handler.body, found)
-            _walk(node.orelse, found)
+            _walk_blocks(node, found)
+
+
+def _assign(node: ast.Assign, found: dict) -> None:
+    """`name = ...` is a module attribute, `Cls.attr = ...` a class attribute."""
+    for target in node.targets:
+        if isinstance(target, ast.Name):
+            found["attributes"].add(target.id)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            found["class_attributes"].setdefault(target.value.id, set()).add(target.attr)
+
+
+def _walk_blocks(node: ast.If | ast.Try, found: dict) -> None:
+    """Every block of an if or a try: its body, its except handlers, its else."""
+    _walk(node.body, found)
+    for handler in getattr(node, "handlers", []):
+        _walk(handler.body, found)
+    _walk(node.orelse, found)
 
 
 def _params(args: ast.arguments) -> list[str]:

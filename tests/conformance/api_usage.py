@@ -119,17 +119,12 @@ class _Walker(ast.NodeVisitor):
         return None
 
     def find_aliases(self, tree: ast.Module) -> bool:
+        """Collect the names bound to the library (imports, assignments, functions returning it), in ROUNDS
+        passes so that an alias of an alias is found; True when the module uses the library at all."""
         for _ in range(ROUNDS):
             for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    for a in node.names:
-                        if a.name in self.lib.imports:
-                            self.aliases[a.asname or a.name] = self.lib.imports[a.name]
-                elif isinstance(node, ast.ImportFrom) and node.module:
-                    for a in node.names:
-                        full = f"{node.module}.{a.name}"
-                        if full in self.lib.imports:
-                            self.aliases[a.asname or a.name] = self.lib.imports[full]
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    self._import_aliases(node)
                 elif isinstance(node, ast.Assign) and self.alias_of(node.value):
                     for t in node.targets:
                         if dotted(t):
@@ -139,6 +134,15 @@ class _Walker(ast.NodeVisitor):
                         if self.alias_of(ret.value):
                             self.module_functions[node.name] = self.alias_of(ret.value)
         return bool(self.aliases or self.module_functions)
+
+    def _import_aliases(self, node: ast.Import | ast.ImportFrom) -> None:
+        """`import tensorrt as trt`, `from cuda import cudart`: the local name of each library module."""
+        if isinstance(node, ast.ImportFrom) and not node.module:
+            return
+        for a in node.names:
+            full = a.name if isinstance(node, ast.Import) else f"{node.module}.{a.name}"
+            if full in self.lib.imports:
+                self.aliases[a.asname or a.name] = self.lib.imports[full]
 
     # --- scopes ---------------------------------------------------------------------------
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:

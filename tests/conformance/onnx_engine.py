@@ -15,57 +15,59 @@ from host_cuda import host_array
 ORT_TYPES = {"tensor(float)": ("FLOAT", np.float32)}
 
 
-def onnx_engine_behaviour(fake, max_batch: int = 4, inspector_json: str = "") -> dict[str, Any]:
-    """Behaviours for `fake` (a FakeTensorRT); `fake.deserialized` collects (plan bytes, Runtime.DLA_core
-    at that moment) for each engine loaded."""
-    import onnxruntime as ort
+class _OnnxEngines:
+    """The engines and execution contexts a FakeTensorRT made, keyed by the fake objects' ids."""
 
-    fake.deserialized = []
-    engines: dict[int, dict] = {}
-    contexts: dict[int, dict] = {}
+    def __init__(self, fake, max_batch: int, ort) -> None:
+        self.fake, self.max_batch, self.ort = fake, max_batch, ort
+        self.engines: dict[int, dict] = {}
+        self.contexts: dict[int, dict] = {}
 
-    def deserialize(runtime, data):
+    def deserialize(self, runtime, data):
         data = bytes(data)
         if not data.startswith(b"\x08"):  # not an ONNX ModelProto: TensorRT returns None for a bad plan
             return None
-        fake.deserialized.append((data, runtime.DLA_core))
-        session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        self.fake.deserialized.append((data, runtime.DLA_core))
+        session = self.ort.InferenceSession(data, providers=["CPUExecutionProvider"])
         tensors = [(t.name, "INPUT", t) for t in session.get_inputs()] + [(t.name, "OUTPUT", t)
                                                                          for t in session.get_outputs()]
-        engine = fake.make("ICudaEngine", num_io_tensors=len(tensors), num_optimization_profiles=1)
-        engines[id(engine)] = {"session": session, "tensors": tensors}
+        engine = self.fake.make("ICudaEngine", num_io_tensors=len(tensors), num_optimization_profiles=1)
+        self.engines[id(engine)] = {"session": session, "tensors": tensors}
         return engine
 
-    def info(engine, name):
-        return next(t for n, _, t in engines[id(engine)]["tensors"] if n == name)
+    def tensor_name(self, engine, index: int) -> str:
+        return self.engines[id(engine)]["tensors"][index][0]
 
-    def shape(engine, name):
-        return tuple(d if isinstance(d, int) else -1 for d in info(engine, name).shape)
+    def _info(self, engine, name):
+        return next(t for n, _, t in self.engines[id(engine)]["tensors"] if n == name)
 
-    def profile_shape(engine, name, index):
-        dims = shape(engine, name)[1:]
-        return (1, *dims), (1, *dims), (max_batch, *dims)
+    def shape(self, engine, name) -> tuple[int, ...]:
+        return tuple(d if isinstance(d, int) else -1 for d in self._info(engine, name).shape)
 
-    def mode(engine, name):
-        kind = next(m for n, m, _ in engines[id(engine)]["tensors"] if n == name)
-        return getattr(fake.TensorIOMode, kind)
+    def profile_shape(self, engine, name, index):
+        dims = self.shape(engine, name)[1:]
+        return (1, *dims), (1, *dims), (self.max_batch, *dims)
 
-    def create_context(engine):
-        context = fake.make("IExecutionContext")
-        contexts[id(context)] = {"engine": engine, "addresses": {}, "shapes": {}}
+    def mode(self, engine, name):
+        kind = next(m for n, m, _ in self.engines[id(engine)]["tensors"] if n == name)
+        return getattr(self.fake.TensorIOMode, kind)
+
+    def create_context(self, engine):
+        context = self.fake.make("IExecutionContext")
+        self.contexts[id(context)] = {"engine": engine, "addresses": {}, "shapes": {}}
         return context
 
-    def set_address(context, name, ptr):
-        contexts[id(context)]["addresses"][name] = int(ptr)
+    def set_address(self, context, name, ptr) -> bool:
+        self.contexts[id(context)]["addresses"][name] = int(ptr)
         return True
 
-    def set_input_shape(context, name, dims):
-        contexts[id(context)]["shapes"][name] = tuple(dims)
+    def set_input_shape(self, context, name, dims) -> bool:
+        self.contexts[id(context)]["shapes"][name] = tuple(dims)
         return True
 
-    def execute(context, stream_handle):
-        state = contexts[id(context)]
-        engine = engines[id(state["engine"])]
+    def execute(self, context, stream_handle) -> bool:
+        state = self.contexts[id(context)]
+        engine = self.engines[id(state["engine"])]
         feeds = {n: host_array(state["addresses"][n], state["shapes"][n]).copy()
                  for n, m, _ in engine["tensors"] if m == "INPUT"}
         outputs = engine["session"].run(None, feeds)
@@ -75,22 +77,30 @@ def onnx_engine_behaviour(fake, max_batch: int = 4, inspector_json: str = "") ->
             host_array(state["addresses"][name], value.shape)[...] = value
         return True
 
-    def context_shape(context, name):
-        return contexts[id(context)]["shapes"][name]
+    def context_shape(self, context, name):
+        return self.contexts[id(context)]["shapes"][name]
 
+
+def onnx_engine_behaviour(fake, max_batch: int = 4, inspector_json: str = "") -> dict[str, Any]:
+    """Behaviours for `fake` (a FakeTensorRT); `fake.deserialized` collects (plan bytes, Runtime.DLA_core
+    at that moment) for each engine loaded."""
+    import onnxruntime as ort
+
+    fake.deserialized = []
+    e = _OnnxEngines(fake, max_batch, ort)
     return {
-        "Runtime.deserialize_cuda_engine": deserialize,
-        "ICudaEngine.get_tensor_name": lambda e, i: engines[id(e)]["tensors"][i][0],
-        "ICudaEngine.get_tensor_mode": mode,
-        "ICudaEngine.get_tensor_dtype": lambda e, n: fake.DataType.FLOAT,
-        "ICudaEngine.get_tensor_shape": shape,
-        "ICudaEngine.get_tensor_profile_shape": profile_shape,
-        "ICudaEngine.create_execution_context": create_context,
-        "EngineInspector.get_engine_information": lambda i, fmt: inspector_json,
-        "IExecutionContext.set_tensor_address": set_address,
-        "IExecutionContext.set_input_shape": set_input_shape,
-        "IExecutionContext.execute_async_v3": execute,
-        "IExecutionContext.get_tensor_shape": context_shape,
+        "Runtime.deserialize_cuda_engine": e.deserialize,
+        "ICudaEngine.get_tensor_name": e.tensor_name,
+        "ICudaEngine.get_tensor_mode": e.mode,
+        "ICudaEngine.get_tensor_dtype": lambda engine, name: fake.DataType.FLOAT,
+        "ICudaEngine.get_tensor_shape": e.shape,
+        "ICudaEngine.get_tensor_profile_shape": e.profile_shape,
+        "ICudaEngine.create_execution_context": e.create_context,
+        "EngineInspector.get_engine_information": lambda inspector, fmt: inspector_json,
+        "IExecutionContext.set_tensor_address": e.set_address,
+        "IExecutionContext.set_input_shape": e.set_input_shape,
+        "IExecutionContext.execute_async_v3": e.execute,
+        "IExecutionContext.get_tensor_shape": e.context_shape,
     }
 
 

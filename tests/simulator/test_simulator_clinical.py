@@ -11,7 +11,7 @@ import pytest
 from cleftedge.cli import main
 from cleftedge.simulator import clinical, scene
 from cleftedge.simulator.dataset import generate, sample_case
-from cleftedge.simulator.render import Pose, render_frame
+from cleftedge.simulator.render import Conditions, Pose, render_frame
 from cleftedge.simulator.sweep import iter_sweep
 
 # sha256 of generate(12, seed=11) and of iter_sweep(0.4, "unilateral", seed=5), computed on main before
@@ -80,7 +80,7 @@ def _render(label, severity, hard, site="site-A"):
     rng = np.random.default_rng(21)
     anatomy = scene.Anatomy.sample(rng, "right" if severity else "none", severity)
     pose = Pose.sample(rng)
-    return render_frame(label, severity, rng, anatomy, pose, site, difficulty="clinical", hard=hard)
+    return render_frame(label, severity, rng, anatomy, pose, Conditions(site, "clinical", hard))
 
 
 EMPTY = clinical.Clinical({}, (), 1.0, (), (0.0, 0.0), (0.0, 0, 0), (0.0, 0.0))

@@ -52,17 +52,19 @@ class TensorReader:
     """onnxruntime's CalibrationDataReader over prepared (1, C, H, W) tensors, `batch` at a time (a
     model with a dynamic batch runs its calibration passes in batches: same ranges, fewer runs)."""
 
-    def __init__(self, name: str, tensors: list[np.ndarray], batch: int = 1):
+    def __init__(self, name: str, tensors: list[np.ndarray], batch: int = 1) -> None:
         self.name, self.tensors, self.batch, self.i = name, tensors, max(1, batch), 0
 
-    def get_next(self):
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        """The next feed {input name: batch}, up to `batch` tensors stacked; None when all are read."""
         if self.i >= len(self.tensors):
             return None
         chunk = self.tensors[self.i:self.i + self.batch]
         self.i += len(chunk)
         return {self.name: chunk[0] if len(chunk) == 1 else np.concatenate(chunk)}
 
-    def rewind(self):
+    def rewind(self) -> None:
+        """Start again from the first tensor."""
         self.i = 0
 
     def __iter__(self):  # qdq_loss_debug.collect_activations iterates the reader

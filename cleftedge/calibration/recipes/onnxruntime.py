@@ -10,6 +10,7 @@ from cleftedge.calibration.recipes.ort_common import quantize_static_qdq
 
 
 def cpu_has_vnni() -> bool:
+    """Whether this CPU has AVX-512 VNNI or AVX-VNNI (read from /proc/cpuinfo; True when it cannot be read)."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -18,6 +19,8 @@ def cpu_has_vnni() -> bool:
 
 
 def quantize_onnxruntime(r: RecipeInput) -> Path:
+    """The onnxruntime recipe: static Q/DQ, uint8 activations and int8 weights, reduced range on CPUs without VNNI
+    unless forced. Returns the written model's path."""
     vnni = cpu_has_vnni()
     reduce = (not vnni) if r.reduce_range is None else r.reduce_range
     r.record["reduce_range"] = reduce

@@ -22,6 +22,8 @@ from cleftedge.runtime.model_spec import set_ir_spec
 
 
 def ignored_scope(nncf, names: list[str]):
+    """An NNCF IgnoredScope keeping the ONNX nodes `names` (and the nodes OpenVINO derives from them) in float; None
+    for no names."""
     if not names:
         return None
     return nncf.IgnoredScope(patterns=[f"^{re.escape(n)}(/.*)?$" for n in names], validate=True)
@@ -37,6 +39,8 @@ def overflow_fix(forced: bool | None) -> bool:
 
 
 def quantize_openvino(r: RecipeInput) -> Path:
+    """The openvino recipe: NNCF post-training quantization of the ONNX to an OpenVINO IR (accuracy-controlled when
+    the request has a validation set and a drop), with the spec and the record in the IR. Returns the .xml path."""
     ov = require("openvino", "openvino")
     nncf = require("nncf", "build")
     model = ov.Core().read_model(str(r.model))

@@ -18,6 +18,8 @@ CALIBRATION_BATCH = 16
 
 def quantize_static_qdq(r: RecipeInput, activation: str, weight: str, extra_options: dict,
                         reduce_range: bool = False) -> Path:
+    """onnxruntime's static Q/DQ quantization of `r.model` with the given activation and weight QuantType names and
+    extra options; the spec and the record go into the model's metadata. Returns the written model's path."""
     q = require("onnxruntime.quantization", "onnxruntime")
     methods = {"minmax": q.CalibrationMethod.MinMax, "entropy": q.CalibrationMethod.Entropy,
                "percentile": q.CalibrationMethod.Percentile}

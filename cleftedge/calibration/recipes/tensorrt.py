@@ -14,4 +14,6 @@ EXTRA = {"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": F
 
 
 def quantize_tensorrt(r: RecipeInput) -> Path:
+    """The tensorrt recipe: symmetric int8 Q/DQ (activations and weights) as TensorRT's explicit quantization reads
+    it. Returns the written model's path."""
     return quantize_static_qdq(r, "QInt8", "QInt8", EXTRA)

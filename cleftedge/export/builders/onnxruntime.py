@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.base import BuildResult
 from cleftedge.export.onnx_meta import embed_spec, load_onnx
 from cleftedge.lazy import require
 
+if TYPE_CHECKING:
+    from cleftedge.device_profiles import Profile
+    from cleftedge.spec import ModelSpec
 
-def build_onnxruntime(model_path: Path, spec, profile, engine_dir: Path, cache_dir: Path | None) -> BuildResult:
+
+def build_onnxruntime(model_path: Path, spec: ModelSpec, profile: Profile, engine_dir: Path,
+                      cache_dir: Path | None) -> BuildResult:
+    """The onnxruntime builder: the Q/DQ ONNX, checked to load on onnxruntime CPU, into `engine_dir` for `profile`,
+    with `spec` embedded. Returns the engine's files, precision, toolkit versions and checks; an unfit model or
+    machine raises CleftEdgeError."""
     ort = require("onnxruntime", "onnxruntime")
     model = load_onnx(model_path)
     q = sum(1 for n in model.graph.node if n.op_type in ("QuantizeLinear", "DequantizeLinear"))

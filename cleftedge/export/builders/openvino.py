@@ -5,12 +5,17 @@ The model cache lives outside the bundle, so the bundle's files keep their hashe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.export.builders.base import BuildResult
 from cleftedge.lazy import require
 from cleftedge.runtime.bundle.machine import has_openvino_device
 from cleftedge.runtime.model_spec import set_ir_spec
+
+if TYPE_CHECKING:
+    from cleftedge.device_profiles import Profile
+    from cleftedge.spec import ModelSpec
 
 QUANTIZED_OPS = ("Convolution", "MatMul", "GroupConvolution")
 
@@ -47,7 +52,11 @@ def low_precision_offenders(model, compiled) -> list[str]:
     return [f"{name} ({precision_of(name)})" for name in wanted if precision_of(name) not in ("i8", "u8")]
 
 
-def build_openvino(model_path: Path, spec, profile, engine_dir: Path, cache_dir: Path | None) -> BuildResult:
+def build_openvino(model_path: Path, spec: ModelSpec, profile: Profile, engine_dir: Path,
+                   cache_dir: Path | None) -> BuildResult:
+    """The openvino builder: the OpenVINO IR, compiled on the profile's device and checked to run its quantized ops
+    in INT8, into `engine_dir` for `profile`, with `spec` embedded. Returns the engine's files, precision, toolkit
+    versions and checks; an unfit model or machine raises CleftEdgeError."""
     ov = require("openvino", "openvino")
     core = ov.Core()
     model = core.read_model(str(model_path))

@@ -13,6 +13,7 @@ the version-compatible flag where the profile asks. All decisions are made in te
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cleftedge.atomic import write_bytes
 from cleftedge.errors import CleftEdgeError
@@ -27,6 +28,10 @@ from cleftedge.export.builders.tensorrt_settings import (
 from cleftedge.hashing import sha256_file
 from cleftedge.runtime.backends.tensorrt_plan import import_tensorrt
 from cleftedge.runtime.bundle.machine import jetson_info
+
+if TYPE_CHECKING:
+    from cleftedge.device_profiles import Profile
+    from cleftedge.spec import ModelSpec
 
 
 def _network(trt, builder, s: BuildSettings):
@@ -112,7 +117,11 @@ def check_trt_qdq(model_path: Path) -> None:
                              f"see 'cleftedge check-qdq {model_path.name}'; calibrate with --profile <jetson profile>")
 
 
-def build_tensorrt(model_path: Path, spec, profile, engine_dir: Path, cache_dir: Path | None) -> BuildResult:
+def build_tensorrt(model_path: Path, spec: ModelSpec, profile: Profile, engine_dir: Path,
+                   cache_dir: Path | None) -> BuildResult:
+    """The tensorrt builder: a TensorRT plan of the Q/DQ ONNX (its timing cache in `cache_dir`), into `engine_dir`
+    for `profile`, with `spec` embedded. Returns the engine's files, precision, toolkit versions and checks; an
+    unfit model or machine raises CleftEdgeError."""
     check_trt_qdq(model_path)
     trt = import_tensorrt(profile_range(profile))
     info = jetson_info()

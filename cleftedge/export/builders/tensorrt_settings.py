@@ -56,6 +56,7 @@ class BuildSettings:
 
 
 def check_version(v: tuple[int, ...]) -> None:
+    """Refuse a TensorRT version `v` older than 10.3 (CleftEdgeError)."""
     if v < (10, 3):
         raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is not supported",
                              "TensorRT 10.3 or newer (JetPack 6.1+); JetPack 5.x and 6.0 ship TensorRT 8.x",

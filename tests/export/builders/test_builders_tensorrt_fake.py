@@ -4,6 +4,7 @@ profiling verbosity, DLA profiles with min = opt = max, what it does with a timi
 refuses. The real build is `pytest -m tensorrt` on a Jetson."""
 
 import sys
+from dataclasses import dataclass
 
 import pytest
 from fake_tensorrt import FakeTensorRT
@@ -37,19 +38,32 @@ def cache_dir(tmp_path):
     return tmp_path / "cache"
 
 
-# profile, TensorRT, its full version, machine -> DLA, strongly typed flag passed, INT8+FP16 flags
-CASES = [("jetson-orin-nano", "10.3", None, "orin", False, True, False),
-         ("jetson-agx-orin", "10.3", None, "orin", True, False, True),
-         ("jetson-agx-orin", "10.7", None, "orin", True, False, True),
-         ("jetson-agx-orin-jp7", "10.16", None, "orin-jp7", False, True, False),
-         ("jetson-agx-orin-jp7", "11.4", "11.4.1.5", "orin-jp7", True, False, False),
-         ("jetson-thor", "11.1", None, "thor", False, False, False),
-         ("jetson-thor", "11.4", None, "thor", False, False, False)]
+@dataclass(frozen=True)
+class _Case:
+    """A profile built with one TensorRT version, and the calls that build must make."""
+
+    profile: str
+    version: str
+    full: str | None  # the full version string, when it matters
+    machine: str
+    dla: bool
+    strong_flag: bool  # the STRONGLY_TYPED network flag is passed
+    weak_flags: bool  # the INT8 and FP16 builder flags are set
 
 
-@pytest.mark.parametrize("profile,version,full,machine,dla,strong_flag,weak_flags", CASES)
-def test_the_calls_each_profile_makes_on_each_version(monkeypatch, tmp_path, cache_dir, trt_qdq_onnx, profile,
-                                                      version, full, machine, dla, strong_flag, weak_flags):
+CASES = [_Case("jetson-orin-nano", "10.3", None, "orin", False, True, False),
+         _Case("jetson-agx-orin", "10.3", None, "orin", True, False, True),
+         _Case("jetson-agx-orin", "10.7", None, "orin", True, False, True),
+         _Case("jetson-agx-orin-jp7", "10.16", None, "orin-jp7", False, True, False),
+         _Case("jetson-agx-orin-jp7", "11.4", "11.4.1.5", "orin-jp7", True, False, False),
+         _Case("jetson-thor", "11.1", None, "thor", False, False, False),
+         _Case("jetson-thor", "11.4", None, "thor", False, False, False)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.profile}-{c.version}")
+def test_the_calls_each_profile_makes_on_each_version(monkeypatch, tmp_path, cache_dir, trt_qdq_onnx, case):
+    profile, version, full, machine = case.profile, case.version, case.full, case.machine
+    dla, strong_flag, weak_flags = case.dla, case.strong_flag, case.weak_flags
     trt, result = fake_build(monkeypatch, tmp_path, trt_qdq_onnx, profile, version, machine, full)
     logged = trt.names_logged()
     assert (tmp_path / "engine" / "model.plan").read_bytes() == trt_qdq_onnx.read_bytes()

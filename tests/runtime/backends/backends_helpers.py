@@ -3,6 +3,8 @@ its own, not conftest: `from conftest import` clashes with other folders' confte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from cleftedge.spec import METADATA_KEY, ModelSpec
@@ -20,13 +22,28 @@ def make_spec(channels: int = 1, height: int = H, width: int = W, input_name: st
     })
 
 
-def make_onnx(path, spec: ModelSpec | None = None, *, channels: int = 1, height: int = H, width: int = W,
-              batch: int | str = "N", input_name: str = "image", output_name: str = "logits",
-              heatmap: str | None = None, seed: int = 0, metadata: dict[str, str] | None = None):
+@dataclass(frozen=True)
+class TinyGraph:
+    """The tiny model's graph, apart from its spec (a test may give them on purpose a spec that does not fit)."""
+
+    channels: int = 1
+    height: int = H
+    width: int = W
+    batch: int | str = "N"  # a symbolic name: a dynamic batch
+    input_name: str = "image"
+    output_name: str = "logits"
+    heatmap: str | None = None  # the name of a heat map output, if the model has one
+
+
+def make_onnx(path, spec: ModelSpec | None = None, graph: TinyGraph = TinyGraph(), *, seed: int = 0,
+              metadata: dict[str, str] | None = None):
     """Conv(3x3) -> ReLU -> global mean -> Gemm gives 2 logits. Logit 1 also gets +4 * mean(x):
-    a bright frame scores high, a dark one low (a behaviour the tests can check)."""
+    a bright frame scores high, a dark one low (a behaviour the tests can check). Returns `path`."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
+
+    channels, height, width, batch = graph.channels, graph.height, graph.width, graph.batch
+    input_name, output_name, heatmap = graph.input_name, graph.output_name, graph.heatmap
 
     rng = np.random.default_rng(seed)
     feats = 4

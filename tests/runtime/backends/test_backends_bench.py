@@ -8,7 +8,7 @@ import math
 import numpy as np
 import onnx
 import pytest
-from backends_helpers import make_onnx, make_spec, random_batch
+from backends_helpers import TinyGraph, make_onnx, make_spec, random_batch
 
 from cleftedge.cli import main
 from cleftedge.errors import CleftEdgeError
@@ -30,7 +30,7 @@ def models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench-models")
     spec = make_spec()
     paths = {"dynamic": make_onnx(folder / "tiny.onnx", spec), "static": make_onnx(folder / "static.onnx", spec,
-                                                                                   batch=1)}
+                                                                                   TinyGraph(batch=1))}
     for path in paths.values():
         m = onnx.load(str(path))
         for i, node in enumerate(m.graph.node):

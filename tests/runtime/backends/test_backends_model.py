@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from backends_helpers import make_onnx, make_spec
+from backends_helpers import TinyGraph, make_onnx, make_spec
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.model import Model
@@ -24,7 +24,7 @@ def test_bright_frames_score_high_dark_frames_low(tmp_path, backend):
 
 
 def test_onnxruntime_and_openvino_give_the_same_scores(tmp_path):
-    path = make_onnx(tmp_path / "m.onnx", make_spec(channels=3), channels=3, seed=3)
+    path = make_onnx(tmp_path / "m.onnx", make_spec(channels=3), TinyGraph(channels=3), seed=3)
     frames = [np.random.default_rng(i).integers(0, 256, (100, 130, 3), dtype=np.uint8) for i in range(5)]
     with Model.open(path) as ort, Model.open(path, backend="openvino", true_fp32=True, cache_dir="") as ov:
         a, b = ort.predict(frames).scores, ov.predict(frames).scores
@@ -33,7 +33,7 @@ def test_onnxruntime_and_openvino_give_the_same_scores(tmp_path):
 
 def test_single_frame_tensors_and_heatmaps(tmp_path):
     spec = make_spec(heatmap="cam")
-    path = make_onnx(tmp_path / "cam.onnx", spec, heatmap="cam")
+    path = make_onnx(tmp_path / "cam.onnx", spec, TinyGraph(heatmap="cam"))
     frame = np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)
     with Model.open(path) as m:
         one = m.predict(frame)  # a lone frame is a batch of one

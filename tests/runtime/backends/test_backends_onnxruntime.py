@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from backends_helpers import H, W, make_onnx, make_spec, random_batch
+from backends_helpers import H, TinyGraph, W, make_onnx, make_spec, random_batch
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import backend_for_path, open_backend
@@ -46,7 +46,7 @@ def test_bad_batch_is_one_line_naming_the_expected_shape(tiny_onnx, bad, found):
 
 def test_fixed_batch_model_takes_any_batch_in_chunks(tmp_path, tiny_onnx):
     dyn_path, spec = tiny_onnx
-    fixed = make_onnx(tmp_path / "fixed.onnx", spec, batch=2)
+    fixed = make_onnx(tmp_path / "fixed.onnx", spec, TinyGraph(batch=2))
     x = random_batch(5)
     with open_backend(dyn_path) as dyn, open_backend(fixed) as fix:
         assert (fix.min_batch, fix.max_batch) == (2, 2)
@@ -57,8 +57,8 @@ def test_fixed_batch_model_takes_any_batch_in_chunks(tmp_path, tiny_onnx):
 def test_spec_mismatch_at_load_is_one_line(tmp_path):
     spec3 = make_spec(channels=3)
     cases = {
-        "channels": (make_onnx(tmp_path / "c.onnx", spec3, channels=1), "shape (?, 1, 16, 16)"),
-        "size": (make_onnx(tmp_path / "s.onnx", make_spec(height=32), height=16), "(N, 1, 32, 16)"),
+        "channels": (make_onnx(tmp_path / "c.onnx", spec3, TinyGraph(channels=1)), "shape (?, 1, 16, 16)"),
+        "size": (make_onnx(tmp_path / "s.onnx", make_spec(height=32), TinyGraph(height=16)), "(N, 1, 32, 16)"),
         "input": (make_onnx(tmp_path / "i.onnx", make_spec(input_name="img")), "no input 'img'"),
         "output": (make_onnx(tmp_path / "o.onnx", make_spec(output_name="probs")), "no output 'probs'"),
         "heatmap": (make_onnx(tmp_path / "h.onnx", make_spec(heatmap="cam")), "no heat map output 'cam'"),

@@ -3,7 +3,7 @@ model cache, precision reported from the runtime model, devices."""
 
 import numpy as np
 import pytest
-from backends_helpers import make_onnx, make_spec, random_batch
+from backends_helpers import TinyGraph, make_onnx, make_spec, random_batch
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.backends import open_backend
@@ -82,7 +82,7 @@ def test_static_batch_option_and_chunking(tiny_onnx):
 
 def test_heatmap_output_and_bad_devices(tmp_path):
     spec = make_spec(heatmap="cam")
-    path = make_onnx(tmp_path / "cam.onnx", spec, heatmap="cam")
+    path = make_onnx(tmp_path / "cam.onnx", spec, TinyGraph(heatmap="cam"))
     with open_backend(path, "openvino", cache_dir="") as b:
         out = b.infer(random_batch(2))
         assert out["cam"].shape == (2, 1, 16, 16)

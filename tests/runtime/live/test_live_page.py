@@ -260,9 +260,8 @@ def _https_up(port, cert) -> bool:
 
 
 def test_the_review_shows_each_flagged_frame_clean_and_with_its_heat_map(tmp_path):
-    from tests.runtime.review.test_review_session_report import flagged_with_views, wall_data
-
     from cleftedge.runtime.review import write_session_report
+    from tests.runtime.review.test_review_session_report import flagged_with_views, wall_data
 
     data = wall_data()
     data.flagged = [flagged_with_views(100, None), flagged_with_views(120, None, 0.9)]
