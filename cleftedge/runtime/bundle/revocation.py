@@ -19,8 +19,6 @@ from cleftedge.runtime.bundle.signing import sign_manifest, verify_signature
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-    from cleftedge.runtime.bundle.trust import TrustedKey
-
 REVOKED = "revoked.json"
 KIND = "cleftedge.revoked_keys"
 KEY_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -45,11 +43,10 @@ def _read(path: Path) -> dict[str, Any]:
     return doc
 
 
-def read_revocations(path: Path, keys: dict[str, TrustedKey]) -> dict[str, dict[str, Any]]:
-    """key id -> revocation entry, from a list signed by one of `keys` (key id -> TrustedKey)."""
+def read_revocations(path: Path, keys: dict[str, Ed25519PublicKey]) -> dict[str, dict[str, Any]]:
+    """key id -> revocation entry, from a list signed by one of `keys` (key id -> public key)."""
     doc = _read(path)
-    problem = verify_signature(_body(doc), doc.get("signature"), {k: t.key for k, t in keys.items()}, "it",
-                               "the list")
+    problem = verify_signature(_body(doc), doc.get("signature"), keys, "it", "the list")
     if problem:
         raise CleftEdgeError(f"the revocation list {path} cannot be trusted: {problem}",
                              "a revoked.json signed by a key of this trust store",

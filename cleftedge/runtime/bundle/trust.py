@@ -95,7 +95,8 @@ def load_trust_store(folder: str | os.PathLike) -> TrustStore:
             key = load_public_key(pem)
             kid = key_id(raw_public(key))
             keys[kid] = TrustedKey(kid, key, key_info(pem, key), pem)
-    revoked = read_revocations(folder / REVOKED, keys) if (folder / REVOKED).exists() else {}
+    public = {k: t.key for k, t in keys.items()}
+    revoked = read_revocations(folder / REVOKED, public) if (folder / REVOKED).exists() else {}
     return TrustStore(folder, keys, revoked)
 
 
