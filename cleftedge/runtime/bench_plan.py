@@ -54,6 +54,7 @@ class BenchPlan:
 
     @property
     def throughput(self) -> bool:
+        """Whether the plan asks for throughput (OpenVINO's hint) rather than latency."""
         return self.hint == "throughput"
 
     def options_for(self, backend_options: dict[str, Any], backend: str) -> dict[str, Any]:

@@ -15,11 +15,15 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from cleftedge.runtime import event_types
+
+if TYPE_CHECKING:
+    from cleftedge.runtime.annotate import FrameLayers
+    from cleftedge.runtime.model import Prediction
 
 EVENTS_SCHEMA = 2  # 2: appended files with rotation, `schema` on every event, frame_error.t_capture
 ROTATE_MIB = 256.0
@@ -39,7 +43,7 @@ class Sink:
     def emit(self, event: dict) -> None:
         """One event (a dict as events are written)."""
 
-    def frame(self, index: int, image: np.ndarray, result: Any) -> None:
+    def frame(self, index: int, image: np.ndarray, result: Prediction) -> None:
         """One annotated BGR frame and the model's prediction for it (only when `wants_frames`)."""
 
     def close(self) -> None:
@@ -137,12 +141,12 @@ class TerminalSink(Sink):
         print(line, file=self.stream, flush=True)
 
 
-def _wants_frames(sink: Any) -> bool:
+def _wants_frames(sink: Sink) -> bool:
     """Sinks that do not say (any object with emit/frame/close) get frames."""
     return bool(getattr(sink, "wants_frames", True))
 
 
-def _frame_to(sink: Any, index: int, image: np.ndarray, result: Any, layers: Any) -> None:
+def _frame_to(sink: Sink, index: int, image: np.ndarray, result: Prediction, layers: FrameLayers | None) -> None:
     if layers is not None and hasattr(sink, "frame_layers"):
         sink.frame_layers(index, layers)
     else:
@@ -164,7 +168,7 @@ class Sinks:
         """The event to every sink."""
         self._each(lambda s: s.emit(event))
 
-    def frame(self, index: int, image: np.ndarray, result: Any, layers: Any = None) -> None:
+    def frame(self, index: int, image: np.ndarray, result: Prediction, layers: FrameLayers | None = None) -> None:
         """The annotated frame to every sink that wants frames; a sink with `frame_layers(index, layers)`
         gets the frame taken apart instead (the live page draws its own heat map and no banner)."""
         self._each(lambda s: _frame_to(s, index, image, result, layers) if _wants_frames(s) else None)
@@ -173,7 +177,7 @@ class Sinks:
         """Close every sink."""
         self._each(lambda s: s.close())
 
-    def _each(self, call: Callable[[Any], object]) -> None:
+    def _each(self, call: Callable[[Sink], object]) -> None:
         for s in list(self.sinks):
             try:
                 call(s)

@@ -10,6 +10,8 @@ THUMB = (40, 30)
 
 
 class FrozenDetector:
+    """Tells a frozen image from a live one, one frame at a time."""
+
     def __init__(self, tolerance: float = 1.0, min_run: int = 3):
         self.tolerance = tolerance  # mean absolute grey difference that still counts as identical
         self.min_run = min_run  # identical frames in a row before the image counts as frozen
@@ -17,6 +19,8 @@ class FrozenDetector:
         self._run = 0
 
     def update(self, image: np.ndarray) -> bool:
+        """Take the next frame; True while each of the last `min_run` frames matched the one before it
+        (mean grey difference within `tolerance`)."""
         # every 4th pixel, then area-averaged to 40x30: a fraction of the cost of converting the full frame
         thumb = cv2.resize(np.ascontiguousarray(image[::4, ::4]), THUMB, interpolation=cv2.INTER_AREA)
         if thumb.ndim == 3:

@@ -38,6 +38,7 @@ class Reservoir:
         self.total = 0.0
 
     def add(self, value: float) -> None:
+        """Count one value (the reservoir keeps the latest; the count, total and maximum cover all)."""
         self.buf[self.n % len(self.buf)] = value
         self.n += 1
         self.total += value

@@ -70,7 +70,7 @@ class Scored:
 class Model:
     """Preprocessing, a backend and scoring, as the spec says; `score_frame` is the frame path."""
 
-    def __init__(self, backend: Backend, manifest: Any = None, steady: bool = False) -> None:
+    def __init__(self, backend: Backend, manifest: dict[str, Any] | None = None, steady: bool = False) -> None:
         self.backend = backend
         self.spec: ModelSpec = backend.spec
         # steady=True for a live stream (the sector crop is kept steady over frames); False for stills
@@ -91,7 +91,7 @@ class Model:
         purpose = options.pop("bundle_purpose", "run")  # "qa": judged before QA is attached and signed
         allow_rollback = bool(options.pop("allow_rollback", False))
         opened = _open_bundle(Path(path), spec, trust_store, allow_unsigned, purpose, allow_rollback)
-        manifest = None
+        manifest: dict[str, Any] | None = None
         if opened is not None:
             path, spec, manifest = opened
             backend = backend or _manifest_backend(manifest)
@@ -179,8 +179,9 @@ def _heatmaps(raw: np.ndarray, positive: tuple[int, ...], n_classes: int) -> np.
 
 # --- bundles ---------------------------------------------------------------------------
 
-def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
-                 purpose: str = "run", allow_rollback: bool = False) -> tuple[Path, ModelSpec, Any] | None:
+def _open_bundle(path: Path, spec: ModelSpec | str | os.PathLike | None, trust_store: str | os.PathLike | None,
+                 allow_unsigned: bool, purpose: str = "run",
+                 allow_rollback: bool = False) -> tuple[Path, ModelSpec, dict[str, Any]] | None:
     """Verify a bundle and return (engine path, spec, manifest); None for a plain model file. The
     bundle package is imported here, when a model is opened (a plain file needs none of it)."""
     bundle = importlib.import_module("cleftedge.runtime.bundle")
@@ -197,7 +198,7 @@ def _open_bundle(path: Path, spec: Any, trust_store: Any, allow_unsigned: bool,
     return Path(engine_path), bundle_spec, manifest
 
 
-def _manifest_backend(manifest: Any) -> str | None:
+def _manifest_backend(manifest: object) -> str | None:
     """The backend a bundle names (manifest "backend"); None lets the engine file's type decide."""
     value = manifest.get("backend") if isinstance(manifest, Mapping) else getattr(manifest, "backend", None)
     return value if isinstance(value, str) and value else None

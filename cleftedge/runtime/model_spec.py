@@ -39,7 +39,7 @@ def resolve_spec(model_path: str | os.PathLike, spec: ModelSpec | str | os.PathL
     if isinstance(spec, ModelSpec):
         return spec
     if spec is not None:
-        return load_spec(spec)
+        return load_spec(Path(spec))
     path = Path(model_path)
     text = None
     if embedded is not None:
@@ -54,6 +54,7 @@ def resolve_spec(model_path: str | os.PathLike, spec: ModelSpec | str | os.PathL
 
 
 def missing_spec_error(path: Path) -> CleftEdgeError:
+    """The one-line error for a model file that carries no spec (a bare TensorRT plan says so)."""
     if target_for_path(path) == "tensorrt":  # a plan file (the target table's suffixes)
         return CleftEdgeError(f"{path.name} is a bare TensorRT plan and carries no model spec",
                               "a spec for a plan", "pass --spec spec.toml (the spec of the ONNX it was built from)")
@@ -154,7 +155,7 @@ def _string_entry(view: memoryview, start: int, end: int) -> tuple[str, str]:
     return key, value
 
 
-def _fields(view: memoryview, pos: int, end: int):
+def _fields(view: memoryview, pos: int, end: int) -> Iterator[tuple[int, int, int, int]]:
     """Yield (field number, wire type, payload start, payload end) for each field in [pos, end)."""
     while pos < end:
         tag, pos = _varint(view, pos, end)

@@ -32,7 +32,7 @@ def find_sector(frame: np.ndarray, threshold: int = 4, min_fraction: float = 0.0
     h, w = grey.shape
     f = WORK_WIDTH / w if w > WORK_WIDTH else 1.0
     small = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-    mask = (small > threshold).astype(np.uint8)
+    mask: np.ndarray = (small > threshold).astype(np.uint8)
     # Opening removes thin overlay strokes (text, ruler ticks) so they cannot join the fan;
     # closing then fills small dark holes (anechoic fluid, dropouts) so the fan stays one region.
     kernel = np.ones((3, 3), np.uint8)

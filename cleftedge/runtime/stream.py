@@ -40,7 +40,7 @@ class SessionSetup:
     source: str  # the source as the user gave it (a simulator sweep's labels are looked for beside it)
     live: bool  # a live or real-time source: the review's time axis is the wall clock
     model_name: str  # "name vVERSION" from the spec
-    manifest: Any  # the bundle manifest (None for a plain model file)
+    manifest: dict[str, Any] | None  # the bundle manifest (None for a plain model file)
     threshold: float  # the flag threshold the policy runs with
     alerts: AlertConfig  # the alert policy (its measured alarm delay, where it has one)
     budget_ms: float

@@ -9,6 +9,7 @@ SCHEMA = 1
 
 
 def alert_record(alert: Alert) -> dict:
+    """An alert as the session summary and its events write it."""
     return {"alert_id": alert.alert_id, "start_frame": alert.start_frame, "start_t_capture": alert.start_t,
             "end_frame": alert.end_frame, "end_t_capture": alert.end_t, "open_at_end": alert.end_frame is None,
             "peak_score": round(alert.peak_score, 5), "best_frame": alert.best_frame}

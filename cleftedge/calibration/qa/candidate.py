@@ -13,14 +13,20 @@ import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.hashing import sha256_file
 from cleftedge.targets import TARGETS, suffix_targets, target_for_path
 
+if TYPE_CHECKING:
+    from cleftedge.runtime.model import Model
+
 
 @dataclass(frozen=True)
 class CandidatePlan:
+    """Which backend the candidate was made for and which one runs it here (a PROXY when they differ)."""
+
     intended: str  # the backend the candidate was made for
     run: str | None  # the backend that runs it here (None: let Model.open read the bundle)
     proxy: bool
@@ -113,17 +119,18 @@ def plan_candidate(path: str | Path, backend: str | None) -> CandidatePlan:
     return CandidatePlan(made_for, made_for, False, target.recipe_onnx_kind)
 
 
-def candidate_record(path: str | Path, model) -> dict:
+def candidate_record(path: str | Path, model: Model) -> dict[str, Any]:
     """The candidate's calibration record: a bundle's manifest (source.calibration), else the model
     file's own (sidecar, ONNX metadata, IR rt_info); {} when it carries none."""
     from cleftedge.runtime.model_record import calibration_record, manifest_record
 
-    if isinstance(getattr(model, "manifest", None), dict):
-        return manifest_record(model.manifest)
+    manifest = getattr(model, "manifest", None)
+    if isinstance(manifest, dict):
+        return manifest_record(manifest)
     return calibration_record(path)
 
 
-def inference_precision(backend: dict, manifest) -> str | None:
+def inference_precision(backend: dict[str, Any], manifest: dict[str, Any] | None) -> str | None:
     """The precision the candidate's float layers ran in: what the compiled model reports (OpenVINO),
     f32 for onnxruntime's CPU kernels, else what the bundle recorded at build time."""
     reported = backend.get("inference_precision")
@@ -135,8 +142,8 @@ def inference_precision(backend: dict, manifest) -> str | None:
     return engine.get("inference_precision") if isinstance(engine, dict) else None
 
 
-def candidate_info(path: str | Path, plan: CandidatePlan, model, threshold: float, device: str,
-                   proxy_reasons: list[str]) -> dict:
+def candidate_info(path: str | Path, plan: CandidatePlan, model: Model, threshold: float, device: str,
+                   proxy_reasons: list[str]) -> dict[str, Any]:
     """What was judged. For a bundle: its engine's SHA-256 (what `bundle attach-qa` checks) and the
     backend its manifest names."""
     backend = model.describe()

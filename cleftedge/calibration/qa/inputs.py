@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cleftedge.errors import CleftEdgeError
 
 if TYPE_CHECKING:
+    from cleftedge.calibration.dataset_records import Dataset
     from cleftedge.calibration.qa.request import QaRequest
     from cleftedge.spec import ModelSpec
 
@@ -43,7 +44,7 @@ def check_request(req: QaRequest) -> None:
                              "check --reference")
 
 
-def open_role(path: Path, role: str) -> Any:
+def open_role(path: Path, role: str) -> Dataset:
     """A data set for one role (QA set, validation set), or one line saying it does not exist."""
     from cleftedge.calibration.datasets import open_dataset
 
@@ -53,7 +54,7 @@ def open_role(path: Path, role: str) -> Any:
     return open_dataset(path)
 
 
-def open_qa_set(path: Path) -> Any:
+def open_qa_set(path: Path) -> Dataset:
     """The locked QA set; refused when it holds one file twice (copies under new names)."""
     from cleftedge.calibration.leakage import check_duplicates
 
@@ -78,7 +79,7 @@ def check_data_hash(expected: str | None, found: str, where: Path) -> None:
                              "use the locked QA set; a changed set needs a new sign-off")
 
 
-def size(dataset: Any) -> int | None:
+def size(dataset: Dataset) -> int | None:
     """The data set's frame count, None when it cannot tell without reading (for the progress bar)."""
     try:
         return len(dataset)

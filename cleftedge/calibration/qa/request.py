@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.calibration.qa.policy import Policy
+
+if TYPE_CHECKING:  # types only: the cart flow imports none of these for the annotations
+    from cleftedge.calibration.dataset_records import Dataset
+    from cleftedge.calibration.qa.candidate import CandidatePlan
+    from cleftedge.calibration.qa.refscores import ReferenceScores
+    from cleftedge.runtime.alerts import AlertConfig
+    from cleftedge.runtime.model import Model
+    from cleftedge.spec import ModelSpec
 
 ALLOWANCES = ("allow_different_source", "allow_overlap", "allow_unsigned_scores")
 
@@ -52,21 +61,21 @@ class QaContext:
     """Everything checked and opened before a frame is scored."""
 
     policy: Policy
-    qa_set: object
+    qa_set: Dataset
     data_hash: str
-    val_set: object
+    val_set: Dataset | None
     ref_sha: str
-    saved: object  # the signed reference scores, or None
-    plan: object
-    ref_model: object
-    cand_model: object
+    saved: ReferenceScores | None  # the signed reference scores, or None
+    plan: CandidatePlan | None  # None: only saving reference scores (no --candidate)
+    ref_model: Model | None  # None: the reference scores come from `saved`
+    cand_model: Model | None  # None: only saving reference scores
     ref_t: float
     cand_t: float
-    checks: dict | None
-    spec: object = None  # --spec, loaded
-    alert_policy: object = None  # the policy file judged on --sweeps (checked against its tuning record)
+    checks: dict[str, Any] | None  # record, lineage, data_roles, proxy (None without a candidate)
+    spec: ModelSpec | None = None  # --spec, loaded
+    alert_policy: AlertConfig | None = None  # the policy file judged on --sweeps (checked against its tuning record)
 
-    def model_args(self, req: QaRequest) -> dict:
+    def model_args(self, req: QaRequest) -> dict[str, Any]:
         """How to open the same two models elsewhere (a Ray actor): `open_qa_models(**args)`."""
         return {"reference": req.reference if self.saved is None else None, "candidate": req.candidate,
                 "plan": self.plan, "device": req.device, "spec": self.spec,
@@ -79,4 +88,4 @@ class QaOutcome:
 
     exit_code: int
     line: str
-    report: dict | None = None
+    report: dict[str, Any] | None = None

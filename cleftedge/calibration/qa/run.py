@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -90,7 +90,11 @@ def prepare_qa(req: QaRequest) -> QaContext:
     ref_model, cand_model, proxy = open_qa_models(req.reference if saved is None else None, req.candidate, plan,
                                                   req.device, spec, req.inference_precision,
                                                   threads=_cached_run_threads(req))
-    ref_t = saved.threshold if saved else ref_model.spec.output.threshold
+    if saved is not None:
+        ref_t = saved.threshold
+    else:
+        assert ref_model is not None  # open_qa_models opens the reference whenever no saved scores stand in
+        ref_t = ref_model.spec.output.threshold
     cand_t = cand_model.spec.output.threshold if cand_model else ref_t
     checks = _judged_inputs(req, qa_set, val_set, ref_sha, ref_model, cand_model, proxy) if cand_model else None
     return QaContext(policy, qa_set, data_hash, val_set, ref_sha, saved, plan, ref_model, cand_model, ref_t, cand_t,
@@ -105,13 +109,13 @@ def score_qa_set(req: QaRequest, ctx: QaContext) -> Scores:
 
         return score_on_ray(req, ctx)
     if req.cache is not None:
-        return _score_cached(req, ctx)
+        return _score_cached(req, ctx, req.cache)
     collected, thumbs = score_stream(iter_samples(qa_set), ctx.ref_model, ctx.cand_model, ctx.ref_t, ctx.cand_t,
                                      ScoreOptions(total=size(qa_set), progress=req.progress))
     return Scores(collected, thumbs, [], {"scorer": "local"})
 
 
-def _score_cached(req: QaRequest, ctx: QaContext) -> Scores:
+def _score_cached(req: QaRequest, ctx: QaContext, cache_dir: Path) -> Scores:
     """Score from the verified tensor cache, or write it while scoring the frames as usual."""
     from cleftedge.calibration.qa import tensor_cache
     from cleftedge.calibration.qa.scorer import preprocessors, score_batches
@@ -123,7 +127,7 @@ def _score_cached(req: QaRequest, ctx: QaContext) -> Scores:
                              "two models with the same spec input section (one tensor per frame)",
                              "run without --cache")
     records = list(qa_set.records)
-    cache = tensor_cache.open_cache(req.cache, ctx.data_hash, [r.key for r in records], pres[0].spec)
+    cache = tensor_cache.open_cache(cache_dir, ctx.data_hash, [r.key for r in records], pres[0].spec)
     if isinstance(cache, tensor_cache.CacheReader):
         collected, thumbs = score_batches(cache.batches(records, BATCH), ctx.ref_model, ctx.cand_model, feeds,
                                           ctx.ref_t, ctx.cand_t, ScoreOptions(total=len(records), progress=req.progress,
@@ -155,7 +159,11 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
         raise CleftEdgeError(f"the QA set {req.data} has no frames", "labelled frames", "check --data")
     if saved is not None:
         data.ref = saved.lookup(data.keys, str(req.reference_scores))
-    ref_backend = saved.backend if saved else ref_model.describe()
+    if saved is not None:
+        ref_backend = saved.backend
+    else:
+        assert ref_model is not None  # prepare_qa: no saved scores, so the reference model ran
+        ref_backend = ref_model.describe()
     if req.save_reference_scores:
         if scores.missing:
             raise CleftEdgeError(f"{len(scores.missing)} frames could not be scored (first: {scores.missing[0]})",
@@ -166,6 +174,10 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
             return QaOutcome(0, f"saved {len(data.keys)} reference scores to {req.save_reference_scores} "
                                 f"(reference {ref_sha[:12]}, data set {data_hash[:12]}); sign them on the signing "
                                 "host: cleftedge scores sign FILE --key KEY")
+    # check_request: without --candidate only --save-reference-scores is allowed (returned above), and a
+    # candidate comes with --report; prepare_qa then planned it and checked its inputs
+    assert cand_model is not None and plan is not None and checks is not None
+    assert req.candidate is not None and req.report is not None
     hashes = np.asarray(collected.hashes, dtype=np.uint64)
     data.clusters, near = near_duplicates.merge(data.keys, data.case_ids, hashes)
     if val_set is not None:
@@ -205,6 +217,7 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
     report["next_steps"] = next_steps(report)
     patch = None
     if req.retune_threshold:
+        assert val_set is not None  # check_request: --retune-threshold needs --val-data
         report["retuned_threshold"], patch = _retune(req, val_set, ref_model, cand_model, data, ref_t, policy)
     report["ledger"] = ledger.record_run(data_hash, ref_sha, report["candidate"]["sha256"],
                                          report["verdict"]["result"], report["policy_sha256"], req.ledger)
@@ -218,7 +231,7 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
     return QaOutcome(0 if report["verdict"]["passed"] else 1, verdict_line(report), report)
 
 
-def missing_frames(qa_set: Dataset, missing: list) -> dict | None:
+def missing_frames(qa_set: Dataset, missing: list[str]) -> dict[str, Any] | None:
     """The frames no scorer could score: how many, which, and how many of each site."""
     if not missing:
         return None
@@ -230,7 +243,7 @@ def missing_frames(qa_set: Dataset, missing: list) -> dict | None:
     return {"frames": len(gone), "sites": dict(sorted(by_site.items())), "keys": sorted(gone)}
 
 
-def inconclusive_for_missing(verdict: dict, missing: dict) -> dict:
+def inconclusive_for_missing(verdict: dict[str, Any], missing: dict[str, Any]) -> dict[str, Any]:
     """Never a pass (nor a verdict at all) on part of the locked set: the frames that could not be
     scored make the run INCONCLUSIVE, and the reason names them."""
     keys = missing["keys"]
@@ -247,6 +260,7 @@ def _judged_inputs(req: QaRequest, qa_set: Dataset, val_set: Dataset | None, ref
     """Lineage and data-set roles, checked before a single frame is scored."""
     from cleftedge.runtime.model_spec import resolve_spec
 
+    assert req.candidate is not None  # a candidate model is opened only from --candidate
     record = candidate_record(req.candidate, cand_model)
     ref_spec = ref_model.spec if ref_model is not None else resolve_spec(req.reference)
     lineage = check_lineage(ref_sha, ref_spec, cand_model.spec, record, req.allow_different_source)
@@ -290,6 +304,7 @@ def _alerts(req: QaRequest, ref_model: Model | None, cand_model: Model, ref_t: f
     """Alert parity of the two models on the --sweeps (the reference must run: no saved scores)."""
     from cleftedge.calibration.qa.alert_parity import alert_parity
 
+    assert req.sweeps is not None  # judge_scores calls this only with --sweeps
     if ref_model is None:
         raise CleftEdgeError("--sweeps needs the reference model to run", "no --reference-scores with --sweeps",
                              "run alert parity on the build host")

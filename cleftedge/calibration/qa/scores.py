@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cleftedge.calibration.qa.scorer import Collected
 
 
 @dataclass
@@ -10,7 +14,7 @@ class Scores:
     """What any scorer hands back: the per-frame numbers, the flip thumbnails, and the frames it
     could not score (a Ray shard that failed twice), and how it ran."""
 
-    collected: object
-    thumbs: dict
-    missing: list
-    scorer: dict
+    collected: Collected
+    thumbs: dict[str, bytes]  # frame key -> JPEG of a flipped frame
+    missing: list[str]  # keys of the frames no scorer could score
+    scorer: dict[str, Any]  # how it ran: {"scorer": "local" | "ray", ...}

@@ -7,14 +7,19 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.manifest import MANIFEST
+
+if TYPE_CHECKING:
+    from cleftedge.spec import ModelSpec
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
 
 def is_bundle(path: str | os.PathLike) -> bool:
+    """Whether `path` is a bundle: a folder with a manifest, or a .tar.gz/.tgz (not opened to tell)."""
     p = Path(path)
     return (p.is_dir() and (p / MANIFEST).is_file()) or p.name.lower().endswith(ARCHIVE_SUFFIXES)
 
@@ -45,8 +50,9 @@ def opened(path: str | os.PathLike) -> Iterator[Path]:
         discard(folder)
 
 
-def open_verified(path, trust_store=None, allow_unsigned: bool = False, purpose: str = "run",
-                  allow_rollback: bool = False):
+def open_verified(path: str | os.PathLike, trust_store: str | os.PathLike | None = None,
+                  allow_unsigned: bool = False, purpose: str = "run",
+                  allow_rollback: bool = False) -> tuple[Path, ModelSpec, dict[str, Any]]:
     """Verify a bundle and return (engine path, spec, manifest); refuse it with its first failure.
 
     purpose="run" records the release as run on this cart (see releases.py); the manifest returned

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 REPORT = "qa/report.json"
 NOT_A_CRITERION = ("seed",)  # policy keys a floor never compares
@@ -77,10 +78,7 @@ def looser_than(policy: dict, floor: dict) -> list[str]:
 
 def report_problems(qa: dict, report: dict, engine_sha256: str) -> list[str]:
     """Where the attached report disagrees with the attestation or with this engine."""
-    cand = report.get("candidate") if isinstance(report.get("candidate"), dict) else {}
-    verdict = report.get("verdict") if isinstance(report.get("verdict"), dict) else {}
-    data = report.get("data") if isinstance(report.get("data"), dict) else {}
-    reference = report.get("reference") if isinstance(report.get("reference"), dict) else {}
+    cand, verdict, data, reference = (_table(report, k) for k in ("candidate", "verdict", "data", "reference"))
     policy = report.get("policy")
     pairs = [
         ("its candidate", cand.get("sha256"), engine_sha256, "this bundle's engine"),
@@ -105,7 +103,13 @@ def report_problems(qa: dict, report: dict, engine_sha256: str) -> list[str]:
     return problems
 
 
-def _as_set(value):
+def _table(doc: dict[str, Any], key: str) -> dict[str, Any]:
+    """doc[key] when it is a JSON object, else {} (a report field missing or of another type)."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _as_set(value: object) -> object:
     """A list of option names compared without regard to order (None stays None: not recorded)."""
     return sorted(set(map(str, value))) if isinstance(value, list) else value
 
@@ -114,11 +118,10 @@ def inference_precision(candidate: dict) -> str | None:
     """What the candidate ran with (the report's own field; older reports had it in backend)."""
     if candidate.get("inference_precision"):
         return candidate["inference_precision"]
-    backend = candidate.get("backend") if isinstance(candidate.get("backend"), dict) else {}
-    return backend.get("inference_precision")
+    return _table(candidate, "backend").get("inference_precision")
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
     return text if len(text) <= 40 else text[:16] + "..." + text[-8:]
 

@@ -5,6 +5,7 @@ cart")."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cleftedge.errors import CleftEdgeError
 
@@ -14,18 +15,20 @@ CROSS_MAJOR = {(8, 10), (10, 11)}
 AMPERE = (8, 0)  # hardware compatibility "ampere_plus": compute capability 8.0 and newer
 
 
-def parse_version(text: str) -> tuple[int, ...]:
+def parse_version(text: object) -> tuple[int, ...]:
+    """The first (up to four) numbers of a version such as "10.3.0.26" (str() of `text`); one line when none."""
     parts = re.findall(r"\d+", str(text))
     if not parts:
         raise CleftEdgeError(f"TensorRT version '{text}'", "a version such as 10.3.0", "check tensorrt.__version__")
     return tuple(int(p) for p in parts[:4])
 
 
-def _cc(text) -> tuple[int, ...] | None:
+def _cc(text: object) -> tuple[int, ...] | None:
     return tuple(int(p) for p in re.findall(r"\d+", str(text))[:2]) if text else None
 
 
 def version_problem(built: str, here: str, version_compatible: bool) -> str | None:
+    """Why a plan from TensorRT `built` cannot load on TensorRT `here`; None when it can."""
     bv, hv = parse_version(built), parse_version(here)
     if not version_compatible:
         if bv[:3] != hv[:3]:
@@ -39,18 +42,21 @@ def version_problem(built: str, here: str, version_compatible: bool) -> str | No
     return None
 
 
-def hardware_problem(built_cc, here_cc, level: str) -> str | None:
-    if _cc(here_cc) is None:
+def hardware_problem(built_cc: object, here_cc: object, level: str) -> str | None:
+    """Why a plan built for compute capability `built_cc` ("8.7") with hardware compatibility `level`
+    ("none", "same_compute_capability", "ampere_plus") cannot run on a GPU of `here_cc`; None when it can."""
+    here = _cc(here_cc)
+    if here is None:
         return "this machine's GPU compute capability cannot be read (nvidia-smi, cuda-python, device tree)"
     if level == "ampere_plus":
-        return None if _cc(here_cc) >= AMPERE else \
+        return None if here >= AMPERE else \
             f"plan built for Ampere and newer (compute capability 8.0+), this GPU is {here_cc}"
-    if _cc(built_cc) != _cc(here_cc):  # "none" and "same_compute_capability"
+    if _cc(built_cc) != here:  # "none" and "same_compute_capability"
         return f"plan built for compute capability {built_cc}, this GPU is {here_cc}"
     return None
 
 
-def platform_problem(built: dict | None, here: dict) -> str | None:
+def platform_problem(built: dict[str, Any] | None, here: dict[str, Any]) -> str | None:
     """A plan runs only on the platform it was built on: CPU architecture, OS and (Jetson) L4T release
     (major.minor: R36.4 plans on R36.4.x)."""
     if not built:
@@ -64,11 +70,11 @@ def platform_problem(built: dict | None, here: dict) -> str | None:
     return None
 
 
-def plan_runs_here(built: dict, here: dict) -> list[str]:
+def plan_runs_here(built: dict[str, Any], here: dict[str, Any]) -> list[str]:
     """Why a plan built with `built` {trt_version, compute_capability, version_compatible,
     hardware_compatibility, platform} cannot run on `here` {trt_version, compute_capability,
     platform}; empty if it can. The platform is compared when `here` gives one."""
-    problems = []
+    problems: list[str | None] = []
     if "platform" in here:
         problems.append(platform_problem(built.get("platform"), here["platform"]))
     problems.append(version_problem(built["trt_version"], here["trt_version"], bool(built.get("version_compatible"))))

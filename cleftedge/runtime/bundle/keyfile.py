@@ -16,9 +16,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 INFO_TAG = "cleftedge-key-info:"
 ROLES = ("bundle", "scores")  # bundle: signs bundle manifests; scores: signs saved reference scores
@@ -31,7 +34,7 @@ def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
-def raw_public(public_key: Any) -> bytes:
+def raw_public(public_key: Ed25519PublicKey) -> bytes:
     """The 32 raw bytes of an ed25519 public key."""
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -39,6 +42,7 @@ def raw_public(public_key: Any) -> bytes:
 
 
 def today() -> dt.date:
+    """Today's date in UTC (the day key expiry is judged on)."""
     return dt.datetime.now(dt.timezone.utc).date()
 
 
@@ -54,24 +58,28 @@ class KeyInfo:
     declared: bool  # False: a bare PEM without the info line
 
     def expired(self, on: dt.date | None = None) -> bool:
+        """Whether the key has expired on day `on` (default: today, UTC)."""
         return self.expires is not None and (on or today()) > dt.date.fromisoformat(self.expires)
 
     def days_left(self, on: dt.date | None = None) -> int | None:
+        """Days from `on` (default: today) to the expiry; None for a key that never expires."""
         return None if self.expires is None else (dt.date.fromisoformat(self.expires) - (on or today())).days
 
     def validity(self, on: dt.date | None = None) -> str:
+        """The key's validity in words: "no expiry", "EXPIRED on ..." or "valid through ... (N days left)"."""
         if self.expires is None:
             return "no expiry" + ("" if self.declared else " (a bare PEM: no key-info line)")
         if self.expired(on):
             return f"EXPIRED on {self.expires}"
         return f"valid through {self.expires} ({self.days_left(on)} days left)"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON object (for `keys show --json` and the events)."""
         return {"key_id": self.key_id, "role": self.role, "expires": self.expires, "created": self.created,
                 "declared": self.declared}
 
 
-def split_key_file(path: Path) -> tuple[dict | None, bytes]:
+def split_key_file(path: Path) -> tuple[dict[str, Any] | None, bytes]:
     """(the parsed info line or None, the PEM block) of a key file."""
     data = path.read_bytes()
     first, _, rest = data.partition(b"\n")
@@ -88,12 +96,13 @@ def split_key_file(path: Path) -> tuple[dict | None, bytes]:
     return info, rest
 
 
-def info_message(info: dict) -> bytes:
+def info_message(info: dict[str, Any]) -> bytes:
     """The bytes the self-signature covers: every field but the signature, canonical JSON."""
     return json.dumps({k: info.get(k) for k in INFO_FIELDS}, sort_keys=True, separators=(",", ":")).encode()
 
 
-def make_info(private_key, role: str, expires: str | None, created: str) -> dict:
+def make_info(private_key: Ed25519PrivateKey, role: str, expires: str | None, created: str) -> dict[str, Any]:
+    """A new key's info line (as a dict), signed by the key itself; a role outside ROLES is refused."""
     if role not in ROLES:
         raise CleftEdgeError(f"key role '{role}'", "one of " + ", ".join(ROLES), "pass --role bundle or --role scores")
     raw = raw_public(private_key.public_key())
@@ -103,11 +112,12 @@ def make_info(private_key, role: str, expires: str | None, created: str) -> dict
     return info
 
 
-def info_line(info: dict) -> bytes:
+def info_line(info: dict[str, Any]) -> bytes:
+    """The info line as it is written at the top of both key files."""
     return f"{INFO_TAG} {json.dumps(info, sort_keys=True)}\n".encode()
 
 
-def check_info(info: dict | None, public_raw: bytes | None, path: Path) -> KeyInfo:
+def check_info(info: dict[str, Any] | None, public_raw: bytes | None, path: Path) -> KeyInfo:
     """The KeyInfo of a key file, after checking its info line against the key (its id and its
     self-signature); `public_raw` None (an encrypted private key) checks it against the public key
     the line names."""
@@ -135,7 +145,7 @@ def check_info(info: dict | None, public_raw: bytes | None, path: Path) -> KeyIn
     return KeyInfo(info["key_id"], info["role"], info.get("expires"), info.get("created"), declared=True)
 
 
-def _is_date(value, optional: bool) -> bool:
+def _is_date(value: object, optional: bool) -> bool:
     if value is None:
         return optional
     try:
@@ -155,7 +165,7 @@ def parse_expiry(text: str) -> str:
 
 
 def write_key_pair(out: Path, name: str, role: str = DEFAULT_ROLE, expires: str | None = None,
-                   secret: bytes | None = None, created: str | None = None) -> tuple[Path, Path, dict]:
+                   secret: bytes | None = None, created: str | None = None) -> tuple[Path, Path, dict[str, Any]]:
     """NAME.key.pem (private, created 0600 and exclusively; encrypted with `secret` when given) and
     NAME.pub.pem, each after the signed info line. Never overwrites a key."""
     import os

@@ -70,6 +70,8 @@ def soc_compute_capability(compatible: bytes) -> str | None:
 
 
 def gpu_compute_capability() -> str | None:
+    """This machine's GPU compute capability ("8.7"): nvidia-smi, else cuda-python, else the Jetson
+    device tree; None without a GPU."""
     out = _run(["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"])
     if out and re.match(r"^\d+\.\d+", out):
         return out.splitlines()[0].strip()
@@ -102,6 +104,7 @@ def toolkit_versions() -> dict[str, str]:
 
 
 def openvino_devices() -> list[str]:
+    """The devices OpenVINO sees here ("CPU", "GPU", "NPU"); empty without OpenVINO."""
     try:
         import openvino as ov
 

@@ -25,6 +25,8 @@ KIND = "cleftedge.cart_releases"
 
 
 def state_dir() -> Path:
+    """Where the cart keeps its release record: $CLEFTEDGE_STATE, else $XDG_STATE_HOME/cleftedge, else
+    ~/.local/state/cleftedge."""
     given = os.environ.get(ENV)
     if given:
         return Path(given)

@@ -11,20 +11,24 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.signing import sign_manifest, verify_signature
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 REVOKED = "revoked.json"
 KIND = "cleftedge.revoked_keys"
 KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-def _body(doc: dict) -> dict:
+def _body(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "signature"}
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     from cleftedge.documents import read_json_object
 
     doc = read_json_object(path, "revocation list", "a revoked.json made by 'cleftedge keys revoke'",
@@ -39,11 +43,10 @@ def _read(path: Path) -> dict:
     return doc
 
 
-def read_revocations(path: Path, keys: dict) -> dict[str, dict]:
-    """key id -> revocation entry, from a list signed by one of `keys` (key id -> TrustedKey)."""
+def read_revocations(path: Path, keys: dict[str, Ed25519PublicKey]) -> dict[str, dict[str, Any]]:
+    """key id -> revocation entry, from a list signed by one of `keys` (key id -> public key)."""
     doc = _read(path)
-    problem = verify_signature(_body(doc), doc.get("signature"), {k: t.key for k, t in keys.items()}, "it",
-                               "the list")
+    problem = verify_signature(_body(doc), doc.get("signature"), keys, "it", "the list")
     if problem:
         raise CleftEdgeError(f"the revocation list {path} cannot be trusted: {problem}",
                              "a revoked.json signed by a key of this trust store",
@@ -51,7 +54,7 @@ def read_revocations(path: Path, keys: dict) -> dict[str, dict]:
     return {e["key_id"]: e for e in doc["revoked"]}
 
 
-def revoke(path: Path, key_id: str, reason: str, private_key) -> dict:
+def revoke(path: Path, key_id: str, reason: str, private_key: Ed25519PrivateKey) -> dict[str, Any]:
     """Add `key_id` to the list at `path` (a new list when there is none), sign it with
     `private_key` and write it; return the list. The old list's entries are kept only when its own
     signature holds (by the key it names)."""
@@ -64,15 +67,19 @@ def revoke(path: Path, key_id: str, reason: str, private_key) -> dict:
     if not KEY_ID.match(key_id):
         raise CleftEdgeError(f"key id {key_id!r}", "16 hex digits as 'cleftedge keys show' prints, or a .pem file",
                              "check the key to revoke")
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     if path.exists():
         old = _read(path)
-        sig = old.get("signature") if isinstance(old.get("signature"), dict) else {}
+        found = old.get("signature")
+        sig: dict[str, Any] = found if isinstance(found, dict) else {}
+        signer: Ed25519PublicKey | None
         try:
             signer = Ed25519PublicKey.from_public_bytes(base64.b64decode(str(sig.get("public_key", ""))))
         except ValueError:
             signer = None
-        if signer is None or verify_signature(_body(old), sig, {sig.get("key_id"): signer}, "it", "the list"):
+        # no key_id: refused, as verify_signature finds no key for it
+        if signer is None or "key_id" not in sig or verify_signature(_body(old), sig, {sig["key_id"]: signer}, "it",
+                                                                     "the list"):
             raise CleftEdgeError(f"the revocation list {path} does not match its own signature", "a list as "
                                  "'cleftedge keys revoke' wrote it", "restore it from the signing host's copy")
         entries = [e for e in old["revoked"] if e["key_id"] != key_id]

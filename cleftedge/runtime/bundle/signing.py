@@ -12,16 +12,21 @@ import base64
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.bundle.keyfile import check_info, key_id, raw_public, split_key_file
+from cleftedge.runtime.bundle.keyfile import KeyInfo, check_info, key_id, raw_public, split_key_file
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 SIGNATURE_FILE = "signature.json"
 PASSPHRASE_ENV = "CLEFTEDGE_KEY_PASSPHRASE"
 EXPIRY_WARNING_DAYS = 30
 
 
-def canonical(manifest: dict) -> bytes:
+def canonical(manifest: dict[str, Any]) -> bytes:
+    """The bytes a signature covers: sorted keys, no spaces, ASCII only."""
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
@@ -45,7 +50,15 @@ def passphrase(passphrase_file: str | os.PathLike | None = None) -> bytes | None
     return text
 
 
-def _load_key(path: str | os.PathLike, private: bool, secret: bytes | None = None):
+@overload
+def _load_key(path: str | os.PathLike, private: Literal[True], secret: bytes | None = None) -> Ed25519PrivateKey: ...
+@overload
+def _load_key(path: str | os.PathLike, private: Literal[False], secret: bytes | None = None) -> Ed25519PublicKey: ...
+@overload
+def _load_key(path: str | os.PathLike, private: bool,
+              secret: bytes | None = None) -> Ed25519PrivateKey | Ed25519PublicKey: ...
+def _load_key(path: str | os.PathLike, private: bool,
+              secret: bytes | None = None) -> Ed25519PrivateKey | Ed25519PublicKey:
     """An ed25519 key from a key file, or one line saying what is wrong with the file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
@@ -79,16 +92,18 @@ def _load_key(path: str | os.PathLike, private: bool, secret: bytes | None = Non
     return key
 
 
-def load_public_key(path: Path):
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """The ed25519 public key of a .pub.pem, or one line saying what is wrong with the file."""
     return _load_key(path, private=False)
 
 
-def load_private_key(path: str | os.PathLike, passphrase_file: str | os.PathLike | None = None):
+def load_private_key(path: str | os.PathLike,
+                     passphrase_file: str | os.PathLike | None = None) -> Ed25519PrivateKey:
     """The private key; an encrypted one is opened with passphrase(passphrase_file)."""
     return _load_key(path, private=True, secret=passphrase(passphrase_file) if passphrase_file else None)
 
 
-def key_info(path: str | os.PathLike, key=None):
+def key_info(path: str | os.PathLike, key: Ed25519PrivateKey | Ed25519PublicKey | None = None) -> KeyInfo:
     """The KeyInfo (id, role, expiry) of a public or private key file, checked against the key:
     `key` (already loaded) when given; an encrypted private key is checked against the public key
     its info line names."""
@@ -96,12 +111,14 @@ def key_info(path: str | os.PathLike, key=None):
     info, pem = split_key_file(p)
     if key is None and b"ENCRYPTED" not in pem.split(b"\n", 1)[0]:
         key = _load_key(p, private=b"PRIVATE" in pem.split(b"\n", 1)[0])
-    public = None if key is None else (key.public_key() if hasattr(key, "public_key") else key)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    public = None if key is None else (key.public_key() if isinstance(key, Ed25519PrivateKey) else key)
     return check_info(info, None if public is None else raw_public(public), p)
 
 
-def sign_as(document: dict, key_path: str | os.PathLike, role: str,
-            passphrase_file: str | os.PathLike | None = None) -> tuple[dict, list[str]]:
+def sign_as(document: dict[str, Any], key_path: str | os.PathLike, role: str,
+            passphrase_file: str | os.PathLike | None = None) -> tuple[dict[str, str], list[str]]:
     """Sign `document` with the private key at key_path for `role` ("bundle", "scores"): refused
     when the key is for another role or has expired. Returns (signature block, warnings)."""
     key = load_private_key(key_path, passphrase_file)
@@ -113,7 +130,7 @@ def sign_as(document: dict, key_path: str | os.PathLike, role: str,
         raise CleftEdgeError(f"{key_path} (key {info.key_id}) expired on {info.expires}", "a key that has not expired",
                              "make a new key (cleftedge keys generate), put its public key in the carts' trust "
                              "stores, and sign with it")
-    warnings = []
+    warnings: list[str] = []
     left = info.days_left()
     if left is not None and left <= EXPIRY_WARNING_DAYS:
         warnings.append(f"key {info.key_id} expires on {info.expires} ({left} days): carts refuse its signatures "
@@ -121,15 +138,15 @@ def sign_as(document: dict, key_path: str | os.PathLike, role: str,
     return sign_manifest(document, key), warnings
 
 
-def sign_manifest(manifest: dict, private_key) -> dict:
+def sign_manifest(manifest: dict[str, Any], private_key: Ed25519PrivateKey) -> dict[str, str]:
     """A signature block over any JSON dict (canonical form)."""
     pub = raw_public(private_key.public_key())
     return {"algorithm": "ed25519", "key_id": key_id(pub), "public_key": base64.b64encode(pub).decode(),
             "signature": base64.b64encode(private_key.sign(canonical(manifest))).decode()}
 
 
-def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object], what: str = "the bundle",
-                     body: str = "the manifest") -> str | None:
+def verify_signature(manifest: dict[str, Any], signature: object, trusted: dict[str, Ed25519PublicKey],
+                     what: str = "the bundle", body: str = "the manifest") -> str | None:
     """None when a trusted key signed exactly this manifest (or any document); else why not (one line)."""
     from cryptography.exceptions import InvalidSignature
 
@@ -151,13 +168,13 @@ def verify_signature(manifest: dict, signature: dict, trusted: dict[str, object]
 DOCUMENT_SIGNATURE = "signature"
 
 
-def sign_document(doc: dict, private_key) -> dict:
+def sign_document(doc: dict[str, Any], private_key: Ed25519PrivateKey) -> dict[str, Any]:
     """The document with an embedded "signature" over all its other keys."""
     body = {k: v for k, v in doc.items() if k != DOCUMENT_SIGNATURE}
     return {**body, DOCUMENT_SIGNATURE: sign_manifest(body, private_key)}
 
 
-def document_signature_problem(doc: dict, trusted: dict[str, object], what: str) -> str | None:
+def document_signature_problem(doc: dict[str, Any], trusted: dict[str, Ed25519PublicKey], what: str) -> str | None:
     """None when a trusted key signed exactly this document; else why not (one line)."""
     signature = doc.get(DOCUMENT_SIGNATURE)
     if not isinstance(signature, dict):

@@ -13,16 +13,21 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cleftedge.runtime.bundle.keyfile import key_id, raw_public
+from cleftedge.runtime.bundle.keyfile import KeyInfo, key_id, raw_public
 from cleftedge.runtime.bundle.revocation import REVOKED, read_revocations
 from cleftedge.runtime.bundle.signing import key_info, load_public_key, verify_signature
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 DEFAULT_TRUST_STORE = Path("/etc/cleftedge/trust")
 ENV = "CLEFTEDGE_TRUST_STORE"
 
 
 def trust_store_path(given: str | os.PathLike | None = None) -> Path:
+    """The trust store folder: `given`, else $CLEFTEDGE_TRUST_STORE, else /etc/cleftedge/trust."""
     if given:
         return Path(given)
     return Path(os.environ.get(ENV) or DEFAULT_TRUST_STORE)
@@ -30,26 +35,31 @@ def trust_store_path(given: str | os.PathLike | None = None) -> Path:
 
 @dataclass(frozen=True)
 class TrustedKey:
+    """One public key of the store, with what its key file declares (role, expiry)."""
+
     key_id: str
-    key: object  # Ed25519PublicKey
-    info: object  # keyfile.KeyInfo
+    key: Ed25519PublicKey
+    info: KeyInfo
     path: Path
 
 
 @dataclass(frozen=True)
 class TrustStore:
+    """The keys of a trust store folder (by key id) and its revocations."""
+
     path: Path
     keys: dict[str, TrustedKey] = field(default_factory=dict)
-    revoked: dict[str, dict] = field(default_factory=dict)  # key id -> {key_id, reason, date}
+    revoked: dict[str, dict[str, Any]] = field(default_factory=dict)  # key id -> {key_id, reason, date}
 
     def empty_problem(self) -> str | None:
+        """Why no signature can be trusted (the store is missing or holds no keys); None when it has keys."""
         if self.keys:
             return None
         where = "holds no keys" if self.path.is_dir() else "does not exist"
         return (f"the trust store {self.path} {where}; a signature is only ever checked against it (give "
                 "--trust-store DIR or set CLEFTEDGE_TRUST_STORE)")
 
-    def check(self, document: dict, signature: dict, role: str, on: dt.date | None = None,
+    def check(self, document: dict[str, Any], signature: dict[str, Any], role: str, on: dt.date | None = None,
               what: str = "the bundle", body: str = "the manifest") -> tuple[str | None, TrustedKey | None]:
         """(None, the key) when a usable `role` key of this store signed exactly `document`; else
         (why not, the key or None). `what` and `body` name the document in the line."""
@@ -63,6 +73,8 @@ class TrustStore:
         return self.usable_problem(entry, role, on), entry
 
     def usable_problem(self, entry: TrustedKey, role: str, on: dt.date | None = None) -> str | None:
+        """Why `entry` cannot vouch for a `role` document on day `on` (revoked, another role, expired); None
+        when it can."""
         if entry.key_id in self.revoked:
             r = self.revoked[entry.key_id]
             return f"key {entry.key_id} was revoked on {r.get('date')} ({r.get('reason') or 'no reason given'})"
@@ -83,11 +95,12 @@ def load_trust_store(folder: str | os.PathLike) -> TrustStore:
             key = load_public_key(pem)
             kid = key_id(raw_public(key))
             keys[kid] = TrustedKey(kid, key, key_info(pem, key), pem)
-    revoked = read_revocations(folder / REVOKED, keys) if (folder / REVOKED).exists() else {}
+    public = {k: t.key for k, t in keys.items()}
+    revoked = read_revocations(folder / REVOKED, public) if (folder / REVOKED).exists() else {}
     return TrustStore(folder, keys, revoked)
 
 
-def trusted_keys(folder: Path, role: str | None = None) -> dict[str, object]:
+def trusted_keys(folder: Path, role: str | None = None) -> dict[str, Ed25519PublicKey]:
     """key id -> public key of every usable key in the folder: not revoked, not expired, and of
     `role` when given (None: any role, as before roles existed; pass the role you verify for)."""
     store = load_trust_store(folder)
@@ -95,7 +108,7 @@ def trusted_keys(folder: Path, role: str | None = None) -> dict[str, object]:
             if store.usable_problem(t, role or t.info.role) is None}
 
 
-def verify_trusted(document: dict, signature: dict, folder: str | os.PathLike | None, role: str,
+def verify_trusted(document: dict[str, Any], signature: dict[str, Any], folder: str | os.PathLike | None, role: str,
                    what: str = "the document") -> str | None:
     """None when a usable `role` key of the trust store (trust_store_path(folder)) signed exactly
     `document`; else why not, in one line. For other signed documents (saved reference scores)."""

@@ -4,8 +4,10 @@ bundle, the QA attestation when the profile requires one, and the known-answer t
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -22,6 +24,8 @@ ENGINE_GATES = ("files", "signature", "machine")  # the engine runs (known answe
 
 @dataclass
 class Check:
+    """One check's result: `line` says what was found (or what is wrong); a warning passes."""
+
     name: str
     ok: bool
     line: str
@@ -30,19 +34,25 @@ class Check:
 
 @dataclass
 class Verification:
+    """A bundle folder, its manifest and the checks run on it so far."""
+
     folder: Path
-    manifest: dict
+    manifest: dict[str, Any]
     checks: list[Check] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """Whether every check passed (warnings pass)."""
         return all(c.ok for c in self.checks)
 
     def add(self, name: str, problem: str | None, ok_line: str, warning: bool = False) -> None:
+        """Record check `name`: passed with `ok_line` when `problem` is None, else failed with `problem`
+        (or, with `warning`, passed with `problem` shown as a warning)."""
         self.checks.append(Check(name, problem is None or warning, problem or ok_line, warning and problem is not None))
 
 
 def check_files(v: Verification) -> None:
+    """Every file the manifest lists is there with its SHA-256, and no other file is."""
     try:
         found = hash_files(v.folder)
     except CleftEdgeError as exc:
@@ -59,7 +69,7 @@ def check_files(v: Verification) -> None:
     v.add("files", None, f"{len(listed)} files match their SHA-256")
 
 
-def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
+def check_signature(v: Verification, trust_store: str | os.PathLike | None, allow_unsigned: bool) -> None:
     """A signature that is present is always checked against the trust store: --allow-unsigned
     admits only a bundle that carries no signature at all."""
     from cleftedge.runtime.bundle.trust import load_trust_store
@@ -81,6 +91,7 @@ def check_signature(v: Verification, trust_store, allow_unsigned: bool) -> None:
     problem, key = store.check(v.manifest, signature, ROLE)
     if problem:
         return v.add("signature", problem, "")
+    assert key is not None  # TrustStore.check: no problem means a key of the store signed it
     v.add("signature", None, f"signed by trusted key {key.key_id} ({key.info.role}, {key.info.validity()}; "
           f"{store.path})")
     left = key.info.days_left()
@@ -104,6 +115,8 @@ def check_release(v: Verification, allow_rollback: bool) -> None:
 
 
 def check_machine(v: Verification) -> None:
+    """This machine can run the engine: its backend installed at a version the profile allows, the
+    device present, and for a TensorRT plan the version, compute capability and platform it needs."""
     m = v.manifest
     have = machine.toolkit_versions()
     backend = m["backend"]
@@ -160,6 +173,7 @@ def check_qa(v: Verification) -> None:
 
 
 def check_known_answers(v: Verification) -> None:
+    """The engine scores the bundle's golden frames within the recorded tolerance of their scores."""
     from cleftedge.runtime.backends import bundle_options, open_backend
     from cleftedge.runtime.preprocess import Preprocessor
     from cleftedge.runtime.scoring import scores_from_output
@@ -168,8 +182,9 @@ def check_known_answers(v: Verification) -> None:
     golden = v.manifest["golden"]
     spec = ModelSpec.from_dict(v.manifest["spec"], "bundle manifest")
     pre = Preprocessor(spec.input)
-    frames = [cv2.imread(str(v.folder / g["file"]), cv2.IMREAD_UNCHANGED) for g in golden["frames"]]
-    if any(f is None for f in frames) or not frames:
+    read = [cv2.imread(str(v.folder / g["file"]), cv2.IMREAD_UNCHANGED) for g in golden["frames"]]
+    frames = [f for f in read if f is not None]
+    if len(frames) != len(read) or not frames:
         return v.add("known answers", "a golden frame cannot be read", "")
     engine = v.folder / v.manifest["engine"]["path"]
     with open_backend(engine, backend=v.manifest["backend"], device=v.manifest["device"], spec=spec,
@@ -183,8 +198,8 @@ def check_known_answers(v: Verification) -> None:
           f"scores (tolerance {tol})", f"{len(frames)} golden frames within {tol} (max difference {worst:.4f})")
 
 
-def verify_folder(folder: Path, trust_store=None, allow_unsigned: bool = False, known_answers: bool = True,
-                  allow_rollback: bool = False) -> Verification:
+def verify_folder(folder: Path, trust_store: str | os.PathLike | None = None, allow_unsigned: bool = False,
+                  known_answers: bool = True, allow_rollback: bool = False) -> Verification:
     """Every check, in this order (docs/integrators.md lists them): files, signature, release,
     machine, qa, known answers."""
     v = Verification(folder, load_manifest(folder))

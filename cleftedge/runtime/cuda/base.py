@@ -24,6 +24,7 @@ class DeviceBuffer:
         self._free = free
 
     def free(self) -> None:
+        """Free the device memory now (once; later calls do nothing)."""
         if self._free is not None:
             self._free()
             self._free = None
@@ -40,13 +41,16 @@ class CudaLayer:
 
     # --- context: push in the thread that runs inference, pop after ---------------
     def push(self) -> None:
+        """Make this layer's context current in the calling thread."""
         raise NotImplementedError
 
     def pop(self) -> None:
+        """Undo push() in the calling thread."""
         raise NotImplementedError
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
+        """The context current for the length of a `with` block (push, then pop)."""
         self.push()
         try:
             yield
@@ -55,6 +59,7 @@ class CudaLayer:
 
     # --- memory ------------------------------------------------------------------
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
+        """`nbytes` of device memory, freed by the buffer's free()."""
         raise NotImplementedError
 
     def alloc_pinned(self, count: int, dtype: np.dtype) -> np.ndarray:
@@ -62,13 +67,16 @@ class CudaLayer:
         raise NotImplementedError
 
     def htod_async(self, dst: DeviceBuffer, src: np.ndarray, stream: Any) -> None:
+        """Queue a copy of host array `src` into `dst` on `stream`."""
         raise NotImplementedError
 
     def dtoh_async(self, dst: np.ndarray, src: DeviceBuffer, stream: Any) -> None:
+        """Queue a copy of `src` into host array `dst` on `stream`."""
         raise NotImplementedError
 
     # --- streams -----------------------------------------------------------------
     def create_stream(self) -> Any:
+        """A new stream of this layer's library."""
         raise NotImplementedError
 
     def stream_handle(self, stream: Any) -> int:
@@ -76,6 +84,7 @@ class CudaLayer:
         raise NotImplementedError
 
     def synchronize(self, stream: Any) -> None:
+        """Wait until everything queued on `stream` has run."""
         raise NotImplementedError
 
     def destroy_stream(self, stream: Any) -> None:
@@ -88,6 +97,7 @@ class CudaLayer:
         raise NotImplementedError
 
     def versions(self) -> dict[str, str]:
+        """Library and driver versions for the bench record (none in the base)."""
         return {}
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ class Access:
     host: str
     token: str | None = None
     token_file: Path | None = None
-    ssl_context: object | None = None  # ssl.SSLContext when serving HTTPS
+    ssl_context: ssl.SSLContext | None = None  # when serving HTTPS
 
     @property
     def scheme(self) -> str:

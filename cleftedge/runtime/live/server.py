@@ -11,11 +11,18 @@ import threading
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.live.access import COOKIE, Access
 from cleftedge.runtime.live.hub import Hub
+
+if TYPE_CHECKING:
+    import socket
+    import ssl
+
+    from cleftedge.runtime.annotate import FrameLayers
 
 KEEPALIVE_S = 1.0
 HANDSHAKE_S = 10.0  # a client that opens a TLS connection and says nothing is dropped after this
@@ -42,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
     access: Access
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, fmt, *args):  # keep the terminal for alerts (and no token ever reaches a log)
+    def log_message(self, fmt: str, *args: Any) -> None:  # the terminal is for alerts; no token reaches a log
         pass
 
     # --- who is asking ------------------------------------------------------
@@ -62,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.access.allows(self._presented_token())
 
     # --- routes -------------------------------------------------------------
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
         path, _, query = self.path.partition("?")
         if path in OPEN_PATHS:
             self._send(200, "application/json", b'{"ok": true}')
@@ -89,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/plain", b"not found")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self) -> None:  # noqa: N802
         if self.path.split("?", 1)[0] != "/login":
             self._send(404, "text/plain", b"not found")
             return
@@ -108,7 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send(self, code: int, ctype: str, body: bytes, headers: dict | None = None) -> None:
+    def _send(self, code: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -149,9 +156,10 @@ class _Server(ThreadingHTTPServer):
     """TLS, when asked, is negotiated in the request's own thread: a slow client never holds up accept."""
 
     daemon_threads = True
-    ssl_context = None
+    ssl_context: ssl.SSLContext | None = None
 
-    def finish_request(self, request, client_address):
+    # a TCP server's request is a socket (the base's type also allows a UDP server's (data, socket) pair)
+    def finish_request(self, request: socket.socket, client_address: Any) -> None:  # type: ignore[override]
         if self.ssl_context is not None:
             request.settimeout(HANDSHAKE_S)
             try:
@@ -170,7 +178,7 @@ class _Server(ThreadingHTTPServer):
 class LiveServer:
     """Serve the live page on (host, port) in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8080, access: Access | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int = 8080, access: Access | None = None) -> None:
         self.hub = Hub()
         self.access = access or Access(host)
         handler = type("LiveHandler", (_Handler,), {"hub": self.hub, "access": self.access})
@@ -184,23 +192,30 @@ class LiveServer:
 
     @property
     def url(self) -> str:
+        """The page's address (http or https, the port the server got)."""
         host, port = self.httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # AF_INET gives a str; typeshed allows bytes
         return f"{self.access.scheme}://{host}:{port}/"
 
     def start(self) -> LiveServer:
+        """Serve in the background thread; returns self."""
         self._thread.start()
         return self
 
-    def publish(self, event: dict) -> None:
+    def publish(self, event: dict[str, Any]) -> None:
+        """Hand an event to every page (see Hub.publish)."""
         self.hub.publish(event)
 
     def publish_jpeg(self, jpeg: bytes) -> None:
+        """The latest frame, already encoded."""
         self.hub.publish_jpeg(jpeg)
 
-    def publish_layers(self, frame: int, layers) -> None:
+    def publish_layers(self, frame: int, layers: FrameLayers) -> None:
+        """The latest frame taken apart; the page's JPEG is drawn from it when asked."""
         self.hub.publish_layers(frame, layers)
 
     def close(self) -> None:
+        """Let the pages learn the session ended, then stop serving and free the port."""
         self.hub.drain()  # the page learns the session ended before the server goes
         self.hub.closed.set()
         self.httpd.shutdown()

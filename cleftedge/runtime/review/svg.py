@@ -42,15 +42,15 @@ def decimate(t: np.ndarray, s: np.ndarray, lo: float, hi: float, bins: int) -> l
     return lines
 
 
-def timeline(t: Sequence[float], scores: Sequence[float], threshold: float,
+def timeline(t: Sequence[float] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float,
              spans: Sequence[tuple[float, float, str, str]] = (), element_id: str = "timeline",
              x_label: str = "seconds", marks: Sequence[tuple[float, str, str]] = (),
              span: tuple[float, float] | None = None) -> str:
     """Score over time with the threshold; spans are (start, end, colour, title) bands behind it, marks
     (at, colour, title) short ticks along the bottom; `span` the time axis (default: the scores')."""
-    t = np.asarray(t, float)
+    ts = np.asarray(t, float)
     s = np.asarray(scores, float)
-    lo, hi = span if span else (float(t.min()), float(t.max())) if t.size else (0.0, 1.0)
+    lo, hi = span if span else (float(ts.min()), float(ts.max())) if ts.size else (0.0, 1.0)
     parts = [f'<svg id="{escape(element_id)}" viewBox="0 0 {W} {H}" width="100%" role="img" '
              f'xmlns="http://www.w3.org/2000/svg" aria-label="score over time">']
     for a, b, colour, title in spans:
@@ -61,7 +61,7 @@ def timeline(t: Sequence[float], scores: Sequence[float], threshold: float,
     ty = _y(threshold)
     parts.append(f'<line x1="{PAD}" x2="{W - PAD}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#c8624f" '
                  f'stroke-dasharray="5 4"><title>threshold {threshold:.2f}</title></line>')
-    for line in decimate(t, s, lo, hi, W - 2 * PAD):
+    for line in decimate(ts, s, lo, hi, W - 2 * PAD):
         line = line if len(line) > 1 else np.repeat(line, 2, axis=0)  # a lone frame shows as a dot
         pts = " ".join(f"{_x(a, lo, hi):.1f},{_y(b):.1f}" for a, b in line)
         parts.append(f'<polyline points="{pts}" fill="none" stroke="#2f6fb0" stroke-width="1.5" '
@@ -76,6 +76,7 @@ def timeline(t: Sequence[float], scores: Sequence[float], threshold: float,
 
 def histogram(values: Sequence[float], budget: float | None, element_id: str = "latency-histogram",
               unit: str = "ms", bins: int = 40) -> str:
+    """Latency histogram (`values` in `unit`) with the budget drawn as a line when given; an inline SVG."""
     v = np.asarray(values, float)
     hi = max(float(v.max()) if v.size else 1.0, budget or 0.0) * 1.05
     counts, edges = np.histogram(v, bins=bins, range=(0.0, hi))

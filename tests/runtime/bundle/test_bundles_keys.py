@@ -4,10 +4,13 @@ import datetime as dt
 import json
 import shutil
 
+import pytest
 from bundle_helpers import manifest, one_line_error, sign
 
 from cleftedge.cli import main
+from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.keyfile import write_key_pair
+from cleftedge.runtime.bundle.revocation import revoke
 from cleftedge.runtime.bundle.signing import load_private_key, sign_manifest
 from cleftedge.runtime.bundle.trust import trusted_keys
 
@@ -166,3 +169,16 @@ def test_a_passphrase_is_never_a_flag_value():
     secret_words = ("passphrase", "password", "passwd", "secret")  # not --min-pass-s (a pass of the probe)
     named = {o for o in options(build_parser()) if any(w in o for w in secret_words) or o.endswith("-pass")}
     assert named == {"--passphrase-file"}  # a file name, not the secret (flags show in ps and shell history)
+
+
+def test_revoke_keeps_an_old_list_only_when_its_own_signature_names_its_key(tmp_path):
+    private, _, _ = write_key_pair(tmp_path / "k", "host")
+    key = load_private_key(private)
+    listed = tmp_path / "revoked.json"
+    revoke(listed, "0123456789abcdef", "first", key)
+    doc = revoke(listed, "fedcba9876543210", "second", key)  # the old list's signature holds: its entry is kept
+    assert [e["key_id"] for e in doc["revoked"]] == ["0123456789abcdef", "fedcba9876543210"]
+    unnamed = {k: v for k, v in doc["signature"].items() if k != "key_id"}  # a block that names no key
+    listed.write_text(json.dumps({**doc, "signature": unnamed}))
+    with pytest.raises(CleftEdgeError, match="does not match its own signature"):
+        revoke(listed, "00000000000000ff", "third", key)
