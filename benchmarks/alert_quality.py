@@ -34,8 +34,26 @@ CLEFT_KINDS = ("unilateral", "bilateral")
 FPS = 30.0
 
 
+def _files_hash(paths) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def simulator_key() -> str:
+    """A hash of the simulator's source: sweeps cached under another key were drawn by other code."""
+    import cleftedge.simulator as sim
+
+    return _files_hash(Path(sim.__file__).parent.glob("*.py"))
+
+
 def default_model(difficulty: str) -> Path:
-    path = CACHE / f"reference-{difficulty}.onnx"
+    """The shipped reference model of `difficulty`, exported once per version of its weights."""
+    from cleftedge.export.archs import REFERENCE_DIR
+
+    name = "reference.pt" if difficulty == "standard" else f"reference_{difficulty}.pt"
+    path = CACHE / f"reference-{difficulty}-{_files_hash([REFERENCE_DIR / name])}.onnx"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         ref = ["--reference"] if difficulty == "standard" else ["--reference", difficulty]
@@ -65,9 +83,10 @@ class Cache:
         self.difficulty = difficulty
         self.models = models
         self.keys = {label: model_key(p) for label, p in models.items()}
+        self.simulator = simulator_key()
 
     def folder(self, kind: str, seed: int, seconds: float) -> Path:
-        return CACHE / self.difficulty / f"{kind}-{seed}-{seconds:g}s"
+        return CACHE / f"{self.difficulty}-sim{self.simulator}" / f"{kind}-{seed}-{seconds:g}s"
 
     def missing(self, job, labels=None) -> list[str]:
         d = self.folder(*job)

@@ -32,26 +32,26 @@ EFFECTS = {e.name: e for e in (
     Effect("habitus", "window", 0.30, (0.3, 1.0), "maternal habitus: stronger attenuation, a higher noise floor "
            "(lower SNR) and a deeper, wider focus (blurrier lip)"),
     Effect("gain_tgc", "window", 0.30, (0.3, 1.0), "gain and time-gain compensation misadjusted, up or down"),
-    Effect("contact_loss", "window", 0.08, (0.3, 1.0), "probe contact loss: one or two dark sectors of beams"),
-    Effect("hand", "look-alike", 0.08, (0.4, 1.0), "a fetal hand against the face: fingers with fluid gaps "
+    Effect("contact_loss", "window", 0.05, (0.3, 1.0), "probe contact loss: one or two dark sectors of beams"),
+    Effect("hand", "look-alike", 0.03, (0.4, 1.0), "a fetal hand against the face: fingers with fluid gaps "
            "and bright bone edges across the lip"),
-    Effect("cord", "look-alike", 0.10, (0.4, 1.0), "the umbilical cord against the face: a tube with bright "
+    Effect("cord", "look-alike", 0.04, (0.4, 1.0), "the umbilical cord against the face: a tube with bright "
            "walls and a fluid rim crossing the lip line"),
-    Effect("placenta", "look-alike", 0.06, (0.4, 1.0), "the placenta pressed against one side of the face, "
+    Effect("placenta", "look-alike", 0.04, (0.4, 1.0), "the placenta pressed against one side of the face, "
            "a fluid cleft between the two"),
-    Effect("mouth", "look-alike", 0.12, (0.3, 1.0), "an open mouth with the tongue rising to the upper lip"),
-    Effect("pseudo_cleft", "look-alike", 0.12, (0.3, 1.0), "the philtrum deepened in an oblique plane: a dark "
+    Effect("mouth", "look-alike", 0.07, (0.3, 1.0), "an open mouth with the tongue rising to the upper lip"),
+    Effect("pseudo_cleft", "look-alike", 0.04, (0.3, 1.0), "the philtrum deepened in an oblique plane: a dark "
            "notch in the lip line beside the midline"),
-    Effect("limb_shadow", "artefact", 0.08, (0.4, 1.0), "a limb above the lip: a bright bone echo and the "
+    Effect("limb_shadow", "artefact", 0.05, (0.4, 1.0), "a limb above the lip: a bright bone echo and the "
            "acoustic shadow it casts across the lip"),
-    Effect("reverberation", "artefact", 0.20, (0.3, 1.0), "reverberation: bright bands parallel to the probe "
+    Effect("reverberation", "artefact", 0.14, (0.3, 1.0), "reverberation: bright bands parallel to the probe "
            "face repeating with depth"),
     Effect("motion_blur", "artefact", 0.15, (0.3, 1.0), "motion blur along a random direction"),
     Effect("persistence", "artefact", 0.30, (0.3, 1.0), "persistence (frame averaging) with a slightly moved "
            "earlier frame: ghosted edges"),
-    Effect("near_plane", "cleft", 0.10, (0.3, 1.0), "near-plane views: the lip (and any cleft) only partly in "
+    Effect("near_plane", "cleft", 0.08, (0.3, 1.0), "near-plane views: the lip (and any cleft) only partly in "
            "the plane, faded by the strength"),
-    Effect("subtle", "cleft", 0.30, (0.05, 0.35), "per cleft case: severity drawn in the subtle band, down to "
+    Effect("subtle", "cleft", 0.15, (0.05, 0.35), "per cleft case: severity drawn in the subtle band, down to "
            "0.05 (a notch of the vermilion, not a gap)"),
 )}
 LOOK_ALIKES = ("hand", "cord", "placenta", "mouth", "pseudo_cleft", "limb_shadow")

@@ -24,12 +24,14 @@ def clinical_onnx(tmp_path_factory):
     return path
 
 
-def test_shipped_clinical_metrics_are_honest_about_a_hard_task():
-    """Judged on >= 2,200 positive held-out frames, far from perfect, the subtle band lower. (Issue 15
-    asks for sensitivity 92-96 % and specificity 94-97 %; this model is below that, see docs/export.md.)"""
+def test_shipped_clinical_metrics_are_at_the_studys_operating_point():
+    """Judged on >= 2,200 positive held-out frames: the clinical study's operating point (sensitivity 92-96 %,
+    specificity 94-97 %), not near perfect (a model that is too good means the simulator is too easy), the
+    subtle band lower."""
     test = CLINICAL["test"]
     assert CLINICAL["difficulty"] == "clinical" and test["all"]["positives"] >= 2200
-    assert 0.8 < test["all"]["auc"] < 0.99 and test["all"]["specificity"] < 0.99
+    assert 0.92 <= test["all"]["sensitivity"] <= 0.96 and 0.94 <= test["all"]["specificity"] <= 0.97
+    assert 0.9 < test["all"]["auc"] < 0.995
     assert test["subtle"]["sensitivity"] < test["all"]["sensitivity"]  # the subtle band is harder
     assert CLINICAL["seeds"]["test"] not in (CLINICAL["seeds"]["train"], CLINICAL["seeds"]["val"])
     assert CLINICAL["training_seconds"] > 0 and CLINICAL["threshold"] == CLINICAL["validation"]["all"]["threshold"]
