@@ -26,21 +26,35 @@ def _qa_ledger(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def reference_export_copy(tmp_path_factory):
-    """copy_to(path, heatmap=True): the file `cleftedge export --reference [--no-heatmap] --out path`
-    writes, placed at path. Each variant is exported once per session and copied (the export is
-    byte-for-byte deterministic), so a test that changes its copy changes no one else's."""
-    from cleftedge.cli import main
+def reference_export_run(tmp_path_factory):
+    """run(heatmap=True) -> (path, stdout): `cleftedge export --reference --out model.onnx` (with heatmap False:
+    `--no-heatmap --json`) run in a subprocess as a user runs it, once per session each; the heat-map variant
+    prints the human line, the other the JSON summary, so tests/export checks both outputs without exporting
+    again."""
+    made: dict[bool, tuple[Path, str]] = {}
 
-    made: dict[bool, Path] = {}
-
-    def copy_to(path: Path, heatmap: bool = True) -> Path:
+    def run(heatmap: bool = True) -> tuple[Path, str]:
         if heatmap not in made:
             src = tmp_path_factory.mktemp("reference-export") / "model.onnx"
-            assert main(["export", "--reference", *([] if heatmap else ["--no-heatmap"]), "--out", str(src)]) == 0
-            made[heatmap] = src
+            flags = [] if heatmap else ["--no-heatmap", "--json"]
+            r = subprocess.run([sys.executable, "-m", "cleftedge", "export", "--reference", *flags, "--out", str(src)],
+                               capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+            made[heatmap] = (src, r.stdout)
+        return made[heatmap]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def reference_export_copy(reference_export_run):
+    """copy_to(path, heatmap=True): the file `cleftedge export --reference [--no-heatmap] --out path`
+    writes, placed at path. Each variant is exported once per session (reference_export_run) and copied
+    (the export is byte-for-byte deterministic), so a test that changes its copy changes no one else's."""
+
+    def copy_to(path: Path, heatmap: bool = True) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(made[heatmap], path)
+        shutil.copyfile(reference_export_run(heatmap)[0], path)
         return path
 
     return copy_to

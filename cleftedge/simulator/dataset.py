@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -100,6 +103,16 @@ def _check_args(count: int, frames_per_case: tuple[int, int], off_plane_fraction
                              "e.g. --off-plane-fraction 0.15")
 
 
+def _write_png(path: Path, image: np.ndarray) -> None:
+    if not cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):  # fast, lossless
+        raise CleftEdgeError(f"could not write {path}", "a writable output folder", "check the disk and --out")
+
+
+def _png_writers() -> int:
+    """Threads that encode PNGs while the next frame renders: the cores, from 1 to 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tuple[int, int] = (4, 8),
                  off_plane_fraction: float = 0.15, sites: tuple[str, ...] = SITES,
                  progress: bool | None = None, difficulty: str = "standard") -> Path:
@@ -114,13 +127,23 @@ def write_frames(out_dir: str | Path, count: int, seed: int, frames_per_case: tu
         for label in LABELS:
             (tmp / label).mkdir()
         rows = []
-        with Progress(count, "simulate frames", progress) as bar:
+        # encoding a PNG costs about as much as rendering the frame: a few threads encode (OpenCV releases the
+        # GIL) while the next frame renders in order, so the set is byte for byte the same; at most 2 x writers
+        # frames wait in memory
+        writers = _png_writers()
+        with Progress(count, "simulate frames", progress) as bar, ThreadPoolExecutor(writers) as pool:
+            pending: deque[Future[None]] = deque()
             for i, (frame, case_id, site) in enumerate(generate(count, seed, frames_per_case, off_plane_fraction,
                                                                  sites, difficulty)):
                 rel = f"{frame.label}/{i:06d}.png"
-                cv2.imwrite(str(tmp / rel), frame.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])  # fast, lossless
+                pending.append(pool.submit(_write_png, tmp / rel, frame.image))
                 box = frame.lip_box or ("", "", "", "")
                 rows.append((rel, frame.label, case_id, site, f"{frame.severity:.4f}", *box))
+                while len(pending) > 2 * writers or (pending and pending[0].done()):
+                    pending.popleft().result()
+                    bar.update()
+            while pending:
+                pending.popleft().result()
                 bar.update()
         with open(tmp / "manifest.csv", "w", newline="") as f:
             w = csv.writer(f)

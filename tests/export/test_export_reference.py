@@ -58,14 +58,13 @@ def test_reference_onnx_matches_torch_on_real_frames_at_any_batch(reference_expo
     assert got_cam.shape == (5, 16, 20)
 
 
-def test_no_heatmap_leaves_the_second_output_out(tmp_path):
-    r = cli("export", "--reference", "--no-heatmap", "--out", tmp_path / "m.onnx", "--json")
-    assert r.returncode == 0, r.stderr
-    summary = json.loads(r.stdout)
-    assert summary["outputs"] == ["logits"] and summary["max_abs_diff"] <= 1e-4
-    model = onnx.load(str(tmp_path / "m.onnx"))
+def test_no_heatmap_leaves_the_second_output_out(reference_export_run):
+    out, stdout = reference_export_run(heatmap=False)  # `export --reference --no-heatmap --json`, once a session
+    summary = json.loads(stdout)
+    assert summary["outputs"] == ["logits"] and summary["max_abs_diff"] <= 1e-4 and summary["out"] == str(out)
+    model = onnx.load(str(out))
     assert [o.name for o in model.graph.output] == ["logits"]
-    assert read_spec(tmp_path / "m.onnx").output.heatmap is None
+    assert read_spec(out).output.heatmap is None
 
 
 def test_checkpoint_with_arch_and_spec_exports(tmp_path):

@@ -29,7 +29,7 @@ def test_alert_banner_then_watchdog_in_a_real_browser(browser, tmp_path, referen
         wait_for(lambda: _up(url), 30, "the live page to be served")
         browser.get(url)
         state = browser.find_element("id", "state")
-        wait_for(lambda: state.text == "AI running", 15, "the page to show 'AI running'")
+        wait_for(lambda: state.text == "AI running", 45, "the page to show 'AI running'")
         banner = browser.find_element("id", "alert-banner")
         wait_for(banner.is_displayed, 60, "the alert banner during a cleft sweep")
         assert "Suspected cleft" in banner.text
@@ -37,7 +37,7 @@ def test_alert_banner_then_watchdog_in_a_real_browser(browser, tmp_path, referen
         browser.save_screenshot(str(tmp_path / "live-alert.png"))
         runtime.kill()  # a crash, not a clean stop: only the page's watchdog can tell
         runtime.wait(10)
-        wait_for(lambda: state.text == "AI not running", 10, "the watchdog's 'AI not running'")
+        wait_for(lambda: state.text == "AI not running", 30, "the watchdog's 'AI not running'")
         assert browser.find_element("id", "watchdog").is_displayed()
         browser.save_screenshot(str(tmp_path / "live-watchdog.png"))
         assert (tmp_path / "live-alert.png").stat().st_size > 1000

@@ -1,7 +1,5 @@
 import json
 import re
-import threading
-import time
 import urllib.request
 
 import cv2
@@ -19,17 +17,19 @@ def server():
     s.close()
 
 
+def data_events(resp):
+    """The events of an open /events stream, one by one."""
+    assert resp.headers["Content-Type"] == "text/event-stream"
+    for raw in resp:
+        line = raw.decode().strip()
+        if line.startswith("data: "):
+            yield json.loads(line[6:])
+
+
 def read_events(url, n, timeout=5.0):
-    out = []
     with urllib.request.urlopen(url + "events", timeout=timeout) as resp:
-        assert resp.headers["Content-Type"] == "text/event-stream"
-        for raw in resp:
-            line = raw.decode().strip()
-            if line.startswith("data: "):
-                out.append(json.loads(line[6:]))
-                if len(out) >= n:
-                    break
-    return out
+        events = data_events(resp)
+        return [next(events) for _ in range(n)]
 
 
 def test_page_is_self_contained_with_stable_ids(server):
@@ -44,15 +44,13 @@ def test_events_reach_the_page_in_order(server):
     sink = LiveSink(server)
     events = [{"type": "heartbeat", "frames": i, "dropped": 0, "state": "running"} for i in range(3)]
 
-    def publish():
-        time.sleep(0.3)  # after the browser has subscribed
+    with urllib.request.urlopen(server.url + "events", timeout=5.0) as resp:
+        got = data_events(resp)
+        # first the whole picture (from here on the page is subscribed, however slow the machine), then what happens
+        assert next(got)["type"] == "snapshot"
         for e in events:
             sink.emit(e)
-
-    threading.Thread(target=publish, daemon=True).start()
-    got = read_events(server.url, 4)
-    assert got[0]["type"] == "snapshot"  # first the whole picture, then what happens
-    assert [e["frames"] for e in got[1:]] == [0, 1, 2]
+        assert [next(got)["frames"] for _ in events] == [0, 1, 2]
 
 
 def test_a_new_page_gets_the_whole_picture_first(server):

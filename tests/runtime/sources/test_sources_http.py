@@ -105,10 +105,16 @@ def test_a_lost_stream_gives_one_pause_and_one_resume_not_one_per_retry(ref_onnx
     stop_run = threading.Event()
     pipeline = Pipeline(Model.open(ref_onnx, steady=True), open_source(stream.url), Sinks([sink]))
 
+    def until(done, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done():
+            time.sleep(0.05)
+
     def unplug_then_end():
-        time.sleep(1.5)
+        # more than a second of frames scored before the cable is pulled, however slow the machine
+        until(lambda: len(sink.of("score")) > 15 and time.time() - sink.of("score")[0]["t"] > 1.5)
         stream.unplug()
-        time.sleep(5.0)  # long enough for several retries (0.5, 1, 2 s)
+        until(lambda: pipeline.source.describe()["reconnects"] >= 2)  # several retries (0.5, 1, 2 s apart)
         stream.replug()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and sink.of("state")[-1]["state"] != "running":
