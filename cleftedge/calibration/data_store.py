@@ -204,9 +204,11 @@ class ArrowStore:
     def children(self, p: Path) -> list[Path]:
         """The entries of the folder `p`, sorted."""
         key = str(p)
-        if key not in self._trees:
+        tree = next((t for root, t in self._trees.items() if key == root or key.startswith(root + "/")), None)
+        if tree is None:
             self.index(p)
-        return sorted(Path(k) for k in self._trees[key] if posixpath.dirname(k) == key)
+            tree = self._trees[key]
+        return sorted(Path(k) for k in tree if posixpath.dirname(k) == key)
 
     def read_text(self, p: Path, encoding: str = "utf-8") -> str:
         """The file as text; UnicodeDecodeError as a local read gives it."""

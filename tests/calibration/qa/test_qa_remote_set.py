@@ -216,3 +216,17 @@ def test_a_file_uri_is_the_local_set(disk_set):
     first = [(s.key, s.image) for s, _ in zip(uri, range(3), strict=False)]
     assert all(k == s.key and np.array_equal(img, s.image)
                for (k, img), s in zip(first, plain, strict=False))
+
+
+def test_class_folders_at_a_uri_are_the_local_set(disk_set, tmp_path):
+    """The folder-per-label layout (no manifest), listed through pyarrow: the same records and hash."""
+    import shutil
+
+    from cleftedge.calibration.datasets import open_dataset
+
+    folders = tmp_path / "folders"
+    shutil.copytree(disk_set, folders, ignore=shutil.ignore_patterns("manifest.csv"))
+    plain, uri = open_dataset(folders), open_dataset(f"file://{folders}")
+    assert plain.kind == uri.kind == "folders" and len(uri) == len(plain) == 60
+    assert [r.key for r in uri.records] == [r.key for r in plain.records]
+    assert uri.content_hash() == plain.content_hash()
