@@ -1,7 +1,8 @@
-"""Python source that makes torch, onnx and nncf unimportable in the process that runs it (a cart does
-not install them): prepend it to the code a cart-flow test runs in a subprocess."""
+"""Python source that makes torch, onnx and nncf (and pyarrow and Ray, which come with the ray extra)
+unimportable in the process that runs it (a cart does not install them): prepend it to the code a
+cart-flow test runs in a subprocess."""
 
-BLOCKED = ("torch", "onnx", "nncf", "onnxscript")
+BLOCKED = ("torch", "onnx", "nncf", "onnxscript", "pyarrow", "ray")
 
 BLOCKER = f"""
 import importlib.abc, sys

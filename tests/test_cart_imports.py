@@ -1,5 +1,5 @@
-"""Every room that runs on the cart imports with torch, onnx and nncf made unimportable (a cart does
-not install them): the runtime, the simulator (the `sim:` source), the core and the CLI, the data-set
+"""Every room that runs on the cart imports with torch, onnx, nncf, pyarrow and Ray made unimportable (a cart
+does not install them): the runtime, the simulator (the `sim:` source), the core and the CLI, the data-set
 readers and the cart flow of calibration/qa. A real QA judgement then runs in that same process.
 
 The blocker is a meta-path finder that refuses those packages, so a hidden import (at module level
@@ -19,6 +19,7 @@ ROOMS = ("cleftedge.runtime", "cleftedge.simulator", "cleftedge.calibration.qa")
 SINGLE = ("cleftedge.cli", "cleftedge.spec", "cleftedge.errors", "cleftedge.atomic", "cleftedge.documents",
           "cleftedge.hashing", "cleftedge.lazy", "cleftedge.progress", "cleftedge.toml",
           "cleftedge.device_profiles", "cleftedge.calibration.datasets", "cleftedge.calibration.dataset_readers",
+          "cleftedge.calibration.data_store",
           "cleftedge.calibration.dataset_records", "cleftedge.calibration.label_map",
           "cleftedge.calibration.leakage", "cleftedge.commands.run", "cleftedge.commands.qa",
           "cleftedge.commands.bundle", "cleftedge.commands.scores", "cleftedge.commands.profiles")

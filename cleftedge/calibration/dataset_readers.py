@@ -6,8 +6,10 @@ frames of one file that has no case id are grouped by file when the subset sprea
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
+from cleftedge.calibration.data_store import LOCAL, Store
 from cleftedge.calibration.dataset_records import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Dataset, Record, read_csv
 from cleftedge.calibration.label_map import load_label_map
 from cleftedge.errors import CleftEdgeError
@@ -33,15 +35,13 @@ def _severity(text: object, positive: bool, where: str) -> float | None:
     return value
 
 
-def _inside(root: Path, rel: str, where: str) -> Path:
+def _inside(root: Path, rel: str, where: str, store: Store) -> Path:
     """The file a manifest row names, which must lie inside the set's folder (after links resolve)."""
-    file = (root / rel).resolve()
-    try:
-        file.relative_to(root.resolve())
-    except ValueError:
+    file = store.inside(root, rel)
+    if file is None:
         raise CleftEdgeError(f"{where} lists '{rel}', outside the data set's folder {root}",
                              "paths inside the folder that holds the manifest",
-                             "copy the file into the set's folder (a locked set holds its own files)") from None
+                             "copy the file into the set's folder (a locked set holds its own files)")
     return file
 
 
@@ -55,27 +55,29 @@ def _int(text: object, where: str) -> int:
     return value
 
 
-def dicom_frame_count(file: Path) -> int | None:
+def dicom_frame_count(file: Path, store: Store = LOCAL) -> int | None:
     """Frames in a DICOM file (header only), or None when the file is not DICOM."""
-    from cleftedge.runtime.sources.dicom import is_dicom, read_header
+    from cleftedge.runtime.sources.dicom import read_header
 
-    if not is_dicom(file):
+    if not store.is_dicom(file):
         return None
-    ds = read_header(file)
+    with store.local(file) as local:
+        ds = read_header(local)
     try:
         return max(1, int(getattr(ds, "NumberOfFrames", 1) or 1))
     except (TypeError, ValueError):
         return 1
 
 
-def _file_records(file: Path, key: str, frame: int | None, label: str, positive: bool, case_id, site,
-                  severity) -> list[Record]:
-    if frame is None:
-        n = dicom_frame_count(file)
+def _file_records(listed: Record, store: Store) -> list[Record]:
+    """The records of a listed file: a DICOM cine listed without a frame number gives one per frame;
+    a frame's key gets its #number."""
+    if listed.frame is None:
+        n = dicom_frame_count(listed.file, store)
         if n is not None and n > 1:
-            return [Record(f"{key}#{i}", file, i, label, positive, case_id, site, severity) for i in range(n)]
-    key = key if frame is None else f"{key}#{frame}"
-    return [Record(key, file, frame, label, positive, case_id, site, severity)]
+            return [replace(listed, key=f"{listed.key}#{i}", frame=i) for i in range(n)]
+        return [listed]
+    return [replace(listed, key=f"{listed.key}#{listed.frame}")]
 
 
 def _unique(records: list[Record], where: Path) -> list[Record]:
@@ -89,58 +91,72 @@ def _unique(records: list[Record], where: Path) -> list[Record]:
     return records
 
 
-def from_manifest(manifest: Path) -> Dataset:
+def from_manifest(manifest: Path, store: Store = LOCAL) -> Dataset:
     """A data set from a manifest CSV (path,label[,case_id,site,severity,frame]), paths relative to it."""
     root = manifest.parent
-    labels = load_label_map(root)
-    rows = read_csv(manifest)
+    labels = load_label_map(root, store)
+    rows = read_csv(manifest, store)
     if not rows or "path" not in rows[0] or "label" not in rows[0]:
         raise CleftEdgeError(f"{manifest} has no path,label columns", "a CSV with path,label[,case_id,site,severity]",
                              DOCS)
-    records: list[Record] = []
+    files = []
     for line, row in enumerate(rows, start=2):
         where = f"{manifest.name} line {line}"
         rel = (row.get("path") or "").strip()
-        file = _inside(root, rel, where) if rel else root
-        if not rel or not file.is_file():
+        file = _inside(root, rel, where, store) if rel else root
+        if not rel or not store.is_file(file):
             raise CleftEdgeError(f"{where} lists '{rel}', which does not exist", "every listed file present",
                                  "fix the manifest or restore the file")
+        files.append(file)
+    store.prefetch(files)  # a remote set's files fetched (and hashed) at once, not one round trip after another
+    records: list[Record] = []
+    for line, (row, file) in enumerate(zip(rows, files, strict=True), start=2):
+        where = f"{manifest.name} line {line}"
         label = (row.get("label") or "").strip()
         positive = labels.is_positive(label, where)
         frame = _int(row["frame"], where) if (row.get("frame") or "").strip() else None
-        records.extend(_file_records(file, rel, frame, label, positive, row.get("case_id") or None,
-                                     row.get("site") or None, _severity(row.get("severity"), positive, where)))
-    return Dataset(root, _unique(records, manifest), "manifest")
+        listed = Record(row["path"].strip(), file, frame, label, positive, row.get("case_id") or None,
+                        row.get("site") or None, _severity(row.get("severity"), positive, where))
+        records.extend(_file_records(listed, store))
+    return Dataset(root, _unique(records, manifest), "manifest", store)
 
 
-def from_class_folders(root: Path) -> Dataset:
+def from_class_folders(root: Path, store: Store = LOCAL) -> Dataset:
     """A data set from one folder per label under `root` (images, videos and DICOM files)."""
-    labels = load_label_map(root)
+    labels = load_label_map(root, store)
+    folders = [p for p in store.children(root) if store.is_dir(p)]
+    files = {folder: [f for f in store.children(folder) if f.suffix.lower() in IMAGE_SUFFIXES + (".dcm",)]
+             for folder in folders}
+    store.prefetch(f for fs in files.values() for f in fs)
     records: list[Record] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = [f for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES + (".dcm",)]
-        if not files:
+    for folder in folders:
+        if not files[folder]:
             continue
         positive = labels.is_positive(folder.name, f"folder {folder.name}/")
-        for f in files:
-            records.extend(_file_records(f.resolve(), f"{folder.name}/{f.name}", None, folder.name, positive,
-                                         None, None, None))
+        for f in files[folder]:
+            records.extend(_file_records(Record(f"{folder.name}/{f.name}", store.resolve(f), None, folder.name,
+                                                positive, None, None, None), store))
     if not records:
         raise CleftEdgeError(f"{root} holds no labelled frames", "one sub-folder per label with images, a "
                              "manifest.csv or a labels.csv", DOCS)
-    return Dataset(root, records, "folders")
+    return Dataset(root, records, "folders", store)
 
 
-def _frame_count(file: Path) -> int:
-    n = dicom_frame_count(file)
+def _frame_count(file: Path, store: Store) -> int:
+    n = dicom_frame_count(file, store)
     if n is not None:
         return n
     if file.suffix.lower() not in VIDEO_SUFFIXES:
         raise CleftEdgeError(f"{file} is neither a video, a DICOM cine nor a CSV manifest", "a folder, a manifest "
                              "CSV, or a video or DICOM cine with <stem>.labels.csv", DOCS)
+    with store.local(file) as local:
+        return _video_frame_count(local, file)
+
+
+def _video_frame_count(local: Path, file: Path) -> int:
     import cv2
 
-    cap = cv2.VideoCapture(str(file))
+    cap = cv2.VideoCapture(str(local))
     try:
         if not cap.isOpened():
             raise CleftEdgeError(f"cannot open video {file}", "a video OpenCV's FFmpeg can read", "convert it to mp4")
@@ -149,18 +165,18 @@ def _frame_count(file: Path) -> int:
         cap.release()
 
 
-def from_frame_labels(video: Path) -> Dataset:
+def from_frame_labels(video: Path, store: Store = LOCAL) -> Dataset:
     """A video or DICOM cine with `<stem>.labels.csv`: frame,label or frame,in_plane,cleft (the simulator's)."""
     labels_csv = video.with_name(video.stem + ".labels.csv")
-    if not labels_csv.is_file():
+    if not store.is_file(labels_csv):
         raise CleftEdgeError(f"{video.name} has no {labels_csv.name} beside it", "a per-frame labels CSV "
                              "(frame,label or frame,in_plane,cleft)", "write one, or use 'cleftedge simulate sweep'")
-    count = _frame_count(video)
-    rows = read_csv(labels_csv)
+    count = _frame_count(video, store)
+    rows = read_csv(labels_csv, store)
     if not rows or "frame" not in rows[0] or not ({"label"} <= set(rows[0]) or {"in_plane", "cleft"} <= set(rows[0])):
         raise CleftEdgeError(f"{labels_csv.name} has no frame,label or frame,in_plane,cleft columns",
                              "frame,label[,case_id,site] or frame,in_plane,cleft", DOCS)
-    label_map = load_label_map(video.parent)
+    label_map = load_label_map(video.parent, store)
     records = []
     for line, row in enumerate(rows, start=2):
         where = f"{labels_csv.name} line {line}"
@@ -170,10 +186,10 @@ def from_frame_labels(video: Path) -> Dataset:
                                  "labels only for frames the file holds", "fix the labels CSV")
         label = (row.get("label") or "").strip() or _sweep_label(row, where)
         positive = label_map.is_positive(label, where)
-        records.append(Record(f"{video.name}#{frame}", video.resolve(), frame, label, positive,
+        records.append(Record(f"{video.name}#{frame}", store.resolve(video), frame, label, positive,
                               row.get("case_id") or video.stem, row.get("site") or None,
                               _severity(row.get("severity"), positive, where)))
-    return Dataset(video.parent, _unique(records, labels_csv), "video")
+    return Dataset(video.parent, _unique(records, labels_csv), "video", store)
 
 
 def _sweep_label(row: dict, where: str) -> str:

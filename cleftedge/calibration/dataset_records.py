@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cleftedge.calibration.data_store import LOCAL, Store, shown
 from cleftedge.errors import CleftEdgeError
-from cleftedge.hashing import sha256_file
 from cleftedge.runtime.image_reader import IMAGE_SUFFIXES, read_image, video_frames  # noqa: F401 (the cart's own reader)
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
@@ -50,10 +51,11 @@ class Sample:
 class Dataset:
     """The records of one data set (metadata only) and how to stream their pixels; `kind` names its layout."""
 
-    def __init__(self, root: Path, records: list[Record], kind: str) -> None:
+    def __init__(self, root: Path, records: list[Record], kind: str, store: Store = LOCAL) -> None:
         self.root = root
         self.records = records
         self.kind = kind
+        self.store = store  # where the files lie: the local disk, or a filesystem pyarrow reads (data_store.py)
         self._hash: str | None = None
         self._file_hash: dict[Path, str] = {}
 
@@ -71,14 +73,17 @@ class Dataset:
         for file, recs in by_file.items():
             singles = [r for r in recs if r.frame is None]
             for r in singles:
-                yield _sample(r, read_image(file))
+                with self.store.local(file) as local:
+                    image = read_image(local)
+                yield _sample(r, image)
             if len(singles) < len(recs):
-                yield from _stream_frames(file, [r for r in recs if r.frame is not None])
+                with self.store.local(file) as local:
+                    yield from _stream_frames(local, [r for r in recs if r.frame is not None])
 
     def file_sha256(self, file: Path) -> str:
         """SHA-256 of one file of the set (hashed once, then remembered)."""
         if file not in self._file_hash:
-            self._file_hash[file] = sha256_file(file)
+            self._file_hash[file] = self.store.sha256(file)
         return self._file_hash[file]
 
     def content_hash(self) -> str:
@@ -101,7 +106,7 @@ class Dataset:
 
     def describe(self) -> dict:
         """Path, kind, frame, positive and case counts and content hash, for reports."""
-        return {"path": str(self.root), "kind": self.kind, "frames": len(self.records),
+        return {"path": shown(self.store.uri or self.root), "kind": self.kind, "frames": len(self.records),
                 "positives": sum(r.positive for r in self.records), "cases": len(self.case_ids()),
                 "content_hash": self.content_hash()}
 
@@ -127,11 +132,10 @@ def _stream_frames(file: Path, recs: list[Record]) -> Iterator[Sample]:
                          "the file holds", "fix the labels CSV or use the complete file")
 
 
-def read_csv(path: Path) -> list[dict]:
+def read_csv(path: Path, store: Store = LOCAL) -> list[dict]:
     """The rows of a UTF-8 CSV with a header (a BOM is fine); one-line CleftEdgeError otherwise."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return list(csv.DictReader(f))
+        return list(csv.DictReader(io.StringIO(store.read_text(path, "utf-8-sig"), newline="")))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise CleftEdgeError(f"{path} is not a readable CSV ({type(exc).__name__})", "a UTF-8 CSV with a header row",
                              "save it again as CSV (UTF-8)") from None

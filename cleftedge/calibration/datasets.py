@@ -15,25 +15,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from cleftedge.calibration import dataset_readers as readers
+from cleftedge.calibration.data_store import ArrowStore, open_location, shown
 from cleftedge.calibration.dataset_records import Dataset
 from cleftedge.errors import CleftEdgeError
 
 
 def open_dataset(path: str | Path) -> Dataset:
     """The data set at `path` (a folder, a manifest CSV, or a video or cine with its labels CSV), read
-    by the reader its layout needs; one-line CleftEdgeError when it does not exist or does not parse."""
-    p = Path(path)
-    if not p.exists():
-        raise CleftEdgeError(f"data set {p} does not exist", "a folder, a manifest CSV, or a video or DICOM cine "
-                             "with <stem>.labels.csv", "check the path")
-    if p.is_file() and p.suffix.lower() == ".csv":
-        return readers.from_manifest(p)
-    if p.is_file():
-        return readers.from_frame_labels(p)
+    by the reader its layout needs; one-line CleftEdgeError when it does not exist or does not parse.
+    `path` may be a URI pyarrow's filesystems read (s3://..., file://...: data_store.py)."""
+    store, p = open_location(path)
+    if not store.exists(p):
+        raise CleftEdgeError(f"data set {shown(path)} does not exist", "a folder, a manifest CSV, or a video or "
+                             "DICOM cine with <stem>.labels.csv", "check the path")
+    is_file = store.is_file(p)
+    if isinstance(store, ArrowStore) and (not is_file or p.suffix.lower() == ".csv"):
+        store.index(p.parent if is_file else p)  # one listing of the set's folder answers the readers' questions
+    if is_file and p.suffix.lower() == ".csv":
+        return readers.from_manifest(p, store)
+    if is_file:
+        return readers.from_frame_labels(p, store)
     for name in ("manifest.csv", "labels.csv"):
-        if (p / name).is_file():
-            return readers.from_manifest(p / name)
-    return readers.from_class_folders(p)
+        if store.is_file(p / name):
+            return readers.from_manifest(p / name, store)
+    return readers.from_class_folders(p, store)
 
 
 def check_leakage(sets: dict[str, Dataset]) -> None:

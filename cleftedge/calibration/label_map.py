@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from cleftedge.calibration.data_store import LOCAL, Store
 from cleftedge.errors import CleftEdgeError
 
 DEFAULT_POSITIVE = ("cleft", "positive", "unilateral", "unilateral_left", "unilateral_right", "bilateral")
@@ -39,14 +40,14 @@ def default_map() -> LabelMap:
     return LabelMap(frozenset(DEFAULT_POSITIVE), frozenset(DEFAULT_POSITIVE + DEFAULT_NEGATIVE), "the defaults")
 
 
-def load_label_map(root: Path) -> LabelMap:
+def load_label_map(root: Path, store: Store = LOCAL) -> LabelMap:
     """The label map of the data set at `root`: its labels.json ('positive', and 'negative' or 'labels' for the known
     rest), or the defaults without one. A malformed file raises CleftEdgeError."""
     path = Path(root) / "labels.json"
-    if not path.is_file():
+    if not store.is_file(path):
         return default_map()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(store.read_text(path))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise CleftEdgeError(f"{path} is not valid JSON", "a label map with a 'positive' list",
                              "fix or remove labels.json") from None

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from cleftedge.calibration.data_store import data_location
 from cleftedge.cli import add_command
 from cleftedge.targets import names
 
@@ -24,7 +25,9 @@ def register(sub) -> None:
                     EXAMPLE, _run)
     p.add_argument("--reference", required=True, type=Path, help="the FP32 ONNX model (runs on onnxruntime FP32)")
     p.add_argument("--candidate", type=Path, help="the model or bundle to judge (.onnx, OpenVINO .xml, bundle)")
-    p.add_argument("--data", required=True, type=Path, help="the locked QA set (judges only, never tunes)")
+    p.add_argument("--data", required=True, type=data_location, help="the locked QA set (judges only, never "
+                   "tunes): a folder, a manifest CSV, or a URI pyarrow reads (s3://bucket/prefix, file://...; "
+                   "docs/qa.md)")
     p.add_argument("--policy", type=Path, help="policy TOML (default: -2.0 pp sens/spec bounds, AUC drop 0.01, "
                    "agreement 98 %%; see docs/qa.md)")
     p.add_argument("--report", type=Path, help="output folder for report.json and report.html")
@@ -38,7 +41,7 @@ def register(sub) -> None:
     p.add_argument("--alerts", type=Path, metavar="FILE",
                    help="with --sweeps: the alert policy to compare under (default: the built-in); a policy from "
                    "tune-alerts refuses the sweeps it was tuned on (by content)")
-    p.add_argument("--val-data", type=Path, metavar="DIR", help="validation set, for --retune-threshold")
+    p.add_argument("--val-data", type=data_location, metavar="DIR", help="validation set, for --retune-threshold")
     p.add_argument("--retune-threshold", action="store_true",
                    help="find on --val-data the candidate threshold restoring the reference sensitivity")
     p.add_argument("--allow-overlap", action="store_true",

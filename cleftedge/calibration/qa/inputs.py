@@ -44,17 +44,20 @@ def check_request(req: QaRequest) -> None:
                              "check --reference")
 
 
-def open_role(path: Path, role: str) -> Dataset:
-    """A data set for one role (QA set, validation set), or one line saying it does not exist."""
+def open_role(path: Path | str, role: str) -> Dataset:
+    """A data set for one role (QA set, validation set), local or at a URI pyarrow reads (s3://...), or
+    one line saying it does not exist."""
+    from cleftedge.calibration.data_store import open_location, shown
     from cleftedge.calibration.datasets import open_dataset
 
-    if not Path(path).exists():
-        raise CleftEdgeError(f"{role} {path} does not exist", "a data-set folder, manifest CSV or video",
+    store, where = open_location(path)
+    if not store.exists(where):
+        raise CleftEdgeError(f"{role} {shown(path)} does not exist", "a data-set folder, manifest CSV or video",
                              f"check the path given for the {role}")
     return open_dataset(path)
 
 
-def open_qa_set(path: Path) -> Dataset:
+def open_qa_set(path: Path | str) -> Dataset:
     """The locked QA set; refused when it holds one file twice (copies under new names)."""
     from cleftedge.calibration.leakage import check_duplicates
 
@@ -64,7 +67,7 @@ def open_qa_set(path: Path) -> Dataset:
     return dataset
 
 
-def check_data_hash(expected: str | None, found: str, where: Path) -> None:
+def check_data_hash(expected: str | None, found: str, where: Path | str) -> None:
     """--expect-data-hash: the full 64-hex-digit content hash, and the set must have it."""
     if not expected:
         return
@@ -75,7 +78,9 @@ def check_data_hash(expected: str | None, found: str, where: Path) -> None:
                              "the full 64-hex-digit content hash the set was locked with",
                              "copy the whole hash from the report that locked the set (data.content_hash)")
     if want != found:
-        raise CleftEdgeError(f"the QA set {where} has content hash {found}", f"the locked hash {want}",
+        from cleftedge.calibration.data_store import shown
+
+        raise CleftEdgeError(f"the QA set {shown(where)} has content hash {found}", f"the locked hash {want}",
                              "use the locked QA set; a changed set needs a new sign-off")
 
 

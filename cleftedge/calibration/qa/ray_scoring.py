@@ -19,8 +19,10 @@ frames are blocks of their own: a task that fails twice loses only frames of its
 on, and the verdict is INCONCLUSIVE naming the frames that are missing (never a pass on the rest).
 Without --by-site, a frame that cannot be read fails the run with one line, as the local `qa` does.
 
-Every worker must see the data set at the path the driver opened (the same NFS mount) and have
-cleftedge with the candidate's backend installed (docs/qa.md)."""
+Every worker must see the data set where the driver opened it: at the same path (the same NFS
+mount), or at the same URI (s3://..., read by each worker through pyarrow with its own credentials,
+each file's bytes checked against the SHA-256 the driver hashed), and have cleftedge with the
+candidate's backend installed (docs/qa.md)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ import numpy as np
 from cleftedge.errors import CleftEdgeError
 
 if TYPE_CHECKING:
+    from cleftedge.calibration.data_store import Store
+    from cleftedge.calibration.dataset_records import Dataset
     from cleftedge.calibration.qa.request import QaContext, QaRequest
     from cleftedge.calibration.qa.scores import Scores
     from cleftedge.progress import Progress
@@ -80,10 +84,13 @@ def groups(records: list, batch: int, by_site: bool) -> list[list[int]]:
     return [idx[i:i + batch] for idx in sites.values() for i in range(0, len(idx), batch)]
 
 
-def _rows(records: list, indices: list[int]) -> dict:
+def _rows(records: list, indices: list[int], store: Store) -> dict:
+    """One group's row: where its frames lie, and for a set at a URI the store's URI and the SHA-256
+    each file was hashed with (the worker refuses other bytes)."""
     rs = [records[i] for i in indices]
     return {"indices": list(indices), "files": [str(r.file) for r in rs], "keys": [r.key for r in rs],
-            "frames": [-1 if r.frame is None else int(r.frame) for r in rs], "site": rs[0].site or ""}
+            "frames": [-1 if r.frame is None else int(r.frame) for r in rs], "site": rs[0].site or "",
+            "store": store.uri or "", "sha256": store.hashes([r.file for r in rs])}
 
 
 def prepare_group(row: dict, input_specs: list[InputSpec]) -> dict:
@@ -91,13 +98,15 @@ def prepare_group(row: dict, input_specs: list[InputSpec]) -> dict:
     video and cine frames alike) and preprocess them with the runtime's Preprocessor."""
     from pathlib import Path
 
+    from cleftedge.calibration.data_store import worker_store
     from cleftedge.calibration.dataset_records import Dataset, Record
     from cleftedge.calibration.qa.phash import tensor_hashes
     from cleftedge.runtime.preprocess import Preprocessor
 
     recs = [Record(str(k), Path(f), None if int(fr) < 0 else int(fr), "", False, None, None, None)
             for k, f, fr in zip(row["keys"], row["files"], row["frames"], strict=True)]
-    by_key = {s.key: s.image for s in Dataset(Path("."), recs, "ray").samples(recs)}
+    store = worker_store(row["store"], list(row["files"]), list(row["sha256"]))
+    by_key = {s.key: s.image for s in Dataset(Path("."), recs, "ray", store).samples(recs)}
     images = [by_key[r.key] for r in recs]
     tensors = [Preprocessor(spec).batch(images) for spec in input_specs]
     out = {"indices": np.asarray(row["indices"], np.int64), "hashes": tensor_hashes(tensors[0])}
@@ -172,21 +181,23 @@ def _quiet_ray() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def pipeline(ray: Any, records: list, input_specs: list[InputSpec], model_args: dict, feeds: list[int],
+def pipeline(ray: Any, qa_set: Dataset, input_specs: list[InputSpec], model_args: dict, feeds: list[int],
              by_site: bool, gpu: bool, batch: int) -> Any:
-    """The Ray dataset of per-frame results (index, ref, cand, hash), not yet executed."""
+    """The Ray dataset of per-frame results (index, ref, cand, hash), not yet executed; the workers
+    read the frames where the set lies (the local disk or its URI: qa_set.store)."""
+    records, store = list(qa_set.records), qa_set.store
     parts = groups(records, batch, by_site)
     cpus = _cluster_cpus(ray)
     if by_site:  # each site's groups in blocks of their own: a failure stays within its site
         sites: dict[str, list[dict]] = {}
         for g in parts:
-            row = _rows(records, g)
+            row = _rows(records, g, store)
             sites.setdefault(row["site"], []).append(row)
         sets = [ray.data.from_items(rows, override_num_blocks=min(len(rows), max(1, 2 * cpus)))
                 for rows in sites.values()]
         ds = sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
     else:
-        rows = [_rows(records, g) for g in parts]
+        rows = [_rows(records, g, store) for g in parts]
         ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), max(1, 4 * cpus)))
     # decode + preprocess: plain tasks (retried once by Ray: DataContext.max_map_retries, set by the caller)
     ds = ds.map(prepare_group, fn_kwargs={"input_specs": input_specs}, num_cpus=ACTOR_CPUS)
@@ -237,7 +248,7 @@ def _score_on_ray(req: QaRequest, ctx: QaContext) -> Scores:
     records = list(qa_set.records)
     pres, feeds = preprocessors(ref_model, cand_model)
     gpu = _gpu_candidate(ctx, req.device)
-    ds = pipeline(ray, records, [p.spec for p in pres], ctx.model_args(req), feeds, req.by_site, gpu, BATCH)
+    ds = pipeline(ray, qa_set, [p.spec for p in pres], ctx.model_args(req), feeds, req.by_site, gpu, BATCH)
     got: dict[str, list[np.ndarray]] = {"index": [], "ref": [], "cand": [], "hash": []}
     try:
         with Progress(len(records), "QA scoring on Ray", enabled=req.progress) as bar:

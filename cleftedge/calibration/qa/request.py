@@ -26,7 +26,7 @@ class QaRequest:
     """The options of one `cleftedge qa` run, as the CLI parsed them."""
 
     reference: Path
-    data: Path
+    data: Path | str  # a local path, or a URI pyarrow's filesystems read (s3://..., file://...)
     candidate: Path | None = None
     report: Path | None = None
     policy: Path | None = None
@@ -35,7 +35,7 @@ class QaRequest:
     expect_data_hash: str | None = None
     sweeps: Path | None = None
     alerts: Path | None = None  # the alert policy alert parity judges (default: the built-in)
-    val_data: Path | None = None
+    val_data: Path | str | None = None
     retune_threshold: bool = False
     allow_overlap: bool = False
     allow_different_source: bool = False

@@ -14,6 +14,7 @@ import numpy as np
 
 from cleftedge import __version__
 from cleftedge.atomic import atomic_dir
+from cleftedge.calibration.data_store import shown
 from cleftedge.calibration.qa import ledger, near_duplicates, refscores, retune
 from cleftedge.calibration.qa.assemble import figures_section, flipped_mask, judged_figures
 from cleftedge.calibration.qa.candidate import candidate_info, candidate_record, plan_candidate
@@ -152,11 +153,11 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
     ref_sha, data_hash = ctx.ref_sha, ctx.data_hash
     data = collected.scored_set()
     if not data.keys and scores.missing:
-        raise CleftEdgeError(f"no frame of the QA set {req.data} could be scored ({len(scores.missing)} failed, "
+        raise CleftEdgeError(f"no frame of the QA set {shown(req.data)} could be scored ({len(scores.missing)} failed, "
                              f"first: {scores.missing[0]})", "frames the runtime's reader can decode",
                              "fix or restore the files, then run QA again")
     if not data.keys:
-        raise CleftEdgeError(f"the QA set {req.data} has no frames", "labelled frames", "check --data")
+        raise CleftEdgeError(f"the QA set {shown(req.data)} has no frames", "labelled frames", "check --data")
     if saved is not None:
         data.ref = saved.lookup(data.keys, str(req.reference_scores))
     if saved is not None:
@@ -200,7 +201,7 @@ def judge_scores(req: QaRequest, ctx: QaContext, scores: Scores, seconds: float)
         "calibration_record": _record_summary(checks["record"]),
         "lineage": checks["lineage"],
         "data_roles": checks["data_roles"],
-        "data": {"path": str(req.data), "content_hash": data_hash, "frames": len(data.keys),
+        "data": {"path": shown(req.data), "content_hash": data_hash, "frames": len(data.keys),
                  "positives": int(data.positive.sum()), "cases": len({c for c in data.case_ids if c}),
                  "sites": sorted({s for s in data.sites if s})},
         "near_duplicates": near,

@@ -265,3 +265,32 @@ def qa_helpers():
     """The builders above, for tests that make their own small sets and models."""
     return {"write_frames": write_frames, "build_model": build_model, "spec": qa_world_spec,
             "judged": judged_report}
+
+
+@pytest.fixture(scope="session")
+def small_qa_set(tmp_path_factory):
+    """A small locked set (200 frames, 50 cases, two sites) for the tests that run `qa` several times
+    on the same frames: the tensor cache, Ray and the data set read from a bucket."""
+    return write_frames(tmp_path_factory.mktemp("small_qa_set"), n=200, seed=4, prefix="s")
+
+
+@pytest.fixture
+def qa_cli(capsys):
+    """`cleftedge qa ARGS...` run in this process: (exit code, stdout, stderr)."""
+    from cleftedge.cli import main
+
+    def run(*argv):
+        rc = main(["qa", *map(str, argv)])
+        out = capsys.readouterr()
+        return rc, out.out, out.err
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster of two CPUs, one per test session (skipped without the ray extra)."""
+    ray = pytest.importorskip("ray", reason="the ray extra (pip install 'cleftedge[ray]'); make test installs it")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()

@@ -8,50 +8,30 @@ import shutil
 
 import pytest
 
-from cleftedge.cli import main
-
-ray = pytest.importorskip("ray", reason="the ray extra (pip install 'cleftedge[ray]'); make test installs it")
+pytest.importorskip("ray", reason="the ray extra (pip install 'cleftedge[ray]'); make test installs it")
 
 
-@pytest.fixture(scope="session")
-def ray_cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
-
-
-def _qa(capsys, *argv):
-    rc = main(["qa", *map(str, argv)])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
-
-
-@pytest.fixture(scope="module")
-def tiny_set(tmp_path_factory, qa_helpers):
-    return qa_helpers["write_frames"](tmp_path_factory.mktemp("ray_set"), n=160, seed=6, prefix="r")
-
-
-def test_ray_report_is_the_local_report(qa_world, ir_candidate, ray_cluster, qa_helpers, tmp_path, capsys):
+def test_ray_report_is_the_local_report(qa_world, ir_candidate, ray_cluster, qa_helpers, tmp_path, qa_cli):
     """2,000 frames, enough clusters for the default policy to PASS the faithful candidate."""
     judged_report = qa_helpers["judged"]
     base = ["--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", qa_world["qa"]]
-    rc_local, _, _ = _qa(capsys, *base, "--report", tmp_path / "local")
-    rc_ray, _, _ = _qa(capsys, *base, "--report", tmp_path / "ray", "--ray")
+    rc_local, _, _ = qa_cli(*base, "--report", tmp_path / "local")
+    rc_ray, _, _ = qa_cli(*base, "--report", tmp_path / "ray", "--ray")
     assert rc_local == rc_ray == 0
     ray_doc = json.loads((tmp_path / "ray" / "report.json").read_text())
     assert ray_doc["timing"]["scorer"] == "ray" and ray_doc["verdict"]["result"] == "pass"
     assert judged_report(tmp_path / "ray") == judged_report(tmp_path / "local")
 
 
-def test_ray_with_flips_and_a_small_set_matches_too(qa_world, tiny_set, ray_cluster, qa_helpers, tmp_path,
-                                                    capsys):
-    """A damaged candidate on 160 frames: INCONCLUSIVE or FAIL, with flips and their thumbnails: the
+def test_ray_with_flips_and_a_small_set_matches_too(qa_world, small_qa_set, ray_cluster, qa_helpers, tmp_path,
+                                                    qa_cli):
+    """A damaged candidate on 200 frames: INCONCLUSIVE or FAIL, with flips and their thumbnails: the
     same, frame by frame, with and without --by-site (batches composed within each site)."""
     judged_report = qa_helpers["judged"]
-    base = ["--reference", qa_world["reference"], "--candidate", qa_world["damaged"], "--data", tiny_set]
-    rc_local, _, _ = _qa(capsys, *base, "--report", tmp_path / "local")
-    rc_ray, _, _ = _qa(capsys, *base, "--report", tmp_path / "ray", "--ray")
-    rc_site, _, _ = _qa(capsys, *base, "--report", tmp_path / "site", "--ray", "--by-site")
+    base = ["--reference", qa_world["reference"], "--candidate", qa_world["damaged"], "--data", small_qa_set]
+    rc_local, _, _ = qa_cli(*base, "--report", tmp_path / "local")
+    rc_ray, _, _ = qa_cli(*base, "--report", tmp_path / "ray", "--ray")
+    rc_site, _, _ = qa_cli(*base, "--report", tmp_path / "site", "--ray", "--by-site")
     local = judged_report(tmp_path / "local")
     assert rc_local == rc_ray == rc_site == 1 and local["verdict"]["result"] in ("fail", "inconclusive")
     assert judged_report(tmp_path / "ray") == local
@@ -71,15 +51,15 @@ def _site_counts(data):
     return rows, counts
 
 
-def test_by_site_a_site_with_an_unreadable_file_is_inconclusive_naming_it(qa_world, ir_candidate, tiny_set,
-                                                                            ray_cluster, tmp_path, capsys):
+def test_by_site_a_site_with_an_unreadable_file_is_inconclusive_naming_it(qa_world, ir_candidate, small_qa_set,
+                                                                            ray_cluster, tmp_path, qa_cli):
     data = tmp_path / "set"
-    shutil.copytree(tiny_set, data)
+    shutil.copytree(small_qa_set, data)
     rows, counts = _site_counts(data)
     broken = next(r for r in rows if r["site"] == "site-A")
     (data / broken["path"]).write_bytes(b"\x89PNG\r\n\x1a\n truncated by a failed copy")  # a damaged file
     out = tmp_path / "qa"
-    rc, _, stderr = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", data,
+    rc, _, stderr = qa_cli("--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", data,
                         "--report", out, "--ray", "--by-site")
     assert rc == 1 and "QA INCONCLUSIVE" in stderr and "could not be scored" in stderr
     r = json.loads((out / "report.json").read_text())
@@ -91,14 +71,14 @@ def test_by_site_a_site_with_an_unreadable_file_is_inconclusive_naming_it(qa_wor
     assert {s: scored.get(s, 0) + missing["sites"].get(s, 0) for s in counts} == counts
     assert r["data"]["frames"] + missing["frames"] == len(rows)
     # without --by-site, the unreadable file stops the run with one line (as the local qa does)
-    rc, _, stderr = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", data,
+    rc, _, stderr = qa_cli("--reference", qa_world["reference"], "--candidate", ir_candidate, "--data", data,
                         "--report", tmp_path / "x", "--ray")
     assert rc == 1 and len(stderr.strip().splitlines()) == 1 and "not a readable image" in stderr
     assert "(on Ray, after 2 attempts)" in stderr  # Ray retried the failed task once
     assert not (tmp_path / "x").exists()
 
 
-def test_by_site_without_ray_is_refused(qa_world, ir_candidate, tiny_set, tmp_path, capsys):
-    rc, _, stderr = _qa(capsys, "--reference", qa_world["reference"], "--candidate", ir_candidate, "--data",
-                        tiny_set, "--report", tmp_path / "x", "--by-site")
+def test_by_site_without_ray_is_refused(qa_world, ir_candidate, small_qa_set, tmp_path, qa_cli):
+    rc, _, stderr = qa_cli("--reference", qa_world["reference"], "--candidate", ir_candidate, "--data",
+                        small_qa_set, "--report", tmp_path / "x", "--by-site")
     assert rc == 1 and "--by-site needs --ray" in stderr
