@@ -14,8 +14,8 @@ from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
 
 __all__ = ["CHECKED_VERSIONS", "VERSIONED_NAMES", "BuildSettings", "build_machine_problems", "cache_key",
-           "board_from_model", "dla_available", "has_name", "parse_version", "plan_runs_here", "profile_range",
-           "profiles_for", "settings_for", "this_board"]
+           "board_from_model", "dla_available", "float_layers_precision", "has_name", "onnx_float_type",
+           "parse_version", "plan_runs_here", "profile_range", "profiles_for", "settings_for", "this_board"]
 
 # The TensorRT releases whose Python API the conformance test checks every `trt` name against
 # (tests/conformance: NVIDIA's binding sources; 11.4 from its wheel, its sources are not public).
@@ -158,6 +158,25 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
         exclude_lean_runtime=False, hardware_compatibility=hw,
         optimization_level=int(trt.get("optimization_level", 3)),
         shapes=(lo, shape, shape), notes=tuple(notes))
+
+
+def float_layers_precision(s: BuildSettings, onnx_float: str) -> str:
+    """The precision the plan's float (not quantized) layers were built in, as the manifest's
+    engine.inference_precision names it: f16 where BuilderFlag.FP16 lets TensorRT pick it (the
+    weakly typed DLA build on 10.x), else `onnx_float`, the Q/DQ ONNX's float type (a strongly typed
+    network keeps the ONNX's types)."""
+    return "f16" if s.fp16_flag else onnx_float
+
+
+def onnx_float_type(model_path: Path) -> str:
+    """The float type of the ONNX's input (f32, f16 or bf16; f32 for any other)."""
+    import onnx
+
+    from cleftedge.export.onnx_meta import load_onnx
+
+    inputs = load_onnx(model_path).graph.input
+    elem = inputs[0].type.tensor_type.elem_type if inputs else onnx.TensorProto.FLOAT
+    return {onnx.TensorProto.FLOAT16: "f16", onnx.TensorProto.BFLOAT16: "bf16"}.get(elem, "f32")
 
 
 def cache_key(trt_version: str, compute_capability: str, l4t: str | None, onnx_sha256: str) -> str:
