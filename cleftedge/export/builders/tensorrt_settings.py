@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleftedge.device_profiles import list_profiles
-from cleftedge.device_profiles.rules import NO_DLA_BOARDS
+from cleftedge.device_profiles.rules import NO_DLA_BOARDS, toolkit_accepts
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
 
@@ -63,21 +63,27 @@ def check_version(v: tuple[int, ...]) -> None:
                              "flash JetPack 6.1 or newer, or use a TensorRT 10.x/11.x container")
 
 
+def _range_words(toolkit: dict) -> str:
+    """"10.3..10.3", or "10.13, 10.16 or 11.4" for a profile that names its releases."""
+    releases = toolkit.get("releases")
+    if releases:
+        return " or ".join([", ".join(releases[:-1]), releases[-1]] if len(releases) > 1 else releases)
+    return f"{toolkit.get('min_version') or ''}..{toolkit.get('max_version') or ''}"
+
+
 def profile_range(profile) -> str:
-    """The TensorRT versions a profile builds with, as the errors name them: "TensorRT 10.3..10.99
+    """The TensorRT versions a profile builds with, as the errors name them: "TensorRT 10.3..10.3
     (the jetson-orin-nano profile's range, JetPack 6.1)"."""
-    lo, hi = profile.toolkit.get("min_version"), profile.toolkit.get("max_version")
     jetpack = profile.target.get("jetpack")
-    return (f"TensorRT {lo or ''}..{hi or ''} (the {profile.name} profile's range"
+    return (f"TensorRT {_range_words(profile.toolkit)} (the {profile.name} profile's range"
             + (f", JetPack {jetpack})" if jetpack else ")"))
 
 
 def check_profile_range(profile, v: tuple[int, ...]) -> None:
     """The TensorRT doing the build must be in the profile's toolkit range (JetPack 6 has no TensorRT 11)."""
-    lo, hi = profile.toolkit.get("min_version"), profile.toolkit.get("max_version")
-    if (lo and v < parse_version(lo)) or (hi and v[:len(parse_version(hi))] > parse_version(hi)):
+    if not toolkit_accepts(profile.toolkit, v):
         raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is outside the {profile.name} profile's range "
-                             f"{lo}..{hi or ''}", "the TensorRT that the profile's JetPack ships",
+                             f"{_range_words(profile.toolkit)}", "the TensorRT that the profile's JetPack ships",
                              "build on the cart's JetPack, or pick the profile for this JetPack")
 
 
