@@ -13,7 +13,7 @@ The defaults were chosen with benchmarks/alert_quality.py --tune on simulator sw
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from cleftedge import toml
@@ -82,20 +82,20 @@ class AlertConfig:
     delay: AlertDelay | None = None  # measured alarm delay ([alert_delay]); None: not measured
 
     def check(self, where: ConfigFile | None = None) -> AlertConfig:
-        """This config if every key is in its range (ALERT_FIELDS) and k, n, clear_k agree; `where` names the
-        file or flags the values came from in the error line."""
+        """This config, its values as plain Python numbers (a numpy integer from a tuning grid becomes an
+        int; a float or a bool count is refused), if every key is in its range (ALERT_FIELDS) and k, n,
+        clear_k agree; `where` names the file or flags the values came from in the error line."""
         where = where or ConfigFile("alert policy", _FIX, "docs/runtime.md")
-        for f in ALERT_FIELDS:
-            value = getattr(self, f.name)
-            if value is not None:
-                check_value(f, value, where, f.name)
-        if not (self.k <= self.n and self.clear_k < self.k):
-            raise CleftEdgeError(f"{where.label}: k={self.k}, n={self.n}, clear_k={self.clear_k}, "
-                                 f"cooldown_frames={self.cooldown_frames}",
+        typed = {f.name: check_value(f, getattr(self, f.name), where, f.name) for f in ALERT_FIELDS
+                 if getattr(self, f.name) is not None}
+        checked = replace(self, **typed)
+        if not (checked.k <= checked.n and checked.clear_k < checked.k):
+            raise CleftEdgeError(f"{where.label}: k={checked.k}, n={checked.n}, clear_k={checked.clear_k}, "
+                                 f"cooldown_frames={checked.cooldown_frames}",
                                  "1 <= k <= n, 0 <= clear_k < k, cooldown_frames >= 0", where.fix)
-        if self.delay is not None:
-            self.delay.check()
-        return self
+        if checked.delay is not None:
+            checked.delay.check()
+        return checked
 
 
 def load_alert_config(path: str | Path) -> AlertConfig:
@@ -146,8 +146,8 @@ class AlertPolicy:
     """The alert state machine of one session: feed it each frame's score with `update`."""
 
     def __init__(self, config: AlertConfig, spec_threshold: float) -> None:
-        self.config = config.check()
-        self.threshold = config.threshold if config.threshold is not None else spec_threshold
+        self.config = config = config.check()  # plain ints and floats from here on
+        self.threshold = config.threshold if config.threshold is not None else float(spec_threshold)
         self.clear_threshold = config.clear_threshold if config.clear_threshold is not None else self.threshold
         self.window: deque[bool] = deque(maxlen=config.n)  # flagged, per voting frame
         self.holding: deque[bool] = deque(maxlen=config.n)  # at or above the clear threshold
