@@ -162,11 +162,14 @@ class AlertPolicy:
         """Whether this score flags its frame (at or above the policy's threshold)."""
         return flagged(score, self.threshold)
 
-    def update(self, frame: int, t: float, score: float, frozen: bool = False) -> list[tuple[str, Alert]]:
-        """Feed one frame; returns ("raised"|"cleared", alert) transitions."""
+    def update(self, frame: int, t: float, score: float, frozen: bool = False,
+               flag: bool | None = None) -> list[tuple[str, Alert]]:
+        """Feed one frame; returns ("raised"|"cleared", alert) transitions. `flag`: the frame's flag as
+        the caller already decided it with `self.flag(score)` (the pipeline shows that one decision and
+        the votes take it); None: decided here."""
         if frozen:
             return []
-        self.window.append(self.flag(score))
+        self.window.append(self.flag(score) if flag is None else flag)
         self.holding.append(flagged(score, self.clear_threshold))  # the same rule at the lower clear threshold
         votes = sum(self.window)
         out: list[tuple[str, Alert]] = []
