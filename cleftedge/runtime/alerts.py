@@ -88,14 +88,19 @@ class AlertConfig:
         where = where or ConfigFile("alert policy", _FIX, "docs/runtime.md")
         typed = {f.name: check_value(f, getattr(self, f.name), where, f.name) for f in ALERT_FIELDS
                  if getattr(self, f.name) is not None}
-        checked = replace(self, **typed)
-        if not (checked.k <= checked.n and checked.clear_k < checked.k):
-            raise CleftEdgeError(f"{where.label}: k={checked.k}, n={checked.n}, clear_k={checked.clear_k}, "
-                                 f"cooldown_frames={checked.cooldown_frames}",
+        return replace(self, **typed).agree(where)
+
+    def agree(self, where: ConfigFile | None = None) -> AlertConfig:
+        """This config if k, n and clear_k agree with each other and its delay's figures do; the keys
+        themselves were checked by the field table already (read_table for a file, check() for code)."""
+        where = where or ConfigFile("alert policy", _FIX, "docs/runtime.md")
+        if not (self.k <= self.n and self.clear_k < self.k):
+            raise CleftEdgeError(f"{where.label}: k={self.k}, n={self.n}, clear_k={self.clear_k}, "
+                                 f"cooldown_frames={self.cooldown_frames}",
                                  "1 <= k <= n, 0 <= clear_k < k, cooldown_frames >= 0", where.fix)
-        if checked.delay is not None:
-            checked.delay.check()
-        return checked
+        if self.delay is not None:
+            self.delay.check()
+        return self
 
 
 def load_alert_config(path: str | Path) -> AlertConfig:
@@ -119,7 +124,8 @@ def load_alert_config(path: str | Path) -> AlertConfig:
     else:  # an old bare file: the keys at the top level
         where = ConfigFile(f"alert policy {path}", _FIX, "docs/runtime.md")
         values = read_table(ALERT_FIELDS, data, where, ignore=OTHER_TABLES)
-    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).check(where)
+    # read_table checked every key against ALERT_FIELDS: only the rules across keys are left
+    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).agree(where)
 
 
 def _load_delay(path: str | Path, table: object) -> AlertDelay | None:

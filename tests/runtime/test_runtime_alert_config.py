@@ -105,3 +105,25 @@ def test_a_float_or_bool_count_is_one_line(values, words):
     with pytest.raises(CleftEdgeError, match=words) as err:
         AlertPolicy(AlertConfig(**values), 0.5)
     assert "\n" not in str(err.value) and "an integer" in str(err.value)
+
+
+def test_a_policy_file_is_checked_once_by_the_field_table(tmp_path, monkeypatch):
+    from cleftedge import config_fields
+    from cleftedge.runtime import alerts
+
+    checked = []
+    real = config_fields.check_value
+
+    def counting(field, value, where, key):
+        checked.append(key)
+        return real(field, value, where, key)
+
+    monkeypatch.setattr(config_fields, "check_value", counting)
+    monkeypatch.setattr(alerts, "check_value", counting)
+    f = tmp_path / "alerts.toml"
+    f.write_text("[alerts]\nk = 4\nn = 6\nclear_k = 0\nthreshold = 0.4\n")
+    assert load_alert_config(f) == AlertConfig(k=4, n=6, clear_k=0, threshold=0.4)
+    assert sorted(checked) == ["clear_k", "k", "n", "threshold"]  # each key once, by read_table
+    f.write_text("[alerts]\nk = 7\nn = 6\n")  # each key sound, together not: still refused
+    with pytest.raises(CleftEdgeError, match=r"\[alerts\]: k=7, n=6"):
+        load_alert_config(f)
