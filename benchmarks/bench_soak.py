@@ -23,15 +23,12 @@ Prints the RSS series, descriptors and threads, drops, pauses and recoveries, an
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -81,64 +78,7 @@ def proc_sample(pid: int) -> dict | None:
             "threads": int(fields["Threads"])}
 
 
-# --- the loopback MJPEG stream --------------------------------------------------------------------
-class MjpegStream:
-    """An HTTP server sending the looped sweep as multipart/x-mixed-replace at FPS; unplug() closes
-    the port and every connection, replug() opens the same port again."""
-
-    def __init__(self, jpegs: list[bytes]):
-        self.jpegs = jpegs
-        self.t0 = time.monotonic()
-        self.plugged = threading.Event()
-        self.server = None
-        self.port = self._free_port()
-        self.replug()
-
-    @staticmethod
-    def _free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/stream.mjpg"
-
-    def _handler(self):
-        stream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-                self.end_headers()
-                try:
-                    while stream.plugged.is_set():
-                        i = int((time.monotonic() - stream.t0) * FPS)  # a live camera: the clock picks the frame
-                        jpg = stream.jpegs[i % len(stream.jpegs)]
-                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
-                                         % len(jpg) + jpg + b"\r\n")
-                        self.wfile.flush()
-                        time.sleep(max(0.0, stream.t0 + (i + 1) / FPS - time.monotonic()))
-                except OSError:  # the reader went away
-                    pass
-
-        return Handler
-
-    def replug(self) -> None:
-        http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        self.server.daemon_threads = True
-        self.plugged.set()
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def unplug(self) -> None:
-        self.plugged.clear()  # streaming handlers leave their loop: the connection closes
-        self.server.shutdown()
-        self.server.server_close()
+# --- the loopback MJPEG stream: cleftedge.tools.mjpeg_server, live (the clock picks the frame) ---
 
 
 # --- the accelerated child: Pipeline on a looped in-memory sweep -----------------------------------
@@ -209,7 +149,9 @@ def stop_with_sigterm(proc) -> dict:
 
 
 def run_realtime(args, work: Path) -> dict:
-    stream = MjpegStream(sweep_jpegs(args.normal_s, args.cleft_s))
+    from cleftedge.tools.mjpeg_server import MjpegServer
+
+    stream = MjpegServer(sweep_jpegs(args.normal_s, args.cleft_s), fps=FPS, live=True)
     events = work / "events.jsonl"
     cmd = [sys.executable, "-m", "cleftedge", "run", "--model", str(args.model), "--source", stream.url,
            "--events", str(events), "--score-every", str(args.score_every), "--quiet"]

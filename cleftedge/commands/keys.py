@@ -94,6 +94,6 @@ def _revoke(args) -> int:
     revoked_id = key_info(target).key_id if target.is_file() else args.revoked
     signer = load_private_key(args.key, args.passphrase_file)
     doc = revoke(Path(args.list), revoked_id, args.reason, signer)
-    print(f"revoked key {revoked_id} in {args.list} ({len(doc['revoked'])} revoked in all), signed by key "
-          f"{doc['signature']['key_id']}; copy it into each cart's trust store as revoked.json")
+    print(f"revoked key {revoked_id} in {args.list} (version {doc['version']}, {len(doc['revoked'])} revoked in "
+          f"all), signed by key {doc['signature']['key_id']}; copy it into each cart's trust store as revoked.json")
     return 0

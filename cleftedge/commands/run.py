@@ -69,7 +69,8 @@ def alert_config(args: argparse.Namespace, base: AlertConfig) -> AlertConfig:
         given["delay"] = None
     both = ConfigFile("alert policy (the --alerts file with the --alert-* flags)",
                       "fix the --alerts file or the --alert-* flags", "docs/runtime.md")
-    return replace(base, **given).check(both if given else None)
+    # the flags were checked above, the file's keys when it was read: only the rules across keys are left
+    return replace(base, **given).agree(both if given else None)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

@@ -31,6 +31,8 @@ TABLES: dict[str, tuple[Field, ...]] = {
         Field("name", str, required=True),
         Field("min_version", str, required=True, pattern=VERSION.pattern, expected=_VERSION),
         Field("max_version", str, pattern=VERSION.pattern, expected=_VERSION),
+        # for a range with gaps: the only releases it accepts (each with its patch releases)
+        Field("releases", list, items=str, expected='a list of versions such as ["10.16", "11.4"] (or leave it out)'),
     ),
     "target": (
         Field("board", str),

@@ -18,6 +18,17 @@ CC = re.compile(r"^\d+\.\d+$")
 PERMIT = re.compile(r"^allow_[a-z0-9_]+$")  # [qa] permit: names of report.json's allowances
 
 
+def toolkit_accepts(toolkit: dict[str, Any], v: tuple[int, ...]) -> bool:
+    """Whether a profile's [toolkit] range takes version `v`: min_version <= v, v within max_version
+    (10.3 takes 10.3.x), and, when `releases` is given, v one of those releases (or a patch of one)."""
+    lo, hi, releases = toolkit.get("min_version"), toolkit.get("max_version"), toolkit.get("releases")
+    if lo and v < _version(lo):
+        return False
+    if hi and v[:len(_version(hi))] > _version(hi):
+        return False
+    return not releases or any(v[:len(_version(r))] == _version(r) for r in releases)
+
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("."))
 
@@ -36,6 +47,9 @@ def value_problems(t: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str]]:
         out.append(("toolkit.name", toolkit.get("name"), f"'{backend}' (the profile's backend)"))
     if "max_version" in toolkit and _version(toolkit["min_version"]) > _version(toolkit["max_version"]):
         out.append(("toolkit.max_version", toolkit["max_version"], f"at least min_version {toolkit['min_version']}"))
+    for release in toolkit.get("releases", []):
+        if not VERSION.match(release) or not toolkit_accepts({**toolkit, "releases": None}, _version(release)):
+            out.append(("toolkit.releases", release, "versions such as 10.16, each within min_version..max_version"))
     target = t.get("target", {})
     if backend == "tensorrt":
         for key in ("board", "compute_capability"):

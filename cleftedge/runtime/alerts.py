@@ -13,7 +13,7 @@ The defaults were chosen with benchmarks/alert_quality.py --tune on simulator sw
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from cleftedge import toml
@@ -82,13 +82,18 @@ class AlertConfig:
     delay: AlertDelay | None = None  # measured alarm delay ([alert_delay]); None: not measured
 
     def check(self, where: ConfigFile | None = None) -> AlertConfig:
-        """This config if every key is in its range (ALERT_FIELDS) and k, n, clear_k agree; `where` names the
-        file or flags the values came from in the error line."""
+        """This config, its values as plain Python numbers (a numpy integer from a tuning grid becomes an
+        int; a float or a bool count is refused), if every key is in its range (ALERT_FIELDS) and k, n,
+        clear_k agree; `where` names the file or flags the values came from in the error line."""
         where = where or ConfigFile("alert policy", _FIX, "docs/runtime.md")
-        for f in ALERT_FIELDS:
-            value = getattr(self, f.name)
-            if value is not None:
-                check_value(f, value, where, f.name)
+        typed = {f.name: check_value(f, getattr(self, f.name), where, f.name) for f in ALERT_FIELDS
+                 if getattr(self, f.name) is not None}
+        return replace(self, **typed).agree(where)
+
+    def agree(self, where: ConfigFile | None = None) -> AlertConfig:
+        """This config if k, n and clear_k agree with each other and its delay's figures do; the keys
+        themselves were checked by the field table already (read_table for a file, check() for code)."""
+        where = where or ConfigFile("alert policy", _FIX, "docs/runtime.md")
         if not (self.k <= self.n and self.clear_k < self.k):
             raise CleftEdgeError(f"{where.label}: k={self.k}, n={self.n}, clear_k={self.clear_k}, "
                                  f"cooldown_frames={self.cooldown_frames}",
@@ -119,7 +124,8 @@ def load_alert_config(path: str | Path) -> AlertConfig:
     else:  # an old bare file: the keys at the top level
         where = ConfigFile(f"alert policy {path}", _FIX, "docs/runtime.md")
         values = read_table(ALERT_FIELDS, data, where, ignore=OTHER_TABLES)
-    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).check(where)
+    # read_table checked every key against ALERT_FIELDS: only the rules across keys are left
+    return AlertConfig(**values, delay=_load_delay(path, data.get("alert_delay"))).agree(where)
 
 
 def _load_delay(path: str | Path, table: object) -> AlertDelay | None:
@@ -146,8 +152,8 @@ class AlertPolicy:
     """The alert state machine of one session: feed it each frame's score with `update`."""
 
     def __init__(self, config: AlertConfig, spec_threshold: float) -> None:
-        self.config = config.check()
-        self.threshold = config.threshold if config.threshold is not None else spec_threshold
+        self.config = config = config.check()  # plain ints and floats from here on
+        self.threshold = config.threshold if config.threshold is not None else float(spec_threshold)
         self.clear_threshold = config.clear_threshold if config.clear_threshold is not None else self.threshold
         self.window: deque[bool] = deque(maxlen=config.n)  # flagged, per voting frame
         self.holding: deque[bool] = deque(maxlen=config.n)  # at or above the clear threshold
@@ -162,11 +168,14 @@ class AlertPolicy:
         """Whether this score flags its frame (at or above the policy's threshold)."""
         return flagged(score, self.threshold)
 
-    def update(self, frame: int, t: float, score: float, frozen: bool = False) -> list[tuple[str, Alert]]:
-        """Feed one frame; returns ("raised"|"cleared", alert) transitions."""
+    def update(self, frame: int, t: float, score: float, frozen: bool = False,
+               flag: bool | None = None) -> list[tuple[str, Alert]]:
+        """Feed one frame; returns ("raised"|"cleared", alert) transitions. `flag`: the frame's flag as
+        the caller already decided it with `self.flag(score)` (the pipeline shows that one decision and
+        the votes take it); None: decided here."""
         if frozen:
             return []
-        self.window.append(self.flag(score))
+        self.window.append(self.flag(score) if flag is None else flag)
         self.holding.append(flagged(score, self.clear_threshold))  # the same rule at the lower clear threshold
         votes = sum(self.window)
         out: list[tuple[str, Alert]] = []

@@ -187,10 +187,10 @@ class Pipeline:
         score = scored.score
         frozen = self.frozen.update(frame.image)
         self.frozen_frames += frozen
-        transitions = self.policy.update(frame.index, frame.t_capture, score, frozen)
+        flagged = self.policy.flag(score)  # decided once: the score event, the review and the votes take it
+        transitions = self.policy.update(frame.index, frame.t_capture, score, frozen, flagged)
         self.set_state("frozen" if frozen else "running", "image frozen" if frozen else "")
         decided = time.monotonic()
-        flagged = self.policy.flag(score)
         self.emit(event_types.SCORE, frame=frame.index, t_capture=frame.t_capture, score=round(score, 5),
                   flagged=flagged, frozen=frozen)
         self.session.trace.add(frame.index, score, frame.truth, time.time())

@@ -74,3 +74,56 @@ def test_code_may_pass_numpy_numbers_as_the_old_check_allowed():
     assert policy.clear_threshold == np.float32(0.35)
     with pytest.raises(CleftEdgeError, match="'threshold' is 1.5"):
         AlertConfig(threshold=np.float64(1.5)).check()
+
+
+def test_counts_from_a_numpy_tuning_grid_run_as_plain_integers():
+    import json
+
+    import numpy as np
+
+    from cleftedge.runtime.alerts import AlertPolicy
+
+    grid = np.arange(1, 9)  # np.int64, as a tuning grid gives them
+    config = AlertConfig(k=grid[2], n=grid[4], clear_k=np.int32(0), cooldown_frames=np.uint8(0))
+    policy = AlertPolicy(config, 0.5)
+    plain = AlertPolicy(AlertConfig(k=3, n=5, clear_k=0, cooldown_frames=0), 0.5)
+    scores = [0.9, 0.1, 0.9, 0.9, 0.2, 0.1, 0.1, 0.1, 0.1]
+    runs = [[[(what, a.start_frame, a.end_frame) for what, a in p.update(i, i / 30, s)] for i, s in enumerate(scores)]
+            for p in (policy, plain)]
+    assert runs[0] == runs[1] and any(runs[0])
+    described = policy.describe()
+    assert all(type(described[key]) is int for key in ("k", "n", "clear_k", "cooldown_frames"))
+    json.dumps(described)  # the session_start event and the summary carry it
+    assert policy.config == plain.config
+
+
+@pytest.mark.parametrize("values,words", [({"n": 5.0}, "'n' is 5.0"), ({"k": True}, "'k' is True"),
+                                          ({"k": 2.5}, "'k' is 2.5"), ({"n": "5"}, "'n' is '5'")])
+def test_a_float_or_bool_count_is_one_line(values, words):
+    from cleftedge.runtime.alerts import AlertPolicy
+
+    with pytest.raises(CleftEdgeError, match=words) as err:
+        AlertPolicy(AlertConfig(**values), 0.5)
+    assert "\n" not in str(err.value) and "an integer" in str(err.value)
+
+
+def test_a_policy_file_is_checked_once_by_the_field_table(tmp_path, monkeypatch):
+    from cleftedge import config_fields
+    from cleftedge.runtime import alerts
+
+    checked = []
+    real = config_fields.check_value
+
+    def counting(field, value, where, key):
+        checked.append(key)
+        return real(field, value, where, key)
+
+    monkeypatch.setattr(config_fields, "check_value", counting)
+    monkeypatch.setattr(alerts, "check_value", counting)
+    f = tmp_path / "alerts.toml"
+    f.write_text("[alerts]\nk = 4\nn = 6\nclear_k = 0\nthreshold = 0.4\n")
+    assert load_alert_config(f) == AlertConfig(k=4, n=6, clear_k=0, threshold=0.4)
+    assert sorted(checked) == ["clear_k", "k", "n", "threshold"]  # each key once, by read_table
+    f.write_text("[alerts]\nk = 7\nn = 6\n")  # each key sound, together not: still refused
+    with pytest.raises(CleftEdgeError, match=r"\[alerts\]: k=7, n=6"):
+        load_alert_config(f)

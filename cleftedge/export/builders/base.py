@@ -17,3 +17,5 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
     extra: dict[str, Path] = field(default_factory=dict)  # files kept beside the bundle (timing cache)
+    # the precision the engine's float (not quantized) layers run in: f32, bf16 or f16 (engine.inference_precision)
+    inference_precision: str | None = None

@@ -33,4 +33,4 @@ def build_onnxruntime(model_path: Path, spec: ModelSpec, profile: Profile, engin
     ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])  # loads: the engine is usable
     return BuildResult(engine="model.onnx", files=["model.onnx"], precision="int8",
                        toolkit={"onnxruntime": ort.__version__}, target={"device": "CPU"},
-                       checks=[f"loaded on onnxruntime CPU; {q} Q/DQ nodes"])
+                       checks=[f"loaded on onnxruntime CPU; {q} Q/DQ nodes"], inference_precision="f32")

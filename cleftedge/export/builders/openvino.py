@@ -77,6 +77,7 @@ def build_openvino(model_path: Path, spec: ModelSpec, profile: Profile, engine_d
               "INFERENCE_PRECISION_HINT": profile.inference_precision}  # pinned: what QA and the cart run
     if "num_streams" in profile.openvino:
         config["NUM_STREAMS"] = str(profile.openvino["num_streams"])
+    recorded = dict(config)  # for the manifest: the model cache is this host's folder, meaningless on a cart
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         config["CACHE_DIR"] = str(cache_dir)
@@ -90,4 +91,4 @@ def build_openvino(model_path: Path, spec: ModelSpec, profile: Profile, engine_d
     return BuildResult(engine="model.xml", files=["model.xml", "model.bin"], precision="int8",
                        toolkit={"openvino": ov.get_version()}, target={"device": device},
                        checks=[f"compiled on {device}; {checked} quantized convolution/matmul ops run in i8/u8"],
-                       settings={"device": device, **config})
+                       settings={"device": device, **recorded}, inference_precision=profile.inference_precision)

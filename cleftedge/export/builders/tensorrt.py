@@ -22,6 +22,8 @@ from cleftedge.export.builders.tensorrt_settings import (
     BuildSettings,
     build_machine_problems,
     cache_key,
+    float_layers_precision,
+    onnx_float_type,
     profile_range,
     settings_for,
 )
@@ -160,4 +162,5 @@ def build_tensorrt(model_path: Path, spec: ModelSpec, profile: Profile, engine_d
                                "jetpack": info.get("jetpack", ""), "board": profile.target.get("board", "")},
                        checks=["built by TensorRT on this device"], notes=notes,
                        settings={**s.__dict__, "cache_key": key},
+                       inference_precision=float_layers_precision(s, onnx_float_type(model_path)),
                        extra={"timing_cache": cache_path} if cache_path is not None else {})

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleftedge.device_profiles import list_profiles
-from cleftedge.device_profiles.rules import NO_DLA_BOARDS
+from cleftedge.device_profiles.rules import NO_DLA_BOARDS, toolkit_accepts
 from cleftedge.errors import CleftEdgeError
 from cleftedge.runtime.bundle.compat import parse_version, plan_runs_here
 
 __all__ = ["CHECKED_VERSIONS", "VERSIONED_NAMES", "BuildSettings", "build_machine_problems", "cache_key",
-           "board_from_model", "dla_available", "has_name", "parse_version", "plan_runs_here", "profile_range",
-           "profiles_for", "settings_for", "this_board"]
+           "board_from_model", "dla_available", "float_layers_precision", "has_name", "onnx_float_type",
+           "parse_version", "plan_runs_here", "profile_range", "profiles_for", "settings_for", "this_board"]
 
 # The TensorRT releases whose Python API the conformance test checks every `trt` name against
 # (tests/conformance: NVIDIA's binding sources; 11.4 from its wheel, its sources are not public).
@@ -63,21 +63,27 @@ def check_version(v: tuple[int, ...]) -> None:
                              "flash JetPack 6.1 or newer, or use a TensorRT 10.x/11.x container")
 
 
+def _range_words(toolkit: dict) -> str:
+    """"10.3..10.3", or "10.13, 10.16 or 11.4" for a profile that names its releases."""
+    releases = toolkit.get("releases")
+    if releases:
+        return " or ".join([", ".join(releases[:-1]), releases[-1]] if len(releases) > 1 else releases)
+    return f"{toolkit.get('min_version') or ''}..{toolkit.get('max_version') or ''}"
+
+
 def profile_range(profile) -> str:
-    """The TensorRT versions a profile builds with, as the errors name them: "TensorRT 10.3..10.99
+    """The TensorRT versions a profile builds with, as the errors name them: "TensorRT 10.3..10.3
     (the jetson-orin-nano profile's range, JetPack 6.1)"."""
-    lo, hi = profile.toolkit.get("min_version"), profile.toolkit.get("max_version")
     jetpack = profile.target.get("jetpack")
-    return (f"TensorRT {lo or ''}..{hi or ''} (the {profile.name} profile's range"
+    return (f"TensorRT {_range_words(profile.toolkit)} (the {profile.name} profile's range"
             + (f", JetPack {jetpack})" if jetpack else ")"))
 
 
 def check_profile_range(profile, v: tuple[int, ...]) -> None:
     """The TensorRT doing the build must be in the profile's toolkit range (JetPack 6 has no TensorRT 11)."""
-    lo, hi = profile.toolkit.get("min_version"), profile.toolkit.get("max_version")
-    if (lo and v < parse_version(lo)) or (hi and v[:len(parse_version(hi))] > parse_version(hi)):
+    if not toolkit_accepts(profile.toolkit, v):
         raise CleftEdgeError(f"TensorRT {'.'.join(map(str, v))} is outside the {profile.name} profile's range "
-                             f"{lo}..{hi or ''}", "the TensorRT that the profile's JetPack ships",
+                             f"{_range_words(profile.toolkit)}", "the TensorRT that the profile's JetPack ships",
                              "build on the cart's JetPack, or pick the profile for this JetPack")
 
 
@@ -158,6 +164,25 @@ def settings_for(profile, trt_version: str, input_shape: tuple[int, int, int], j
         exclude_lean_runtime=False, hardware_compatibility=hw,
         optimization_level=int(trt.get("optimization_level", 3)),
         shapes=(lo, shape, shape), notes=tuple(notes))
+
+
+def float_layers_precision(s: BuildSettings, onnx_float: str) -> str:
+    """The precision the plan's float (not quantized) layers were built in, as the manifest's
+    engine.inference_precision names it: f16 where BuilderFlag.FP16 lets TensorRT pick it (the
+    weakly typed DLA build on 10.x), else `onnx_float`, the Q/DQ ONNX's float type (a strongly typed
+    network keeps the ONNX's types)."""
+    return "f16" if s.fp16_flag else onnx_float
+
+
+def onnx_float_type(model_path: Path) -> str:
+    """The float type of the ONNX's input (f32, f16 or bf16; f32 for any other)."""
+    import onnx
+
+    from cleftedge.export.onnx_meta import load_onnx
+
+    inputs = load_onnx(model_path).graph.input
+    elem = inputs[0].type.tensor_type.elem_type if inputs else onnx.TensorProto.FLOAT
+    return {onnx.TensorProto.FLOAT16: "f16", onnx.TensorProto.BFLOAT16: "bf16"}.get(elem, "f32")
 
 
 def cache_key(trt_version: str, compute_capability: str, l4t: str | None, onnx_sha256: str) -> str:

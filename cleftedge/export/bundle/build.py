@@ -51,7 +51,7 @@ def build_bundle(model_path: str | Path, profile: Profile, out: str | Path, cach
         engine = engine_dir / result.engine
         golden = write_golden(tmp, spec, profile.backend, profile.device, engine,
                               bundle_options({"backend": profile.backend, "build_settings": result.settings,
-                                              "engine": {"inference_precision": profile.inference_precision}}))
+                                              "engine": {"inference_precision": result.inference_precision}}))
         progress.update()
         manifest = {
             "schema": SCHEMA,
@@ -59,7 +59,7 @@ def build_bundle(model_path: str | Path, profile: Profile, out: str | Path, cach
             "spec": spec.to_dict(), "profile": profile.to_dict(),
             "backend": profile.backend, "device": profile.device, "precision": result.precision,
             "engine": {"path": f"engine/{result.engine}", "sha256": engine_identity(engine),
-                       "inference_precision": profile.inference_precision},
+                       "inference_precision": result.inference_precision},
             "source": {"model": model_path.name, "model_sha256": sha256_file(model_path),
                        **provenance(record)},
             "toolkit": {**result.toolkit, "cleftedge": __version__}, "target": result.target,

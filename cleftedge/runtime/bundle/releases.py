@@ -40,37 +40,41 @@ def release_of(manifest: dict) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _read(path: Path) -> dict:
+def read_record(path: Path, kind: str = KIND, table: str = "models", what: str = "release record",
+                forgets: str = "every release this cart has run") -> dict:
+    """A record of the state folder ({kind, schema, `table`: {...}}), empty when missing; refused
+    with one line when damaged (removing it forgets `forgets`)."""
     if not path.exists():
-        return {"kind": KIND, "schema": 1, "models": {}}
+        return {"kind": kind, "schema": 1, table: {}}
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         doc = {"error": str(exc)}
-    if not isinstance(doc, dict) or doc.get("kind") != KIND or not isinstance(doc.get("models"), dict):
-        raise CleftEdgeError(f"the cart's release record {path} is damaged", "the file cleftedge writes there",
-                             "restore it from a backup; removing it forgets every release this cart has run")
+    if not isinstance(doc, dict) or doc.get("kind") != kind or not isinstance(doc.get(table), dict):
+        raise CleftEdgeError(f"the cart's {what} {path} is damaged", "the file cleftedge writes there",
+                             f"restore it from a backup; removing it forgets {forgets}")
     return doc
 
 
 @contextlib.contextmanager
-def _locked() -> Iterator[Path]:
-    """The record's path, with the state folder locked against another cleftedge on this cart."""
+def locked_record(name: str = FILE) -> Iterator[Path]:
+    """The path of the record `name` in the state folder, locked against another cleftedge on this
+    cart (a lock file per record)."""
     folder = ensure_private_dir(state_dir(), "cart state folder")
-    with open(folder / (FILE + ".lock"), "a") as lock:
+    with open(folder / (name + ".lock"), "a") as lock:
         try:
             import fcntl
 
             fcntl.flock(lock, fcntl.LOCK_EX)
         except ImportError:  # not POSIX: no lock
             pass
-        yield folder / FILE
+        yield folder / name
 
 
 def highest_run(model_name: str) -> dict | None:
     """{release, engine_sha256, run} of the highest release of `model_name` run here, or None."""
-    with _locked() as path:
-        entry = _read(path)["models"].get(model_name)
+    with locked_record() as path:
+        entry = read_record(path)["models"].get(model_name)
     return entry if isinstance(entry, dict) else None
 
 
@@ -78,8 +82,8 @@ def record_run(model_name: str, release: int, engine_sha256: str) -> None:
     """Remember that this release ran, when it is the highest so far (a rollback never lowers it)."""
     from cleftedge.atomic import write_text
 
-    with _locked() as path:
-        doc = _read(path)
+    with locked_record() as path:
+        doc = read_record(path)
         entry = doc["models"].get(model_name)
         if isinstance(entry, dict) and entry.get("release", 0) >= release:
             return

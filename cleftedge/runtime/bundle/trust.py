@@ -96,7 +96,8 @@ def load_trust_store(folder: str | os.PathLike) -> TrustStore:
             kid = key_id(raw_public(key))
             keys[kid] = TrustedKey(kid, key, key_info(pem, key), pem)
     public = {k: t.key for k, t in keys.items()}
-    revoked = read_revocations(folder / REVOKED, public) if (folder / REVOKED).exists() else {}
+    # a store that is gone holds no keys either: every check fails on that, not on its list
+    revoked = read_revocations(folder / REVOKED, public) if folder.is_dir() else {}
     return TrustStore(folder, keys, revoked)
 
 

@@ -137,22 +137,19 @@ def check_machine(v: Verification) -> None:
         if want and power and power != want:
             v.add("power mode", f"power mode {power}, the bundle was built and timed at {want}", "", warning=True)
         return None
-    lo, hi = m["profile"]["toolkit"].get("min_version"), m["profile"]["toolkit"].get("max_version")
+    from cleftedge.device_profiles.rules import toolkit_accepts
+    from cleftedge.runtime.bundle.compat import parse_version
+
+    toolkit = m["profile"]["toolkit"]
     version = have[backend]
-    if not _in_range(version, lo, hi):
-        return v.add("machine", f"{backend} {version} is outside the profile's range {lo}..{hi}", "")
+    if not toolkit_accepts(toolkit, parse_version(version)):
+        return v.add("machine", f"{backend} {version} is outside the profile's range {toolkit.get('min_version')}.."
+                     f"{toolkit.get('max_version')}", "")
     if backend == "openvino":
         device, devices = m["device"], machine.openvino_devices()
         if not machine.has_openvino_device(device, devices):
             return v.add("machine", f"OpenVINO device {device} is not present (found {', '.join(devices)})", "")
     v.add("machine", None, f"{backend} {version}, device {m['device']}")
-
-
-def _in_range(version: str, lo: str | None, hi: str | None) -> bool:
-    from cleftedge.runtime.bundle.compat import parse_version
-
-    v = parse_version(version)
-    return (not lo or v >= parse_version(lo)) and (not hi or v <= parse_version(hi) + (99,))
 
 
 def check_qa(v: Verification) -> None:

@@ -11,11 +11,12 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None
                                 reason="TensorRT is installed here: the missing-TensorRT message cannot be shown")
 
 
-@pytest.mark.parametrize("profile,versions", [("jetson-orin-nano", "TensorRT 10.3..10.99 (the jetson-orin-nano "
+@pytest.mark.parametrize("profile,versions", [("jetson-orin-nano", "TensorRT 10.3..10.3 (the jetson-orin-nano "
                                                                  "profile's range, JetPack 6.1)"),
-                                              ("jetson-agx-orin", "TensorRT 10.3..10.99 (the jetson-agx-orin"),
-                                              ("jetson-agx-orin-jp7", "TensorRT 10.16..11.99 (the jetson-agx-orin-jp7"),
-                                              ("jetson-thor", "TensorRT 10.13..11.99 (the jetson-thor")])
+                                              ("jetson-agx-orin", "TensorRT 10.3..10.3 (the jetson-agx-orin"),
+                                              ("jetson-agx-orin-jp7", "TensorRT 10.16 or 11.4 (the "
+                                                                      "jetson-agx-orin-jp7 profile's range"),
+                                              ("jetson-thor", "TensorRT 10.13, 10.16 or 11.4 (the jetson-thor")])
 def test_build_without_tensorrt_says_to_build_on_the_target(trt_qdq_onnx, tmp_path, capsys, profile, versions):
     out = tmp_path / "b"
     assert main(["build", "--model", str(trt_qdq_onnx), "--profile", profile, "--out", str(out)]) == 1

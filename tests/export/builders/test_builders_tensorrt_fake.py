@@ -53,10 +53,8 @@ class _Case:
 
 CASES = [_Case("jetson-orin-nano", "10.3", None, "orin", False, True, False),
          _Case("jetson-agx-orin", "10.3", None, "orin", True, False, True),
-         _Case("jetson-agx-orin", "10.7", None, "orin", True, False, True),
          _Case("jetson-agx-orin-jp7", "10.16", None, "orin-jp7", False, True, False),
          _Case("jetson-agx-orin-jp7", "11.4", "11.4.1.5", "orin-jp7", True, False, False),
-         _Case("jetson-thor", "11.1", None, "thor", False, False, False),
          _Case("jetson-thor", "11.4", None, "thor", False, False, False)]
 
 

@@ -90,6 +90,18 @@ def test_a_revoked_key_is_refused(built, bundle_copy, tmp_path, capsys):
     err = one_line_error(capsys)
     assert f"key {info['key_id']} was revoked on " in err and "(laptop lost)" in err
     assert info["key_id"] not in trusted_keys(store)
+    # a later list goes out; putting the first one back (validly signed, lacking the later revocation) is refused
+    shutil.copy(tmp_path / "revoked.json", tmp_path / "revoked-v1.json")
+    assert main(["keys", "revoke", "0123456789abcdef", "--list", str(tmp_path / "revoked.json"), "--key",
+                 str(built / "keys" / "cleftedge-signing.key.pem")]) == 0
+    assert "(version 2, 2 revoked in all)" in capsys.readouterr().out
+    shutil.copy(tmp_path / "revoked.json", store / "revoked.json")
+    assert main(["bundle", "verify", str(bundle_copy), "--trust-store", str(store)]) == 1
+    assert "was revoked on" in one_line_error(capsys)
+    shutil.copy(tmp_path / "revoked-v1.json", store / "revoked.json")
+    assert main(["bundle", "verify", str(bundle_copy), "--trust-store", str(store)]) == 1
+    assert "is version 1, older than version 2, already accepted on this cart" in one_line_error(capsys)
+    shutil.copy(tmp_path / "revoked.json", store / "revoked.json")
     # a list edited on the way (the entry taken out again) is refused, and so the whole store
     doc = json.loads((store / "revoked.json").read_text())
     doc["revoked"] = []

@@ -20,6 +20,12 @@ def test_a_built_and_signed_bundle_uses_only_defined_fields(built):
     assert load_manifest(built / "b")["files"] == manifest["files"]
 
 
+def test_a_signed_manifest_names_no_path_of_the_build_host(built):
+    # `cleftedge build` kept its model cache beside the bundle (b.cache): the cart has no such folder
+    text = (built / "b" / MANIFEST).read_text()
+    assert (built / "b.cache").is_dir() and str(built) not in text
+
+
 def test_the_writer_refuses_a_field_the_table_does_not_define(built, tmp_path):
     manifest = json.loads((built / "b" / MANIFEST).read_text())
     with pytest.raises(ValueError, match="not_a_field"):

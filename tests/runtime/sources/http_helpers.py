@@ -4,10 +4,11 @@
 import functools
 import http.server
 import threading
-import time
 
 import cv2
 import numpy as np
+
+from cleftedge.tools.mjpeg_server import MjpegServer, ramp_jpegs
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -40,49 +41,7 @@ def serve_folder(folder):
     return f"http://127.0.0.1:{srv.server_port}", srv
 
 
-class MjpegStream:
-    """multipart/x-mixed-replace JPEG frames at `fps` for `seconds` per connection (None: endless);
-    unplug() closes the port and the connections, replug() opens the same port again."""
-
-    def __init__(self, fps=30.0, seconds=None):
-        self.fps, self.seconds = fps, seconds
-        self.plugged = threading.Event()
-        self.port = 0
-        self.server = None
-        self.replug()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}/stream.mjpg"
-
-    def replug(self):
-        stream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-                self.end_headers()
-                i, t0 = 0, time.monotonic()
-                try:
-                    while stream.plugged.is_set() and (stream.seconds is None or i < stream.seconds * stream.fps):
-                        jpg = cv2.imencode(".jpg", np.full((48, 64, 3), i * 4 % 256, np.uint8))[1].tobytes()
-                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
-                                         % len(jpg) + jpg + b"\r\n")
-                        self.wfile.flush()
-                        i += 1
-                        time.sleep(max(0.0, t0 + i / stream.fps - time.monotonic()))
-                except OSError:
-                    pass
-
-        http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.server = start(http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler))
-        self.port = self.server.server_port
-        self.plugged.set()
-
-    def unplug(self):
-        self.plugged.clear()
-        stop(self.server)
+def MjpegStream(fps=30.0, seconds=None):  # noqa: N802 (the tests' name for the one loopback camera)
+    """A loopback MJPEG stream of grey ramp frames (cleftedge.tools.mjpeg_server), each connection from
+    its first frame, for `seconds` (None: endless); unplug() / replug() on the same port."""
+    return MjpegServer(ramp_jpegs(), fps=fps, seconds=seconds)
