@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleftedge.errors import CleftEdgeError
+from cleftedge.runtime.bundle.revocation_record import REVOKED as REVOKED_FILE
 from cleftedge.runtime.bundle.signing import sign_manifest, verify_signature
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-REVOKED = "revoked.json"
+REVOKED = REVOKED_FILE  # the list's file name in a trust store
 KIND = "cleftedge.revoked_keys"
 KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 

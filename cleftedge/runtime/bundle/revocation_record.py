@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cleftedge.errors import CleftEdgeError
-from cleftedge.runtime.bundle.revocation import REVOKED
+
+REVOKED = "revoked.json"  # the trust store's revocation list (revocation.py reads and writes it)
 
 FILE = "revocations.json"
 KIND = "cleftedge.cart_revocations"

@@ -291,6 +291,11 @@ def qa_cli(capsys):
 def ray_cluster():
     """A local Ray cluster of two CPUs, one per test session (skipped without the ray extra)."""
     ray = pytest.importorskip("ray", reason="the ray extra (pip install 'cleftedge[ray]'); make test installs it")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # the workers' own environment, as a real cluster's nodes have theirs: the dummy AWS credentials that
+    # test_qa_remote_set's S3 server (moto) accepts, whichever test started the session's cluster first
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             runtime_env={"env_vars": aws})
     yield
     ray.shutdown()
